@@ -1,0 +1,1 @@
+"""The `fundbook` command line: wires the core and the adapters together."""
