@@ -1,0 +1,79 @@
+"""Fixtures shared by the whole suite: a built demo district and fresh databases.
+
+The demo district is built once per test run (all xdist workers share it under
+a file lock) and must be treated as read-only; tests that change a book copy it
+first with `copy_home`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "FUNDBOOK_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A HOME with the Wuhou demo district's book (built once, shared, read-only)."""
+    from fundbook_cli.demo_district import build_demo
+
+    shared = tmp_path_factory.getbasetemp().parent / "fundbook-demo"
+    shared.mkdir(parents=True, exist_ok=True)
+    home = shared / "home"
+    with (shared / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "built").exists():
+            if home.exists():
+                shutil.rmtree(home)
+            build_demo(home)
+            (shared / "built").touch()
+    return home
+
+
+def copy_home(source: Path, target: Path) -> Path:
+    """A private, writable copy of a HOME (without its database)."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.db", ".lock"))
+    return target
+
+
+@pytest.fixture
+def demo_copy(demo_home: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo district that a test may change."""
+    return copy_home(demo_home, tmp_path / "home")
+
+
+def _fresh_postgres() -> Iterator[str]:
+    psycopg = pytest.importorskip("psycopg")
+    name = f"fb_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """The URL of a fresh, empty PostgreSQL database, dropped afterwards."""
+    yield from _fresh_postgres()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database of each engine: the same tests run on SQLite and PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fundbook.db'}"
+    else:
+        yield from _fresh_postgres()
