@@ -25,7 +25,7 @@ from decimal import Decimal
 from beancount.core import data
 from beancount.core.amount import Amount
 
-from funds.model import Fund
+from funds.model import Fund, Restriction
 from funds.money import CURRENCY, cents
 from ledger import accounts as chart
 from ledger.accounts import Bank, Category, IncomeKind
@@ -407,7 +407,7 @@ def year_end_close(
         if category.section is chart.Section.EXPENSE:
             target = unrestricted
             expenses += cents(balance)
-        elif category.restriction is chart.Restriction.RESTRICTED or (
+        elif category.restriction is Restriction.RESTRICTED or (
             category.restriction is None and fund.restricted
         ):
             target = restricted
@@ -421,7 +421,7 @@ def year_end_close(
                 date=date,
                 payee=None,
                 narration=f"{date.year}年度结账: {fund.name_zh}",
-                postings=[(account, number) for account, number in closing.items()],
+                postings=list(closing.items()),
                 meta={"fb_id": fb_id, "fund": fund.code},
                 tags=frozenset({"close"}),
             )
