@@ -1,0 +1,1 @@
+"""Bank statements: a beangulp importer for the CSV statements Chinese banks export."""
