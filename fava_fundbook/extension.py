@@ -2,25 +2,46 @@
 
 Enabled in the book with
 
-    2024-01-01 custom "fava-extension" "fava_fundbook"
+    2000-01-01 custom "fava-extension" "fava_fundbook"
 
 Its page (`/<slug>/extension/FundbookDesk/`) shows every fund's balance, held
 and available amounts with a small history, the approved requests waiting for
 payment, the reconciliation status of every bank account and links to the
 audit reports. The book's figures are computed once per load of the book
-(Fava calls `after_load_file` when it reloads), never per request.
+(Fava calls `after_load_file` when it reloads), never per request; the
+workflow database is read (read-only, a few small queries) per request.
+
+An optional config names the API the report links point to:
+
+    2000-01-01 custom "fava-extension" "fava_fundbook" "{'api': 'https://fundbook.example'}"
 """
 
 from __future__ import annotations
 
 import datetime
+import os
 import threading
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from fava.ext import FavaExtensionBase
+from markupsafe import Markup
 
 from fava_fundbook.figures import Desk, compute_desk
-from funds.money import format_amount
+from fava_fundbook.labels import REPORTS, label
+from fava_fundbook.sparkline import sparkline_svg
+from fava_fundbook.workflow import (
+    Workflow,
+    WorkflowUnavailable,
+    database_url,
+    read_only_engine,
+    read_workflow,
+)
+from funds.money import ZERO, format_amount
+
+STALE_DAYS = 31
+ENV_API_URL = "FUNDBOOK_API_URL"
 
 
 class FundbookDesk(FavaExtensionBase):
@@ -33,6 +54,10 @@ class FundbookDesk(FavaExtensionBase):
         self._lock = threading.Lock()
         self._desk: Desk | None = None
         self._desk_key: tuple[int, datetime.date] | None = None
+        self._engine: Any = None
+        self._engine_url: str | None = None
+
+    # -- the book's figures, once per load ---------------------------------
 
     def after_load_file(self) -> None:
         with self._lock:
@@ -49,7 +74,99 @@ class FundbookDesk(FavaExtensionBase):
                 self._desk_key = key
             return self._desk
 
+    # -- the workflow database, per request --------------------------------
+
+    @property
+    def book_dir(self) -> Path:
+        return Path(self.ledger.beancount_file_path).resolve().parent
+
+    def workflow(self) -> Workflow | str:
+        """Holds and the payment queue, or why the workflow database cannot be read."""
+        url = database_url(self.book_dir)
+        try:
+            with self._lock:
+                if self._engine is None or self._engine_url != url:
+                    if self._engine is not None:
+                        self._engine.dispose()
+                    self._engine = read_only_engine(url)
+                    self._engine_url = url
+                engine = self._engine
+            return read_workflow(engine)
+        except WorkflowUnavailable as exc:
+            return str(exc)
+
+    def fund_rows(self, workflow: Workflow | str) -> list[dict[str, Any]]:
+        """Every fund with balance, held, available and its history's sparkline."""
+        held = workflow.held if isinstance(workflow, Workflow) else {}
+        rows = []
+        for fund in self.desk().funds:
+            fund_held = held.get(fund.code, ZERO)
+            rows.append(
+                {
+                    "code": fund.code,
+                    "name_zh": fund.name_zh,
+                    "kind": fund.kind,
+                    "balance": fund.balance,
+                    "held": fund_held if isinstance(workflow, Workflow) else None,
+                    "available": fund.balance - fund_held,
+                    "sparkline": Markup(sparkline_svg(fund.history)),  # noqa: S704
+                }
+            )
+        return rows
+
+    def fund_names(self) -> dict[str, str]:
+        return {fund.code: fund.name_zh for fund in self.desk().funds}
+
+    # -- presentation helpers for the template -----------------------------
+
+    def language(self) -> str:
+        """"en" when Fava speaks English, else "zh" (the book's default)."""
+        try:
+            from flask_babel import get_locale
+
+            locale = get_locale()
+        except (ImportError, RuntimeError):
+            locale = None
+        if locale is not None and str(locale).startswith("en"):
+            return "en"
+        option = getattr(self.ledger.fava_options, "language", None) or "zh"
+        return "en" if str(option).startswith("en") else "zh"
+
+    def t(self, key: str) -> str:
+        return label(key, self.language())
+
     @staticmethod
-    def money(value: Any) -> str:
+    def money(value: Decimal | None) -> str:
         """An amount as the page shows it: "1234.50" (None as a dash)."""
         return "—" if value is None else format_amount(value)
+
+    def bank_state(self, days_since: int | None, difference: Decimal | None) -> str:
+        """ok, difference, stale or never: the reconciliation state of a bank account."""
+        if days_since is None:
+            return "never"
+        if difference is not None and difference != 0:
+            return "difference"
+        if days_since > STALE_DAYS:
+            return "stale"
+        return "ok"
+
+    def api_url(self) -> str | None:
+        config = self.config if isinstance(self.config, dict) else {}
+        url = config.get("api") or os.environ.get(ENV_API_URL)
+        return str(url).rstrip("/") if url else None
+
+    def reports(self) -> list[dict[str, str]]:
+        """The audit reports: their API address and the CLI line that writes them."""
+        api = self.api_url()
+        home = self.book_dir.parent
+        year = datetime.date.today().year
+        return [
+            {
+                "name": name,
+                "title": label(f"report.{name}", self.language()),
+                "href": f"{api}/v1/reports/{name}?from={year}-01-01&to={year}-12-31&format=html"
+                if api else "",
+                "cli": f"fundbook report {name} {home} --from {year}-01-01 --to {year}-12-31 --format html",
+            }
+            for name in REPORTS
+        ]

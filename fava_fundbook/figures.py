@@ -51,6 +51,7 @@ class BankStatus:
     Attributes:
       key: the bank key, e.g. "ICBC".
       name_zh: the bank account's Chinese name.
+      number: the account number as the bank prints it.
       account: "Assets:Bank:ICBC".
       book_balance: the book's balance of the parent and all its fund sub-accounts.
       asserted_on: date of the last balance assertion on the parent, or None.
@@ -62,6 +63,7 @@ class BankStatus:
 
     key: str
     name_zh: str
+    number: str
     account: str
     book_balance: Decimal
     asserted_on: datetime.date | None
@@ -147,7 +149,7 @@ def compute_desk(entries: Sequence[data.Directive], today: datetime.date) -> Des
         for fund in book.registry.funds.values()
     )
     banks = tuple(
-        _bank_status(account=account, key=bank.key, name_zh=bank.name_zh,
+        _bank_status(account=account, key=bank.key, name_zh=bank.name_zh, number=bank.number,
                      deltas=bank_deltas.get(account, ()), assertion=assertions.get(account),
                      today=today)
         for account, bank in bank_parents.items()
@@ -160,19 +162,22 @@ def _bank_status(
     account: str,
     key: str,
     name_zh: str,
+    number: str,
     deltas: Sequence[tuple[datetime.date, Decimal]],
     assertion: data.Balance | None,
     today: datetime.date,
 ) -> BankStatus:
     book_balance = sum((number for _, number in deltas), ZERO)
     if assertion is None:
-        return BankStatus(key, name_zh, account, book_balance, None, None, None, None, None)
+        return BankStatus(key, name_zh, number, account, book_balance, None, None, None, None,
+                          None)
     # A balance assertion holds at the beginning of its date.
     at_date = sum((number for date, number in deltas if date < assertion.date), ZERO)
     asserted = assertion.amount.number
     return BankStatus(
         key=key,
         name_zh=name_zh,
+        number=number,
         account=account,
         book_balance=book_balance,
         asserted_on=assertion.date,
