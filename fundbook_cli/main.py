@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 COMMAND_MODULES = (
     "fundbook_cli.cmd_book",
+    "fundbook_cli.cmd_check",
 )
 
 

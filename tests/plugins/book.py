@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from beancount import loader
@@ -82,3 +83,38 @@ def load(body: str, plugins: Sequence[str]) -> tuple[list[data.Directive], list[
 
 def messages(errors: Sequence[Any]) -> list[str]:
     return [error.message for error in errors]
+
+
+def write_home(
+    home: Path,
+    *,
+    manual: str = "",
+    journal: dict[int, str] | None = None,
+    history: dict[int, str] | None = None,
+) -> Path:
+    """A HOME with the small district's book: main (with every plugin), chart, registry,
+    history files, manual.beancount and Fundbook's journal files (one per year)."""
+    book = home / "book"
+    (book / "fundbook").mkdir(parents=True)
+    (book / "history").mkdir()
+    history = history or {}
+    journal = journal or {}
+    includes = [
+        "chart.beancount",
+        "registry.beancount",
+        *(f"history/{year}.beancount" for year in sorted(history)),
+        "manual.beancount",
+        "fundbook/journal.beancount",
+    ]
+    main = header() + "".join(f'include "{name}"\n' for name in includes)
+    (book / "main.beancount").write_text(main, encoding="utf-8")
+    (book / "chart.beancount").write_text(chart_text(), encoding="utf-8")
+    (book / "registry.beancount").write_text(registry_text(), encoding="utf-8")
+    for year, text in history.items():
+        (book / "history" / f"{year}.beancount").write_text(text, encoding="utf-8")
+    (book / "manual.beancount").write_text(manual, encoding="utf-8")
+    index = "".join(f'include "{year}.beancount"\n' for year in sorted(journal))
+    (book / "fundbook" / "journal.beancount").write_text(index, encoding="utf-8")
+    for year, text in journal.items():
+        (book / "fundbook" / f"{year}.beancount").write_text(text, encoding="utf-8")
+    return home
