@@ -1,0 +1,62 @@
+"""Fava on a Fundbook book, in the language the accountant asks for.
+
+`make_app` builds Fava's Flask app for `HOME/book/main.beancount` and makes
+sure Fava's import page has its configuration (`importers.py`) and its
+statements directory; `serve` runs it with Fava's own WSGI server (cheroot).
+The language overrides the book's `fava-option "language"` for this process
+only: the book is not touched.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bankstatements.config import ensure_import_config
+from ledger.layout import Layout
+
+LANGUAGES = ("zh", "en")
+
+
+class BookMissing(FileNotFoundError):
+    """HOME holds no book (no book/main.beancount)."""
+
+
+def prepare_home(home: Path) -> Layout:
+    """Check HOME holds a book; write its import config and imports/ if missing."""
+    layout = Layout(home)
+    if not layout.main.is_file():
+        raise BookMissing(f"{layout.main} does not exist: is {home} a Fundbook HOME?")
+    ensure_import_config(layout.book_dir)
+    layout.imports_dir.mkdir(parents=True, exist_ok=True)
+    return layout
+
+
+def make_app(home: Path, *, language: str = "zh", read_only: bool = False) -> Any:
+    """Fava's app on the book of `home`, speaking `language` ("zh" or "en")."""
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+    layout = prepare_home(home)
+    from fava.application import create_app
+    from flask import g
+
+    app = create_app([str(layout.main)], read_only=read_only)
+
+    @app.before_request
+    def _language() -> None:
+        ledger = getattr(g, "ledger", None)
+        if ledger is not None:
+            ledger.fava_options.language = language
+
+    return app
+
+
+def serve(app: Any, *, host: str, port: int) -> None:
+    """Serve until interrupted."""
+    from cheroot.wsgi import Server
+
+    server = Server((host, port), app)
+    try:
+        server.start()
+    except KeyboardInterrupt:
+        server.stop()
