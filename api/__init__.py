@@ -1,0 +1,1 @@
+"""The HTTP API of Fundbook (FastAPI adapter): `create_app(settings)` builds it."""

@@ -1,0 +1,117 @@
+"""`create_app(settings)`: the FastAPI application, built on demand, never at import time.
+
+On start the app migrates the database (Alembic), refuses to run without any
+token, opens the book, and reconciles: every posting still in the outbox is
+delivered to the book exactly once. A background sweeper then expires stale
+requests and delivers what a crashed worker left behind.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api import problems
+from api.reports_port import ReportRenderer
+from api.routes import contributions, disbursements, funds, health, me, orgs, reports
+from api.service import holds, outbox
+from api.service.book import BookState
+from api.service.callers import count_tokens
+from api.service.context import Services
+from api.service.errors import ServiceError
+from api.settings import Settings
+from store.engine import make_engine
+from store.locks import lock_fund
+from store.migrate import upgrade
+
+log = logging.getLogger("fundbook.api")
+
+
+class NoAuthentication(RuntimeError):
+    """The server has no token: nobody could authenticate, so it does not start."""
+
+
+def build_services(settings: Settings) -> tuple[Services, object]:
+    """Engine, session factory and book of a HOME (the engine is returned to dispose of it)."""
+    if settings.migrate_on_start:
+        upgrade(settings.url)
+    engine = make_engine(settings.url, pool_size=settings.db_pool_size)
+    factory = sessionmaker(engine, class_=Session, expire_on_commit=False)
+    services = Services(
+        session_factory=factory, book=BookState(settings.layout),
+        request_ttl=datetime.timedelta(seconds=settings.request_ttl_seconds),
+        zone=ZoneInfo(settings.timezone),
+    )
+    return services, engine
+
+
+def sweep(services: Services) -> None:
+    """Deliver undelivered postings and expire stale requests, fund by fund."""
+    outbox.deliver(services.session_factory, services.book)
+    cutoff = datetime.datetime.now(datetime.UTC) - services.request_ttl
+    with services.session_factory() as session:
+        stale = holds.funds_with_stale(session, cutoff=cutoff)
+        session.rollback()
+    for fund in stale:
+        with services.session_factory() as session:
+            lock_fund(session, fund)
+            holds.expire_stale(session, fund, cutoff=cutoff)
+            session.commit()
+
+
+def _sweeper(services: Services, interval: float, stop: threading.Event) -> None:
+    while not stop.wait(interval):
+        try:
+            sweep(services)
+        except Exception:  # keep sweeping; the next round retries
+            log.exception("sweep failed")
+
+
+def create_app(settings: Settings, *, report_renderer: ReportRenderer | None = None) -> FastAPI:
+    """The API of one HOME; `report_renderer` serves /v1/reports (501 without one)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services, engine = build_services(settings)
+        with services.session_factory() as session:
+            if count_tokens(session) == 0:
+                raise NoAuthentication(
+                    "no API token exists: create one with `fundbook token create HOME "
+                    "--role ROLE [--org ORG] --name NAME` before serving")
+            session.rollback()
+        sweep(services)
+        app.state.services = services
+        stop = threading.Event()
+        thread = threading.Thread(target=_sweeper, args=(services, settings.sweep_interval_seconds,
+                                                         stop), daemon=True, name="fundbook-sweeper")
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(timeout=5)
+            engine.dispose()  # type: ignore[attr-defined]
+
+    app = FastAPI(
+        title="Fundbook API", version="1",
+        description="Disbursement requests, approvals, holds and payments of a district "
+                    "community development foundation, booked in its Beancount book.",
+        lifespan=lifespan,
+    )
+    app.state.report_renderer = report_renderer
+    app.add_exception_handler(ServiceError, problems.on_service_error)
+    app.add_exception_handler(RequestValidationError, problems.on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, problems.on_http_error)
+    for module in (health, me, orgs, funds, disbursements, contributions, reports):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,188 @@
+"""Bodies the API accepts and returns (pydantic models, OpenAPI's source).
+
+Amounts are strings checked by `funds.money.parse_amount`; free text is one
+line of printable characters with a length limit, so it is stored verbatim and
+can only ever reach the book as an escaped Beancount string.
+"""
+
+from __future__ import annotations
+
+import datetime
+import unicodedata
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from funds.money import InvalidAmount, parse_amount
+
+TEXT_LENGTH_MAX = 500
+LONG_TEXT_LENGTH_MAX = 2000
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _amount(value: Any) -> Decimal:
+    try:
+        return parse_amount(value)
+    except InvalidAmount as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _line(limit: int, *, empty_ok: bool = False) -> Any:
+    def check(value: str) -> str:
+        if not empty_ok and not value.strip():
+            raise ValueError("must not be empty")
+        if len(value) > limit:
+            raise ValueError(f"is {len(value)} characters long; at most {limit} are allowed")
+        for position, char in enumerate(value):
+            if char in _BIDI or unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp", "Co", "Cn"):
+                raise ValueError(f"contains control character U+{ord(char):04X} at position {position}")
+        return value
+    return AfterValidator(check)
+
+
+def _code(value: str) -> str:
+    if not 1 <= len(value) <= 40 or not value.isascii() or not value.replace("-", "").isalnum():
+        raise ValueError(f"{value[:40]!r} is not a code")
+    return value
+
+
+Amount = Annotated[Decimal, BeforeValidator(_amount)]
+Line = Annotated[str, Field(max_length=TEXT_LENGTH_MAX * 4), _line(TEXT_LENGTH_MAX)]
+LongLine = Annotated[str, Field(max_length=LONG_TEXT_LENGTH_MAX * 4), _line(LONG_TEXT_LENGTH_MAX)]
+Comment = Annotated[str, Field(max_length=LONG_TEXT_LENGTH_MAX * 4),
+                    _line(LONG_TEXT_LENGTH_MAX, empty_ok=True)]
+Code = Annotated[str, AfterValidator(_code)]
+Reference = Annotated[str, Field(max_length=400), _line(100)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+
+class RequestCreate(Strict):
+    fund: Code
+    amount: Amount
+    payee: Line
+    purpose: LongLine
+    category: Line | None = None
+    documents: list[Line] = Field(default_factory=list, max_length=50)
+
+
+class RequestChange(Strict):
+    amount: Amount | None = None
+    payee: Line | None = None
+    purpose: LongLine | None = None
+    category: Line | None = None
+    documents: list[Line] | None = Field(default=None, max_length=50)
+
+
+class DecisionCreate(Strict):
+    decision: Literal["approve", "reject", "return"]
+    comment: Comment = ""
+
+
+class PaymentCreate(Strict):
+    paid_on: datetime.date
+    bank_reference: Reference
+    bank: Code | None = None
+
+
+class VoidCreate(Strict):
+    reason: LongLine
+
+
+class Empty(Strict):
+    pass
+
+
+class Source(Strict):
+    kind: Literal["department", "donor", "interest", "other"]
+    org: Code | None = None
+    name: Line
+
+
+class ContributionCreate(Strict):
+    fund: Code
+    amount: Amount
+    source: Source
+    received_on: datetime.date
+    receipt_no: Reference | None = None
+    income: Literal["subsidy", "service"] | None = None
+    bank: Code | None = None
+
+
+class Me(BaseModel):
+    name: str
+    role: str
+    org: str | None
+
+
+class OrgPublic(BaseModel):
+    code: str
+    name: str
+    name_zh: str
+    kind: str
+    parent: str | None
+
+
+class FundPublic(BaseModel):
+    code: str
+    name: str
+    name_zh: str
+    kind: str
+    org: str
+    currency: str
+    balance: str
+    held: str
+    available: str
+
+
+class Step(BaseModel):
+    role: str
+    org: str
+    decision: str | None
+    by: str | None
+    at: str | None
+    comment: str | None
+
+
+class NextStep(BaseModel):
+    role: str
+    org: str
+
+
+class LedgerRef(BaseModel):
+    link: str | None
+    entries: list[str]
+
+
+class RequestPublic(BaseModel):
+    id: str
+    fund: str
+    amount: str
+    payee: str
+    purpose: str
+    category: str | None
+    documents: list[str]
+    status: str
+    requested_by: str
+    created_at: str
+    updated_at: str
+    steps: list[Step]
+    next_step: NextStep | None
+    ledger: LedgerRef | None
+    paid_on: str | None = None
+    bank_reference: str | None = None
+
+
+class ContributionPublic(BaseModel):
+    id: str
+    fund: str
+    amount: str
+    source: dict[str, str | None]
+    income: str
+    received_on: str
+    receipt_no: str | None
+    recorded_by: str
+    ledger: LedgerRef

@@ -1,0 +1,98 @@
+"""The book as the service sees it: registry, banks, fund balances and the writer.
+
+One `BookState` per process. It never reloads the whole book on a request:
+the registry is re-read only when `registry.beancount` changes, and balances
+come from `ledger.balances.FundBalances`, which follows appends and changed
+files. Access is serialized by a lock because request handlers run in threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from beancount.parser import parser
+
+from api.service.errors import ValidationFailed
+from funds.registry import Registry
+from ledger import registry_io
+from ledger.accounts import Bank
+from ledger.layout import Layout
+
+
+class BookUnreadable(RuntimeError):
+    """The book's registry cannot be read; the service cannot start on it."""
+
+
+class BookState:
+    """Registry, balances and writer of one HOME, shared by the threads of a process."""
+
+    def __init__(self, layout: Layout) -> None:
+        from ledger.balances import FundBalances
+
+        from ledger.writer import Writer
+
+        self.layout = layout
+        self._lock = threading.RLock()
+        self._registry_stamp: tuple[int, int] | None = None
+        self._registry = Registry()
+        self._banks: tuple[Bank, ...] = ()
+        self._read_registry()
+        self.writer = Writer(layout)
+        self._balances = FundBalances.load(layout)
+
+    def _read_registry(self) -> None:
+        path = self.layout.registry
+        stat = path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        if stamp == self._registry_stamp:
+            return
+        entries, errors, _options = parser.parse_file(str(path))
+        if errors:
+            raise BookUnreadable(f"{path}: {errors[0].message}")
+        book, problems = registry_io.read_registry(entries)
+        if problems:
+            raise BookUnreadable(f"{path}: {problems[0].message}")
+        self._registry, self._banks = book.registry, book.banks
+        self._registry_stamp = stamp
+
+    @property
+    def registry(self) -> Registry:
+        with self._lock:
+            self._read_registry()
+            return self._registry
+
+    @property
+    def banks(self) -> tuple[Bank, ...]:
+        with self._lock:
+            return self._banks
+
+    def bank(self, key: str | None) -> Bank:
+        """The bank account `key`, or the foundation's first (basic) account."""
+        banks = self.banks
+        if not banks:
+            raise ValidationFailed("the book defines no bank account")
+        if key is None:
+            return banks[0]
+        for bank in banks:
+            if bank.key == key:
+                return bank
+        raise ValidationFailed(f"unknown bank {key[:40]!r}; one of {', '.join(b.key for b in banks)}")
+
+    def balance(self, fund: str) -> Decimal:
+        """The fund's balance in the book as it is on disk now."""
+        with self._lock:
+            self._balances.refresh()
+            return Decimal(self._balances.balance(fund))
+
+    def balances(self, funds: Sequence[str]) -> dict[str, Decimal]:
+        with self._lock:
+            self._balances.refresh()
+            return {fund: Decimal(self._balances.balance(fund)) for fund in funds}
+
+    def append_missing(self, entries: Sequence[Any]) -> list[Any]:
+        """Append those entries whose fb_id is not yet in the journal (exactly once)."""
+        written: list[Any] = self.writer.append_missing(list(entries))
+        return written

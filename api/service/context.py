@@ -1,0 +1,35 @@
+"""What every use case needs: the database, the book, the clock and the policy."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from api.service.book import BookState
+
+
+@dataclass(frozen=True)
+class Services:
+    """Wired once by `api.app.create_app`; tests build their own.
+
+    Attributes:
+      session_factory: opens a database session.
+      book: registry, balances and writer of the HOME.
+      request_ttl: how long a request may wait for a decision before it expires.
+      zone: the foundation's time zone (dates in the book are local dates).
+    """
+
+    session_factory: Callable[[], Session]
+    book: BookState
+    request_ttl: datetime.timedelta
+    zone: ZoneInfo
+
+    def now(self) -> datetime.datetime:
+        return datetime.datetime.now(self.zone)
+
+    def today(self) -> datetime.date:
+        return self.now().date()

@@ -1,0 +1,47 @@
+"""One exception class per user-facing failure; `api.problems` maps them to HTTP."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """A failure the caller should hear about, with a clear message."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class Unauthenticated(ServiceError):
+    """No token, or a token nobody issued."""
+
+
+class Forbidden(ServiceError):
+    """The caller's role or scope may not do this."""
+
+
+class NotFound(ServiceError):
+    """No such resource in the caller's scope."""
+
+
+class ValidationFailed(ServiceError):
+    """The body is malformed: bad amount, unknown fund, text too long."""
+
+
+class InsufficientFunds(ServiceError):
+    """The amount exceeds what the fund has available."""
+
+
+class InvalidTransition(ServiceError):
+    """The request's state does not allow this, or it is not the caller's turn."""
+
+
+class SelfApproval(ServiceError):
+    """The deciding person submitted the request or decided an earlier step."""
+
+
+class IdempotencyConflict(ServiceError):
+    """The Idempotency-Key was used before with a different body."""
+
+
+class NotConfigured(ServiceError):
+    """This server has no such capability configured (e.g. no report renderer)."""

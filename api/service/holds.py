@@ -1,0 +1,104 @@
+"""Holds: money a fund has promised but not yet booked.
+
+    available = balance in the book
+              - amounts of requests still being decided (pending or returned)
+              - decreases of the fund still in the outbox
+
+The check and the hold happen inside the fund's lock (`store.locks.lock_fund`),
+and the database is read *before* the book: an outbox row already marked done
+was appended before, so the book shows it; one not yet done is counted even if
+the book already has it, which errs on the safe side. So no interleaving of
+threads, processes or workers can promise more than the fund has.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from api.service.book import BookState
+from api.service.errors import InsufficientFunds
+from funds.money import ZERO, format_amount
+from store.tables import Outbox, Request
+
+HOLDING = ("pending", "returned")
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    """A fund's balance, what is held against it, and what is left."""
+
+    balance: Decimal
+    held: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        return max(self.balance - self.held, ZERO)
+
+
+def held_by_requests(session: Session, fund: str, *, excluding: int | None = None) -> Decimal:
+    statement = select(func.coalesce(func.sum(Request.amount), 0)).where(
+        Request.fund == fund, col(Request.status).in_(HOLDING))
+    if excluding is not None:
+        statement = statement.where(Request.id != excluding)
+    return Decimal(session.exec(statement).one())
+
+
+def unbooked_decreases(session: Session, fund: str) -> Decimal:
+    statement = select(func.coalesce(func.sum(Outbox.delta), 0)).where(
+        Outbox.fund == fund, Outbox.done == False, Outbox.delta < 0)  # noqa: E712
+    return -Decimal(session.exec(statement).one())
+
+
+def held_everywhere(session: Session) -> dict[str, Decimal]:
+    """Held amounts of every fund with a hold (requests and unbooked decreases)."""
+    held: dict[str, Decimal] = {}
+    requests = select(Request.fund, func.sum(Request.amount)).where(
+        col(Request.status).in_(HOLDING)).group_by(Request.fund)
+    for fund, amount in session.exec(requests):
+        held[fund] = held.get(fund, ZERO) + Decimal(amount)
+    outbox = select(Outbox.fund, func.sum(Outbox.delta)).where(
+        Outbox.done == False, Outbox.delta < 0).group_by(Outbox.fund)  # noqa: E712
+    for fund, delta in session.exec(outbox):
+        held[fund] = held.get(fund, ZERO) - Decimal(delta)
+    return held
+
+
+def availability(
+    session: Session, book: BookState, fund: str, *, excluding: int | None = None
+) -> Availability:
+    """Database first, then the book (see the module docstring)."""
+    held = held_by_requests(session, fund, excluding=excluding) + unbooked_decreases(session, fund)
+    return Availability(book.balance(fund), held)
+
+
+def check_available(
+    session: Session, book: BookState, fund: str, amount: Decimal, *, excluding: int | None = None
+) -> None:
+    """Raise InsufficientFunds unless `amount` fits; call with the fund's lock held."""
+    state = availability(session, book, fund, excluding=excluding)
+    if amount > state.balance - state.held:
+        raise InsufficientFunds(
+            f"fund {fund} has {format_amount(max(state.balance - state.held, ZERO))} available; "
+            f"{format_amount(amount)} requested")
+
+
+def expire_stale(session: Session, fund: str, *, cutoff: datetime.datetime) -> int:
+    """Expire the fund's requests undecided since before `cutoff`; call with its lock held."""
+    result = session.exec(  # type: ignore[call-overload]
+        update(Request)
+        .where(Request.fund == fund, col(Request.status).in_(HOLDING),
+               col(Request.updated_at) < cutoff)
+        .values(status="expired", updated_at=datetime.datetime.now(datetime.UTC))
+    )
+    return int(result.rowcount or 0)
+
+
+def funds_with_stale(session: Session, *, cutoff: datetime.datetime) -> list[str]:
+    statement = select(Request.fund).where(
+        col(Request.status).in_(HOLDING), col(Request.updated_at) < cutoff).distinct()
+    return list(session.exec(statement))

@@ -1,0 +1,64 @@
+"""The unit of work of a use case: one database session, one commit, then the book.
+
+`commit(result)` records the use case's result as the first response of its
+Idempotency-Key (if any) in the same session, commits, and then delivers the
+outbox to the book before the caller answers the client; so a response that
+says "paid" is only sent once the payment is in the book.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session
+
+from api.service import outbox
+from api.service.book import BookState
+from store.tables import IdempotencyKey
+
+
+class UnitOfWork:
+    """A session for one use case; the service commits it exactly once."""
+
+    def __init__(
+        self,
+        *,
+        session_factory: Callable[[], Session],
+        book: BookState,
+        claim: int | None = None,
+        claim_status: int = 200,
+    ) -> None:
+        self.session_factory = session_factory
+        self.book = book
+        self.session = session_factory()
+        self.claim = claim
+        self.claim_status = claim_status
+        self.committed = False
+
+    def commit(self, result: Any = None) -> None:
+        """Commit the state change (with the idempotent response), then deliver the outbox."""
+        if self.claim is not None:
+            body = json.dumps(result, ensure_ascii=False, default=str)
+            self.session.exec(  # type: ignore[call-overload]
+                update(IdempotencyKey).where(IdempotencyKey.id == self.claim)
+                .values(status_code=self.claim_status, response=body))
+        self.session.commit()
+        self.committed = True
+        self.deliver()
+
+    def deliver(self) -> None:
+        outbox.deliver(self.session_factory, self.book)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> UnitOfWork:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if not self.committed:
+            self.session.rollback()
+        self.close()

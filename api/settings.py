@@ -1,0 +1,45 @@
+"""Settings of the API service (pydantic-settings; environment prefix FUNDBOOK_).
+
+Built by the caller (`fundbook serve`, tests), never at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ledger.layout import Layout
+from store.engine import sqlite_url
+
+
+class Settings(BaseSettings):
+    """Where the district lives and how the service behaves.
+
+    Attributes:
+      home: the HOME directory (book/ and, by default, fundbook.db).
+      database_url: SQLAlchemy URL; default the SQLite file HOME/fundbook.db.
+      request_ttl_seconds: a request undecided this long expires and releases its hold.
+      sweep_interval_seconds: how often stale requests and undelivered postings are swept.
+      timezone: the foundation's time zone; dates in the book are local dates.
+      migrate_on_start: upgrade the database schema when the app starts.
+      db_pool_size: connections per worker.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="FUNDBOOK_")
+
+    home: Path
+    database_url: str | None = None
+    request_ttl_seconds: int = 30 * 24 * 3600
+    sweep_interval_seconds: float = 30.0
+    timezone: str = "Asia/Shanghai"
+    migrate_on_start: bool = True
+    db_pool_size: int = 10
+
+    @property
+    def layout(self) -> Layout:
+        return Layout(self.home)
+
+    @property
+    def url(self) -> str:
+        return self.database_url or sqlite_url(self.layout.database)

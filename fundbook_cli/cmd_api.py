@@ -1,0 +1,168 @@
+"""`fundbook token create` and `fundbook serve`: tokens and the API server.
+
+    fundbook token create HOME --role committee --org ST01C01 --name 张三
+    fundbook serve HOME [--host 127.0.0.1] [--port 8000] [--workers 1] [--database-url URL]
+
+`token create` prints the token on its last line, once; only its sha256 is
+stored. `serve` migrates the database, refuses to start without a token, and
+runs uvicorn with the app built by `app_from_env` in every worker (reports are
+wired in here, the composition root, because `api` never imports `reports`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+ENV_HOME = "FUNDBOOK_HOME"
+ENV_DATABASE_URL = "FUNDBOOK_DATABASE_URL"
+
+
+def report_renderer() -> Any:
+    """The renderer of `reports/`, if that package offers one (`reports.renderer.render`)."""
+    if importlib.util.find_spec("reports") is None:
+        return None
+    try:
+        module = importlib.import_module("reports.api_renderer")
+    except ImportError:
+        return None
+    return getattr(module, "render", None)
+
+
+def app_from_env() -> FastAPI:
+    """The app of each uvicorn worker, from FUNDBOOK_* environment variables."""
+    from api.app import create_app
+    from api.settings import Settings
+
+    return create_app(Settings(), report_renderer=report_renderer())  # type: ignore[call-arg]
+
+
+def database_url(home: Path, url: str | None) -> str:
+    from store.engine import sqlite_url
+
+    return url or os.environ.get(ENV_DATABASE_URL) or sqlite_url(home / "fundbook.db")
+
+
+def registry_of(home: Path) -> Any:
+    from beancount.parser import parser
+
+    from ledger import registry_io
+    from ledger.layout import Layout
+
+    path = Layout(home).registry
+    if not path.exists():
+        return None
+    entries, _errors, _options = parser.parse_file(str(path))
+    book, _problems = registry_io.read_registry(entries)
+    return book.registry
+
+
+def create_token(home: Path, *, role: str, org: str | None, name: str,
+                 url: str | None = None) -> str:
+    """Migrate the database if needed and store a new token's hash; returns the token."""
+    from sqlmodel import Session
+
+    from api.service.callers import create_token as store_token
+    from store.engine import make_engine
+    from store.migrate import upgrade
+
+    target = database_url(home, url)
+    upgrade(target)
+    engine = make_engine(target, pool_size=1)
+    try:
+        with Session(engine) as session:
+            return store_token(session, role=role, org=org, name=name, registry=registry_of(home))
+    finally:
+        engine.dispose()
+
+
+def _token_create(args: argparse.Namespace) -> int:
+    from api.service.errors import ValidationFailed
+
+    home = Path(args.home)
+    if not (home / "book" / "main.beancount").exists():
+        print(f"fundbook token: {home} holds no book", file=sys.stderr)
+        return 1
+    try:
+        token = create_token(home, role=args.role, org=args.org, name=args.name,
+                             url=args.database_url)
+    except ValidationFailed as exc:
+        print(f"fundbook token: {exc.detail}", file=sys.stderr)
+        return 2
+    where = f" for {args.org}" if args.org else ""
+    print(f"token of {args.name} ({args.role}{where}); it is shown once, only its hash is kept:")
+    print(token)
+    return 0
+
+
+def count_tokens(url: str) -> int:
+    from sqlmodel import Session
+
+    from api.service.callers import count_tokens as count
+    from store.engine import make_engine
+
+    engine = make_engine(url, pool_size=1)
+    try:
+        with Session(engine) as session:
+            return count(session)
+    finally:
+        engine.dispose()
+
+
+def serve(home: Path, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+          url: str | None = None, log_level: str = "info") -> int:
+    """Migrate, check that someone can authenticate, then run uvicorn until stopped."""
+    import uvicorn
+
+    from store.migrate import upgrade
+
+    target = database_url(home, url)
+    upgrade(target)
+    if count_tokens(target) == 0:
+        print("fundbook serve: no API token exists, so nobody could authenticate; create one "
+              "with `fundbook token create HOME --role ROLE [--org ORG] --name NAME`",
+              file=sys.stderr)
+        return 2
+    os.environ[ENV_HOME] = str(home.resolve())
+    os.environ[ENV_DATABASE_URL] = target
+    uvicorn.run("fundbook_cli.cmd_api:app_from_env", factory=True, host=host, port=port,
+                workers=workers, log_level=log_level, timeout_graceful_shutdown=5)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    home = Path(args.home)
+    if not (home / "book" / "main.beancount").exists():
+        print(f"fundbook serve: {home} holds no book", file=sys.stderr)
+        return 1
+    return serve(home, host=args.host, port=args.port, workers=args.workers,
+                 url=args.database_url, log_level=args.log_level)
+
+
+def register(subparsers: Any) -> None:
+    token = subparsers.add_parser("token", help="API tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True)
+    create = token_sub.add_parser("create", help="create a token; prints it on the last line")
+    create.add_argument("home", help="the district's HOME directory")
+    create.add_argument("--role", required=True)
+    create.add_argument("--org", default=None, help="community, street or department code")
+    create.add_argument("--name", required=True, help="the person the token belongs to")
+    create.add_argument("--database-url", default=None)
+    create.set_defaults(handler=_token_create)
+
+    server = subparsers.add_parser("serve", help="serve the HTTP API")
+    server.add_argument("home", help="the district's HOME directory")
+    server.add_argument("--host", default="127.0.0.1")
+    server.add_argument("--port", type=int, default=8000)
+    server.add_argument("--workers", type=int, default=1)
+    server.add_argument("--database-url", default=None,
+                        help="SQLAlchemy URL (default: sqlite file HOME/fundbook.db)")
+    server.add_argument("--log-level", default="info")
+    server.set_defaults(handler=_serve)

@@ -1,0 +1,75 @@
+"""Engines from a database URL: SQLite files by default, PostgreSQL in production.
+
+SQLite: every session starts with `BEGIN IMMEDIATE`, so a session that checks
+and then holds money is serialized with every other writer of the file (across
+threads, processes and workers); WAL journal and a busy timeout let them wait
+for each other instead of failing. PostgreSQL: sessions lock the fund rows they
+change with `SELECT ... FOR UPDATE` (see `store.locks`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import create_engine
+
+SQLITE_BUSY_TIMEOUT_S = 60
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def normalize_url(url: str) -> str:
+    """Use psycopg 3 for plain postgresql:// URLs."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(normalize_url(url)).get_backend_name() == "sqlite"
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    """An engine for `url`; SQLite gets immediate transactions, WAL and a busy timeout."""
+    url = normalize_url(url)
+    if is_sqlite(url):
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
+            pool_size=pool_size,
+            max_overflow=2 * pool_size,
+        )
+        _immediate_transactions(engine)
+        return engine
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=2 * pool_size, pool_pre_ping=True
+    )
+
+
+def _immediate_transactions(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def aware(moment: datetime.datetime) -> datetime.datetime:
+    """A timestamp read back from the database, as an aware UTC value (SQLite drops the zone)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=datetime.UTC)
+    return moment
