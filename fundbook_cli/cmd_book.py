@@ -1,0 +1,105 @@
+"""`fundbook init` and `fundbook demo`: creating a district's book.
+
+    fundbook init HOME --config district.toml   a new, empty district
+    fundbook demo HOME [--no-serve]             the Wuhou demo district, then serve it
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from fundbook_cli.district_config import ConfigError, read_config
+from ledger.book import BookExists, BookSpec, InvalidTitle, create_book
+from ledger.layout import Layout
+
+
+def fava_extension_available() -> bool:
+    """Whether the Fundbook Fava extension can be enabled in a new book."""
+    return importlib.util.find_spec("fava_fundbook") is not None
+
+
+def _init(args: argparse.Namespace) -> int:
+    home = Path(args.home)
+    try:
+        config = read_config(Path(args.config))
+        create_book(
+            Layout(home),
+            BookSpec(
+                title=config.title,
+                registry=config.registry,
+                banks=config.banks,
+                opened=config.start,
+                fava_extension=fava_extension_available(),
+            ),
+        )
+    except (ConfigError, BookExists, InvalidTitle) as exc:
+        print(f"fundbook init: {exc}", file=sys.stderr)
+        return 1
+    registry = config.registry
+    print(
+        f"created the book of {config.title} in {home.resolve()}: "
+        f"{len(registry.orgs)} organizations, {len(registry.funds)} funds, "
+        f"{len(config.banks)} bank accounts"
+    )
+    print(f"  {Layout(home).main.resolve()}")
+    return 0
+
+
+def _serve_fava_only(home: Path) -> int:
+    """Fava alone on the book, until interrupted."""
+    fava = Path(sys.executable).parent / "fava"
+    command = [str(fava) if fava.exists() else "fava", "--host", "127.0.0.1", "--port", "5000",
+               str(Layout(home).main)]
+    print("the API server (fundbook_cli.serve_demo) is not available; serving Fava alone "
+          "at http://127.0.0.1:5000/ (Ctrl-C stops it)")
+    process = subprocess.Popen(command)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        process.wait(timeout=10)
+        return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from fundbook_cli.demo_district import build_demo
+
+    home = Path(args.home)
+    layout = Layout(home)
+    if layout.main.exists():
+        print(f"the demo district is already built in {home.resolve()}; using it")
+    else:
+        started = time.monotonic()
+        try:
+            summary = build_demo(home)
+        except BookExists as exc:
+            print(f"fundbook demo: {exc}", file=sys.stderr)
+            return 1
+        print(f"built the Wuhou demo district in {time.monotonic() - started:.1f} s: {summary}")
+    print(f"HOME: {home.resolve()}")
+    print(f"book: {layout.main.resolve()}")
+    if args.no_serve:
+        return 0
+    if importlib.util.find_spec("fundbook_cli.serve_demo") is None:
+        return _serve_fava_only(home)
+    serve: Any = importlib.import_module("fundbook_cli.serve_demo").serve_demo
+    result = serve(home)
+    return int(result) if isinstance(result, int) else 0
+
+
+def register(subparsers: Any) -> None:
+    init = subparsers.add_parser("init", help="create a new district's book from a TOML description")
+    init.add_argument("home", help="the HOME directory to create (must be empty or absent)")
+    init.add_argument("--config", required=True, help="the district's TOML description")
+    init.set_defaults(handler=_init)
+    demo = subparsers.add_parser("demo", help="build the Wuhou demo district and serve it")
+    demo.add_argument("home", help="the HOME directory of the demo district")
+    demo.add_argument("--no-serve", action="store_true", help="build only, do not start servers")
+    demo.set_defaults(handler=_demo)
