@@ -29,6 +29,7 @@ from fava.ext import FavaExtensionBase
 from markupsafe import Markup
 
 from fava_fundbook.figures import Desk, compute_desk
+from fava_fundbook.guard import refused_target
 from fava_fundbook.labels import REPORTS, label
 from fava_fundbook.sparkline import sparkline_svg
 from fava_fundbook.workflow import (
@@ -73,6 +74,35 @@ class FundbookDesk(FavaExtensionBase):
                 self._desk = compute_desk(self.ledger.all_entries, today)
                 self._desk_key = key
             return self._desk
+
+    # -- Fava never rewrites the journal ----------------------------------
+
+    def before_request(self) -> None:
+        from flask import abort, jsonify, request
+
+        params: dict[str, Any] = dict(request.args)
+        if request.method in ("PUT", "POST", "DELETE"):
+            body = request.get_json(silent=True)
+            if isinstance(body, dict):
+                params.update(body)
+        target = refused_target(
+            endpoint=request.endpoint, method=request.method, params=params,
+            book_dir=self.book_dir, filename_of_entry=self._filename_of_entry,
+        )
+        if target is not None:
+            response = jsonify({"error": f"{target.name} is Fundbook's journal: only Fundbook "
+                                         "appends to it. Correct an entry with a new entry in "
+                                         "manual.beancount."})
+            response.status_code = 403
+            abort(response)
+
+    def _filename_of_entry(self, entry_hash: str) -> str | None:
+        try:
+            entry = self.ledger.get_entry(entry_hash)
+        except Exception:  # an unknown hash: Fava answers that itself
+            return None
+        filename = entry.meta.get("filename") if entry.meta else None
+        return filename if isinstance(filename, str) else None
 
     # -- the workflow database, per request --------------------------------
 
