@@ -1,0 +1,358 @@
+"""The writer: the only code that appends to the book, and only to `book/fundbook/`.
+
+`Writer.append` takes Fundbook transactions (each with an ASCII `fb_id`),
+validates and renders all of them before touching any file (`ledger.text`
+refuses what cannot be written safely), then, holding an exclusive lock across
+threads and processes:
+
+1. catches up with what other processes appended since this writer last looked,
+   reading only the new bytes of the journal files (never the whole book);
+2. repairs a torn tail: bytes after the last complete entry, left by a process
+   killed in the middle of a write, are moved to `book/fundbook/torn/` and cut;
+3. refuses an `fb_id` already in the journal (`DuplicatePosting`);
+4. numbers each entry (`fb_seq`), chains it to the previous one (`fb_prev`,
+   `fb_hash`, see `ledger.chain`) and appends it to the journal of its year,
+   `book/fundbook/YYYY.beancount`, creating that file and its `include` line in
+   `book/fundbook/journal.beancount` on first use;
+5. flushes and fsyncs (and fsyncs the directory when it created a file).
+
+Every entry written ends with a blank line, and no line of a written entry is
+blank (text never holds a raw line break), so a file whose bytes do not end
+with a blank line has a torn tail. A process killed in the middle of a batch
+leaves the complete entries before the tear: each is whole and chained, and
+`append_missing` (one lock: append those whose `fb_id` is not yet written)
+completes the batch exactly once.
+
+The writer never rewrites a byte it did not write: the only change other than
+appending is cutting a torn tail, which is kept aside first.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NamedTuple
+
+from beancount.core import data
+
+from ledger import text
+from ledger.chain import CHAIN_KEYS, GENESIS, entry_hash
+from ledger.entries import InvalidEntry
+from ledger.layout import Layout
+
+FB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
+_INCLUDE = re.compile(rb'^include "([0-9]{4})\.beancount"[ \t]*$', re.MULTILINE)
+_FB_ID_LINE = re.compile(rb'  fb_id: "([^"\\]*)"')
+_SEQ_LINE = re.compile(rb'  fb_seq: "([0-9]+)"')
+_HASH_LINE = re.compile(rb'  fb_hash: "([0-9a-f]{64})"')
+_END = b"\n\n"
+
+
+class Written(NamedTuple):
+    """A transaction in the journal: its id, place in the chain, hash and file."""
+
+    fb_id: str
+    seq: int
+    hash: str
+    path: Path
+
+
+class DuplicatePosting(Exception):
+    """The fb_id is already in the journal (or twice in one batch)."""
+
+    def __init__(self, fb_id: str, existing: Written | None = None) -> None:
+        where = f" (fb_seq {existing.seq} in {existing.path.name})" if existing else " twice in one batch"
+        super().__init__(f"fb_id {fb_id!r} is already written{where}")
+        self.fb_id = fb_id
+        self.existing = existing
+
+
+class JournalDamaged(Exception):
+    """A journal file changed in a way only a foreign hand can change it (e.g. it shrank)."""
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _header(year: int) -> bytes:
+    return (
+        f"; Fundbook journal {year}: transactions appended by Fundbook's writer.\n"
+        "; Do not edit: each entry is chained by fb_seq, fb_prev and fb_hash.\n\n"
+    ).encode()
+
+
+class _Prepared(NamedTuple):
+    fb_id: str
+    entry: data.Transaction
+
+
+class Writer:
+    """Appends Fundbook transactions to the journal; safe across threads and processes."""
+
+    def __init__(self, layout: Layout) -> None:
+        self._layout = layout
+        self._thread_lock = threading.Lock()
+        self._pid = os.getpid()
+        self._ids: dict[str, Written] = {}
+        self._seq = 0
+        self._last = GENESIS
+        self._offsets: dict[int, int] = {}
+        self._index_size = -1
+        self._included: set[int] = set()
+        self.repaired: list[Path] = []
+        """Where torn tails were kept aside, most recent last."""
+        layout.journal_dir.mkdir(parents=True, exist_ok=True)
+        with self._locked():
+            if not layout.journal_index.exists():
+                self._create_index()
+
+    # -- public --------------------------------------------------------------
+
+    def append(self, entries: Sequence[data.Transaction]) -> list[Written]:
+        """Append every entry, or none if any is invalid, unsafe or already written."""
+        prepared = self._prepare(entries)
+        with self._locked():
+            for item in prepared:
+                if item.fb_id in self._ids:
+                    raise DuplicatePosting(item.fb_id, self._ids[item.fb_id])
+            return self._write(prepared)
+
+    def written(self, fb_id: str) -> Written | None:
+        """The journal's entry with this fb_id, including other processes' appends."""
+        with self._locked():
+            return self._ids.get(fb_id)
+
+    def append_missing(self, entries: Sequence[data.Transaction]) -> list[Written]:
+        """Under one lock, append the entries whose fb_id is not written yet; Written for all."""
+        prepared = self._prepare(entries)
+        with self._locked():
+            missing = [item for item in prepared if item.fb_id not in self._ids]
+            self._write(missing)
+            return [self._ids[item.fb_id] for item in prepared]
+
+    def head(self) -> tuple[int, str]:
+        """fb_seq and fb_hash of the last entry of the chain (0 and GENESIS when empty)."""
+        with self._locked():
+            return self._seq, self._last
+
+    # -- validation ----------------------------------------------------------
+
+    def _prepare(self, entries: Sequence[data.Transaction]) -> list[_Prepared]:
+        prepared: list[_Prepared] = []
+        seen: set[str] = set()
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, data.Transaction):
+                raise InvalidEntry(f"entry {index}: only transactions are written, not {type(entry).__name__}")
+            meta = entry.meta or {}
+            fb_id = meta.get("fb_id")
+            if not isinstance(fb_id, str) or not fb_id.isascii() or not FB_ID.fullmatch(fb_id):
+                raise InvalidEntry(f"entry {index}: meta fb_id must be an ASCII token, not {fb_id!r:.80}")
+            for key in CHAIN_KEYS:
+                if key in meta:
+                    raise InvalidEntry(f"entry {index} ({fb_id}): {key} is set by the writer")
+            if not 1000 <= entry.date.year <= 9999:
+                raise InvalidEntry(f"entry {index} ({fb_id}): year {entry.date.year} out of range")
+            if fb_id in seen:
+                raise DuplicatePosting(fb_id)
+            seen.add(fb_id)
+            text.render(entry)  # raises UnsafeText before any file is touched
+            prepared.append(_Prepared(fb_id, entry))
+        return prepared
+
+    # -- locking and catching up ---------------------------------------------
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        if os.getpid() != self._pid:  # a forked child: its own thread lock
+            self._thread_lock = threading.Lock()
+            self._pid = os.getpid()
+        with self._thread_lock:
+            fd = os.open(self._layout.lock, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                self._catch_up()
+                yield
+            finally:
+                os.close(fd)  # releases the flock
+
+    def _catch_up(self) -> None:
+        index = self._layout.journal_index
+        try:
+            size = index.stat().st_size
+        except FileNotFoundError:
+            size = 0
+        if size != self._index_size:
+            content = index.read_bytes() if size else b""
+            self._included |= {int(year) for year in _INCLUDE.findall(content)}
+            self._index_size = size
+        for year in sorted(self._included | set(self._offsets)):
+            self._scan(year)
+
+    def _scan(self, year: int) -> None:
+        path = self._layout.journal_for_year(year)
+        offset = self._offsets.get(year, 0)
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            if offset:
+                raise JournalDamaged(f"{path} disappeared") from None
+            return
+        if size < offset:
+            raise JournalDamaged(f"{path} shrank from {offset} to {size} bytes")
+        if size == offset:
+            self._offsets[year] = offset
+            return
+        with path.open("rb") as stream:
+            stream.seek(offset)
+            new = stream.read(size - offset)
+        end = new.rfind(_END)
+        complete = new[: end + len(_END)] if end >= 0 else b""
+        if len(complete) < len(new):
+            self._repair(path, offset + len(complete), new[len(complete):])
+        self._register(path, complete)
+        self._offsets[year] = offset + len(complete)
+
+    def _repair(self, path: Path, keep: int, tail: bytes) -> None:
+        """Keep a torn tail aside, then cut it off so the file ends with a whole entry."""
+        torn_dir = self._layout.journal_dir / "torn"
+        created = not torn_dir.exists()
+        torn_dir.mkdir(exist_ok=True)
+        aside = torn_dir / f"{path.name}.{keep}.{time.time_ns()}"
+        with aside.open("xb") as stream:
+            stream.write(tail)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if created:
+            _fsync_dir(self._layout.journal_dir)
+        _fsync_dir(torn_dir)
+        with path.open("r+b") as stream:
+            stream.truncate(keep)
+            stream.flush()
+            os.fsync(stream.fileno())
+        self.repaired.append(aside)
+
+    def _register(self, path: Path, chunk: bytes) -> None:
+        """Learn fb_id, fb_seq and fb_hash of the complete entries in `chunk`."""
+        fb_id: str | None = None
+        seq: int | None = None
+        digest: str | None = None
+
+        def close() -> None:
+            if fb_id is not None and seq is not None and digest is not None:
+                self._learn(Written(fb_id, seq, digest, path))
+
+        for line in chunk.split(b"\n"):
+            if line[:1].isdigit():
+                close()
+                fb_id = seq = digest = None
+            elif line.startswith(b"  fb_"):
+                if match := _FB_ID_LINE.fullmatch(line):
+                    fb_id = match.group(1).decode("ascii", "replace")
+                elif match := _SEQ_LINE.fullmatch(line):
+                    seq = int(match.group(1))
+                elif match := _HASH_LINE.fullmatch(line):
+                    digest = match.group(1).decode("ascii")
+        close()
+
+    def _learn(self, written: Written) -> None:
+        self._ids.setdefault(written.fb_id, written)
+        if written.seq > self._seq:
+            self._seq = written.seq
+            self._last = written.hash
+
+    # -- writing -------------------------------------------------------------
+
+    def _write(self, prepared: Sequence[_Prepared]) -> list[Written]:
+        results: list[Written] = []
+        runs: list[tuple[int, list[tuple[bytes, Written]]]] = []
+        seq, prev = self._seq, self._last
+        for item in prepared:
+            seq += 1
+            meta = dict(item.entry.meta)
+            meta["fb_seq"] = str(seq)
+            meta["fb_prev"] = prev
+            chained = item.entry._replace(meta=meta)
+            digest = entry_hash(chained, prev)
+            meta["fb_hash"] = digest
+            rendered = (text.render(chained) + "\n").encode("utf-8")
+            year = item.entry.date.year
+            written = Written(item.fb_id, seq, digest, self._layout.journal_for_year(year))
+            if runs and runs[-1][0] == year:
+                runs[-1][1].append((rendered, written))
+            else:
+                runs.append((year, [(rendered, written)]))
+            results.append(written)
+            prev = digest
+        for year, items in runs:
+            self._ensure_year(year)
+            self._append_bytes(year, b"".join(rendered for rendered, _ in items))
+            for _, written in items:
+                self._learn(written)
+        return results
+
+    def _append_bytes(self, year: int, payload: bytes) -> None:
+        path = self._layout.journal_for_year(year)
+        start = self._offsets[year]
+        try:
+            with path.open("ab") as stream:
+                stream.write(payload)
+                stream.flush()
+                os.fsync(stream.fileno())
+        except BaseException:
+            with path.open("r+b") as stream:  # leave no partial entry behind
+                stream.truncate(start)
+                os.fsync(stream.fileno())
+            raise
+        self._offsets[year] = start + len(payload)
+
+    def _ensure_year(self, year: int) -> None:
+        """The year's journal exists and the index includes it."""
+        path = self._layout.journal_for_year(year)
+        if not path.exists():
+            header = _header(year)
+            with path.open("xb") as stream:
+                stream.write(header)
+                stream.flush()
+                os.fsync(stream.fileno())
+            _fsync_dir(path.parent)
+            self._offsets[year] = len(header)
+        elif year not in self._offsets:
+            self._scan(year)
+        if year not in self._included:
+            self._include(year)
+
+    def _create_index(self) -> None:
+        index = self._layout.journal_index
+        with index.open("xb") as stream:
+            stream.write(b"; Fundbook journals, one include per year (appended by Fundbook's writer).\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+        _fsync_dir(index.parent)
+        self._index_size = index.stat().st_size
+
+    def _include(self, year: int) -> None:
+        index = self._layout.journal_index
+        if not index.exists():
+            self._create_index()
+        with index.open("ab") as stream:
+            if stream.tell() > 0:
+                with index.open("rb") as reader:
+                    reader.seek(-1, os.SEEK_END)
+                    if reader.read(1) != b"\n":
+                        stream.write(b"\n")
+            stream.write(f'include "{year}.beancount"\n'.encode())
+            stream.flush()
+            os.fsync(stream.fileno())
+        self._included.add(year)
+        self._index_size = index.stat().st_size
