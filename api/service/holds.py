@@ -94,6 +94,7 @@ def expire_stale(session: Session, fund: str, *, cutoff: datetime.datetime) -> i
         .where(Request.fund == fund, col(Request.status).in_(HOLDING),
                col(Request.updated_at) < cutoff)
         .values(status="expired", updated_at=datetime.datetime.now(datetime.UTC))
+        .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)
 

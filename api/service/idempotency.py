@@ -64,16 +64,19 @@ def claim(
                 return row.id
             except IntegrityError:
                 session.rollback()
-            found = session.exec(select(IdempotencyKey).where(
-                IdempotencyKey.caller == caller, IdempotencyKey.key == key)).first()
+            found = session.exec(
+                select(IdempotencyKey.fingerprint, IdempotencyKey.status_code,
+                       IdempotencyKey.response)
+                .where(IdempotencyKey.caller == caller, IdempotencyKey.key == key)).first()
             session.rollback()
         if found is None:
             continue  # the claim was released meanwhile: try again
-        if found.fingerprint != print_:
+        stored_print, status_code, response = found
+        if stored_print != print_:
             raise IdempotencyConflict(
                 "this Idempotency-Key was used with a different request body")
-        if found.status_code is not None and found.response is not None:
-            return Replay(found.status_code, json.loads(found.response))
+        if status_code is not None and response is not None:
+            return Replay(status_code, json.loads(response))
         if time.monotonic() > deadline:
             raise IdempotencyConflict("a request with this Idempotency-Key is still in progress")
         time.sleep(0.02)
