@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bankstatements.config import ensure_import_config
 from fundbook_cli.district_config import ConfigError, read_config
 from ledger.book import BookExists, BookSpec, InvalidTitle, create_book
 from ledger.layout import Layout
@@ -27,10 +28,11 @@ def fava_extension_available() -> bool:
 
 def _init(args: argparse.Namespace) -> int:
     home = Path(args.home)
+    layout = Layout(home)
     try:
         config = read_config(Path(args.config))
         create_book(
-            Layout(home),
+            layout,
             BookSpec(
                 title=config.title,
                 registry=config.registry,
@@ -42,13 +44,14 @@ def _init(args: argparse.Namespace) -> int:
     except (ConfigError, BookExists, InvalidTitle) as exc:
         print(f"fundbook init: {exc}", file=sys.stderr)
         return 1
+    ensure_import_config(layout.book_dir)
     registry = config.registry
     print(
         f"created the book of {config.title} in {home.resolve()}: "
         f"{len(registry.orgs)} organizations, {len(registry.funds)} funds, "
         f"{len(config.banks)} bank accounts"
     )
-    print(f"  {Layout(home).main.resolve()}")
+    print(f"  {layout.main.resolve()}")
     return 0
 
 

@@ -30,6 +30,7 @@ from typing import NamedTuple
 from beancount.core import data
 from beancount.core.amount import Amount
 
+from bankstatements.config import ensure_import_config
 from fundbook_cli import demo_names as names
 from fundbook_cli.cmd_book import fava_extension_available
 from funds.chains import parse_chain
@@ -677,6 +678,7 @@ def build_demo(home: Path) -> DemoSummary:
         title=TITLE, registry=registry, banks=BANKS, opened=START, history_years=history,
         fava_extension=fava_extension_available(),
     ))
+    ensure_import_config(layout.book_dir)
     for year in history:
         write_history(layout, year, grouped[year])
     _write_journal(layout, [entry for year, entries in grouped.items() if year not in history

@@ -72,6 +72,7 @@ def test_main_beancount_declares_plugins_includes_and_fava_options(home: Path) -
     assert manual[-1].endswith('custom "fava-option" "insert-entry" ".*"')
     assert layout.journal_index.exists()
     assert layout.imports_dir.is_dir()
+    assert (layout.book_dir / "importers.py").exists()  # Fava's import-config
 
 
 def test_init_refuses_a_non_empty_home(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
