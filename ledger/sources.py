@@ -23,8 +23,9 @@ book records the attribution in metadata, and this module replays it:
       Equity:Interfund:AL-ST01C01-GP          -12000.00 CNY
 
 Cash into a traced fund (bank or cash postings) is a lot whose source is the
-entry's `department` metadata (or `src_` keys, or, for a transfer in from an
-untraced fund, that fund; otherwise `OTHER`). Cash out of a traced fund must
+entry's `department` (or `source_org`) metadata; or its `src_` keys (money
+coming back); or, for a transfer in from an untraced fund, that fund;
+otherwise `OTHER`. Cash out of a traced fund must
 carry `src_<CODE>` keys summing to the amount: an interfund transfer into
 another traced fund is an *allocation* (the parts move with the money), any
 other outflow is a *payment*. Entries are replayed in the book's order (by
@@ -193,7 +194,7 @@ class _Replay:
         if recorded is not None and recorded.total == amount:
             parts = recorded.parts
         else:
-            department = entry.meta.get("department")
+            department = entry.meta.get("department") or entry.meta.get("source_org")
             source_fund = entry.meta.get("fund")
             if isinstance(department, str) and department:
                 source = department

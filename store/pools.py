@@ -164,10 +164,15 @@ class TracePart(SQLModel, table=True):
 
 
 class TraceSeed(SQLModel, table=True):
-    """Marks that the tracing tables were seeded from the book's history (one row)."""
+    """What seeding from the book's history found, once: a row per name.
+
+    "book" marks that the tracing tables were seeded (value: receipts read);
+    "max-A", "max-G", "max-P" hold the highest allocation, grant and pledge
+    numbers already in the book, so that new codes never reuse one.
+    """
 
     __tablename__ = "trace_seed"
 
     name: str = Field(primary_key=True, max_length=40)
     seeded_at: datetime.datetime = Field(default_factory=utcnow, sa_column=_moment())
-    receipts: int = 0
+    value: int = 0

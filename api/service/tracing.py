@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -40,6 +41,8 @@ LOCK = "~tracing"
 SEED = "book"
 TRACED_KINDS = frozenset({FundKind.GUARANTEE_POOL, FundKind.INCENTIVE_POOL, FundKind.ALLOCATION})
 REF_PREFIXES = ("alloc-", "req-", "grant-", "pledge-")
+CODE_LINKS = {"alloc": "A", "grant": "G", "pledge": "P"}
+_CODE_LINK = re.compile(r"(alloc|grant|pledge)-[AGP]([0-9]+)")
 
 
 def is_traced(registry: Registry, fund: str) -> bool:
@@ -94,8 +97,29 @@ def ensure_seeded(session: Session, services: Services) -> None:
                 session.add(TracePart(kind=movement.kind, ref=_ref(movement), fund=movement.fund,
                                       target=movement.target, source=source, amount=part,
                                       booked_on=movement.date, payee=movement.payee))
-    session.add(TraceSeed(name=SEED, receipts=len(receipts)))
+    for prefix, number in _highest_codes(entries).items():
+        session.add(TraceSeed(name=f"max-{prefix}", value=number))
+    session.add(TraceSeed(name=SEED, value=len(receipts)))
     session.flush()
+
+
+def _highest_codes(entries: Sequence[object]) -> dict[str, int]:
+    """The highest number of each code prefix linked in the book (A000007 -> 7)."""
+    highest = dict.fromkeys(CODE_LINKS.values(), 0)
+    for entry in entries:
+        for link in getattr(entry, "links", None) or ():
+            match = _CODE_LINK.fullmatch(link)
+            if match:
+                prefix = CODE_LINKS[match.group(1)]
+                highest[prefix] = max(highest[prefix], int(match.group(2)))
+    return highest
+
+
+def code(session: Session, services: Services, prefix: str, row_id: int) -> str:
+    """The code of the row `row_id` of a table numbered after the book's history."""
+    ensure_seeded(session, services)
+    found = session.get(TraceSeed, f"max-{prefix}")
+    return f"{prefix}{row_id + (found.value if found else 0):06d}"
 
 
 # ---------------------------------------------------------------- receipts

@@ -130,7 +130,7 @@ def upgrade() -> None:
     op.create_table('trace_seed',
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('seeded_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('receipts', sa.Integer(), nullable=False),
+    sa.Column('value', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('name')
     )
     op.create_table('grant_tranche',
