@@ -1,0 +1,195 @@
+"""The book as reports see it: entries, registry, chart names and the period.
+
+`load_book(home)` loads `HOME/book/main.beancount` once with the Beancount
+loader (plugins run, errors are kept, not raised) and reads the registry
+from its custom directives. Every report then works on the same `BookView`:
+
+    view = load_book(home)
+    view.balances(end=date(2026, 12, 31), fund="MF-ST01C01")
+
+Amounts carry Beancount's sign (debit positive). A fund's accounts are those
+whose last component is the fund code (`ledger.accounts.fund_of_account`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from beancount import loader
+from beancount.core import data
+
+from funds.model import Fund, Restriction
+from funds.registry import Registry
+from ledger import accounts as chart
+from ledger.accounts import Bank, Category
+from ledger.layout import Layout
+from ledger.registry_io import read_registry
+from reports.errors import BookNotFound, InvalidPeriod, UnknownFund
+
+ZERO = Decimal("0.00")
+CLOSE_TAG = "close"
+RELEASE_TAG = "release"
+INTERFUND_TAG = "interfund"
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A closed interval of days; `opening` is the day before it starts."""
+
+    start: datetime.date
+    end: datetime.date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise InvalidPeriod(f"the period ends ({self.end}) before it begins ({self.start})")
+
+    @property
+    def opening(self) -> datetime.date:
+        return self.start - datetime.timedelta(days=1)
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, datetime.date) and self.start <= day <= self.end
+
+
+def parent_account(account: str) -> str:
+    """The account without its fund segment (`Expenses:Program:MF-X` -> `Expenses:Program`)."""
+    if chart.fund_of_account(account) is not None:
+        return account.rsplit(":", 1)[0]
+    return account
+
+
+def is_cash(account: str) -> bool:
+    return account.startswith(("Assets:Bank:", "Assets:Cash:"))
+
+
+def is_close(entry: data.Transaction) -> bool:
+    return CLOSE_TAG in (entry.tags or ())
+
+
+def posting_number(posting: data.Posting) -> Decimal:
+    units = posting.units
+    if units is None or units.number is None:
+        return ZERO
+    number: Decimal = units.number
+    return number
+
+
+@dataclass(frozen=True)
+class BookView:
+    """A loaded book and what the registry and chart say about its accounts.
+
+    Attributes:
+      entries: every directive, sorted as the loader sorts them.
+      options: the loader's options map.
+      errors: the loader's and the registry reader's errors (values, not raised).
+      registry: organizations and funds.
+      banks: the foundation's bank accounts.
+      categories: parent account -> chart category (fixed categories and banks).
+      home: the HOME the book was loaded from, if any.
+    """
+
+    entries: tuple[data.Directive, ...]
+    options: Mapping[str, Any]
+    errors: tuple[Any, ...]
+    registry: Registry
+    banks: tuple[Bank, ...]
+    categories: Mapping[str, Category]
+    home: Path | None = None
+    _txns: tuple[data.Transaction, ...] = field(default=(), repr=False)
+
+    @property
+    def transactions(self) -> tuple[data.Transaction, ...]:
+        return self._txns
+
+    def fund(self, code: str) -> Fund:
+        if code not in self.registry.funds:
+            raise UnknownFund(f"no fund {code!r} in the book's registry")
+        return self.registry.funds[code]
+
+    def in_scope(self, account: str, fund: str | None) -> bool:
+        return fund is None or chart.fund_of_account(account) == fund
+
+    def category(self, account: str) -> Category | None:
+        return self.categories.get(parent_account(account))
+
+    def postings(
+        self,
+        *,
+        start: datetime.date | None,
+        end: datetime.date,
+        fund: str | None,
+        closes: bool = True,
+    ) -> Iterator[tuple[data.Transaction, data.Posting]]:
+        """Postings in scope dated start..end (inclusive); `closes=False` skips #close entries."""
+        for txn in self._txns:
+            if txn.date > end:
+                break
+            if start is not None and txn.date < start:
+                continue
+            if not closes and is_close(txn):
+                continue
+            for posting in txn.postings:
+                if self.in_scope(posting.account, fund):
+                    yield txn, posting
+
+    def balances(
+        self, *, end: datetime.date, fund: str | None, start: datetime.date | None = None,
+        closes: bool = True,
+    ) -> dict[str, Decimal]:
+        """Sum of postings per account over start..end (from the beginning if start is None)."""
+        sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for _, posting in self.postings(start=start, end=end, fund=fund, closes=closes):
+            sums[posting.account] += posting_number(posting)
+        return dict(sums)
+
+    def fund_restriction(self, fund_code: str | None) -> Restriction | None:
+        if fund_code is None or fund_code not in self.registry.funds:
+            return None
+        return self.registry.funds[fund_code].restriction
+
+
+def _categories(banks: tuple[Bank, ...]) -> dict[str, Category]:
+    found = {category.account: category for category in chart.FIXED_CATEGORIES}
+    for bank in banks:
+        found[bank.category.account] = bank.category
+    return found
+
+
+def view_of(
+    entries: list[data.Directive], options: Mapping[str, Any], errors: list[Any],
+    home: Path | None = None,
+) -> BookView:
+    """A `BookView` of already loaded entries (e.g. from `loader.load_string`)."""
+    book, registry_errors = read_registry(entries)
+    txns = tuple(entry for entry in entries if isinstance(entry, data.Transaction))
+    return BookView(
+        entries=tuple(entries),
+        options=options,
+        errors=(*errors, *registry_errors),
+        registry=book.registry,
+        banks=book.banks,
+        categories=_categories(book.banks),
+        home=home,
+        _txns=txns,
+    )
+
+
+def load_book(home: Path) -> BookView:
+    """Load the book of a HOME with the Beancount loader."""
+    main = Layout(home).main
+    if not main.is_file():
+        raise BookNotFound(f"no book at {main}: run `fundbook init` or build the demo first")
+    entries, errors, options = loader.load_file(str(main))
+    return view_of(entries, options, errors, home=home)
+
+
+def load_text(text: str) -> BookView:
+    """Load a book from Beancount text (tests and small examples)."""
+    entries, errors, options = loader.load_string(text)
+    return view_of(entries, options, errors)

@@ -1,0 +1,134 @@
+"""Shared arithmetic of the statements: account lines, net-asset columns.
+
+Net assets are split into 非限定性 (unrestricted) and 限定性 (restricted)
+columns by account, the same way the year-end close moves them, so that a
+close never changes a column:
+
+- income: by the category's restriction (`Income:Donation:Restricted:F` -> restricted);
+- expenses: unrestricted (民非制度: 费用均为非限定性);
+- `Equity:NetAssets:Unrestricted|Restricted:F`: their own column;
+- `Equity:Interfund:F`: the column of fund F's restriction;
+- any other Income, Expenses or Equity account: unrestricted.
+
+A restricted fund's spending therefore lowers the unrestricted column until
+the release (`#release`, 3102 -> 3101) that the close books moves it back.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from funds.model import Restriction
+from ledger import accounts as chart
+from ledger.accounts import Section
+from reports.book import ZERO, BookView, parent_account
+
+U, R = Restriction.UNRESTRICTED, Restriction.RESTRICTED
+_SECTION_ORDER = {"Assets": 0, "Liabilities": 1, "Equity": 2, "Income": 3, "Expenses": 4}
+
+
+@dataclass(frozen=True, slots=True)
+class AccountName:
+    account: str
+    code: str
+    name_zh: str
+    name_en: str
+
+    def name(self, lang: str) -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+def account_name(view: BookView, account: str) -> AccountName:
+    """Code and names of an account's category, or the account itself if not in the chart."""
+    category = view.categories.get(account)
+    if category is None:
+        return AccountName(account, "", account, account)
+    return AccountName(account, category.code, category.name_zh, category.name_en)
+
+
+def sort_key(name: AccountName) -> tuple[int, str, str]:
+    return (_SECTION_ORDER.get(name.account.split(":", 1)[0], 9), name.code or "9999", name.account)
+
+
+def net_column(view: BookView, account: str) -> Restriction | None:
+    """The net-asset column an Income, Expenses or Equity account belongs to; None otherwise."""
+    root = account.split(":", 1)[0]
+    if root not in ("Income", "Expenses", "Equity"):
+        return None
+    category = view.category(account)
+    if category is None or category.section is Section.EXPENSE:
+        return U
+    if category.restriction is not None:
+        return category.restriction
+    return view.fund_restriction(chart.fund_of_account(account)) or U
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """An amount in the 非限定性 / 限定性 columns of the statement of activities."""
+
+    unrestricted: Decimal = ZERO
+    restricted: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.unrestricted + self.restricted
+
+    def __add__(self, other: Columns) -> Columns:
+        return Columns(self.unrestricted + other.unrestricted, self.restricted + other.restricted)
+
+    def __sub__(self, other: Columns) -> Columns:
+        return Columns(self.unrestricted - other.unrestricted, self.restricted - other.restricted)
+
+    @classmethod
+    def of(cls, column: Restriction, amount: Decimal) -> Columns:
+        return cls(amount, ZERO) if column is U else cls(ZERO, amount)
+
+
+def columns_sum(items: Iterable[Columns]) -> Columns:
+    total = Columns()
+    for item in items:
+        total = total + item
+    return total
+
+
+def net_assets(view: BookView, balances: Mapping[str, Decimal]) -> Columns:
+    """Net assets by column from account balances (credit balances count positive)."""
+    total = Columns()
+    for account, number in balances.items():
+        column = net_column(view, account)
+        if column is not None:
+            total = total + Columns.of(column, -number)
+    return total
+
+
+def by_parent(balances: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    """Balances summed over funds: per category account."""
+    sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for account, number in balances.items():
+        sums[parent_account(account)] += number
+    return dict(sums)
+
+
+def fund_balance(balances: Mapping[str, Decimal]) -> Decimal:
+    """Net assets of a fund: the sum of its Assets and Liabilities."""
+    return sum(
+        (n for a, n in balances.items() if a.startswith(("Assets:", "Liabilities:"))), ZERO
+    )
+
+
+def month_ends(start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    """The last day of each month from start's month to end's, the last one clipped to end."""
+    days: list[datetime.date] = []
+    year, month = start.year, start.month
+    while True:
+        nxt = datetime.date(year + month // 12, month % 12 + 1, 1)
+        day = min(nxt - datetime.timedelta(days=1), end)
+        days.append(day)
+        if day >= end:
+            return days
+        year, month = nxt.year, nxt.month

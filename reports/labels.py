@@ -1,0 +1,187 @@
+"""Labels of the reports in Chinese and English: `label(key, lang)`."""
+
+from __future__ import annotations
+
+from ledger.accounts import Category
+
+LANGS = ("zh", "en")
+
+_LABELS: dict[str, tuple[str, str]] = {
+    # report titles
+    "trial-balance": ("科目余额表", "Trial balance"),
+    "balance-sheet": ("资产负债表", "Statement of financial position"),
+    "activities": ("业务活动表", "Statement of activities"),
+    "cash-flow": ("现金流量表", "Statement of cash flows"),
+    "funds": ("基金收支表", "Fund statements"),
+    "disbursements": ("支出登记簿", "Disbursement register"),
+    "sources": ("资金来源追溯", "Source tracing"),
+    "grants": ("资助项目登记簿", "Grant register"),
+    "compliance": ("合规性检查", "Compliance"),
+    "integrity": ("账簿完整性", "Integrity"),
+    "audit-pack": ("审计资料汇编", "Audit pack"),
+    "contents": ("目录", "Contents"),
+    # common words
+    "foundation": ("全基金会", "Whole foundation"),
+    "fund": ("基金", "Fund"),
+    "period": ("期间", "Period"),
+    "generated": ("生成时间", "Generated"),
+    "code": ("编码", "Code"),
+    "account": ("科目", "Account"),
+    "name": ("名称", "Name"),
+    "opening": ("期初数", "Opening"),
+    "closing": ("期末数", "Closing"),
+    "debit": ("借方发生额", "Debit"),
+    "credit": ("贷方发生额", "Credit"),
+    "total": ("合计", "Total"),
+    "item": ("项目", "Item"),
+    "amount": ("金额", "Amount"),
+    "date": ("日期", "Date"),
+    "unrestricted": ("非限定性", "Unrestricted"),
+    "restricted": ("限定性", "Restricted"),
+    "difference": ("差额", "Difference"),
+    # balance sheet
+    "assets": ("资产", "Assets"),
+    "total_assets": ("资产合计", "Total assets"),
+    "liabilities": ("负债", "Liabilities"),
+    "total_liabilities": ("负债合计", "Total liabilities"),
+    "net_assets": ("净资产", "Net assets"),
+    "net_unrestricted": ("非限定性净资产", "Unrestricted net assets"),
+    "net_restricted": ("限定性净资产", "Restricted net assets"),
+    "total_net_assets": ("净资产合计", "Total net assets"),
+    "total_liabilities_net_assets": ("负债和净资产总计", "Total liabilities and net assets"),
+    # activities
+    "income": ("收入", "Income"),
+    "income_total": ("收入合计", "Total income"),
+    "expenses": ("费用", "Expenses"),
+    "expense_total": ("费用合计", "Total expenses"),
+    "release": ("限定性净资产转为非限定性净资产", "Net assets released from restriction"),
+    "interfund": ("基金间划转", "Interfund transfers"),
+    "other_net": ("其他净资产变动", "Other changes in net assets"),
+    "change_net_assets": ("净资产变动额", "Change in net assets"),
+    "opening_net_assets": ("期初净资产", "Net assets, opening"),
+    "closing_net_assets": ("期末净资产", "Net assets, closing"),
+    "income_4101": ("捐赠收入", "Donations"),
+    "income_4301": ("提供服务收入", "Service revenue"),
+    "income_4401": ("政府补助收入", "Government subsidies"),
+    "income_4601": ("投资收益", "Investment income"),
+    "income_4901": ("其他收入", "Other income"),
+    "spending_by_category": ("按类别的支出", "Spending by category"),
+    # cash flow
+    "operating": ("一、业务活动产生的现金流量", "Cash flows from operating activities"),
+    "investing": ("二、投资活动产生的现金流量", "Cash flows from investing activities"),
+    "financing": ("三、筹资活动产生的现金流量", "Cash flows from financing activities"),
+    "cf_donation": ("接受捐赠收到的现金", "Cash received from donations"),
+    "cf_service": ("提供服务收到的现金", "Cash received from services"),
+    "cf_subsidy": ("收到的政府补助", "Government subsidies received"),
+    "cf_other_income": ("收到的其他与业务活动有关的现金", "Other operating receipts"),
+    "cf_receivable": ("收回应收款项（认捐款）", "Pledges and receivables collected"),
+    "cf_refund": ("收回的已付资助款", "Refunds of amounts paid out"),
+    "cf_payable": ("支付的已核准请款和资助款", "Approved requests and grants paid"),
+    "cf_program": ("直接支付的业务活动成本", "Program costs paid directly"),
+    "cf_admin": ("支付的管理费用", "Administrative expenses paid"),
+    "cf_fundraising": ("支付的筹资费用", "Fundraising costs paid"),
+    "cf_other_expense": ("支付的其他费用", "Other expenses paid"),
+    "cf_prepaid": ("预付款项", "Prepayments"),
+    "cf_investment": ("取得投资收益所收到的现金", "Investment income received"),
+    "cf_interfund": ("基金间划转", "Interfund transfers"),
+    "cf_equity": ("净资产直接变动", "Direct changes in net assets"),
+    "cf_unclassified": ("未能归类的现金流量", "Unclassified cash flows"),
+    "cash_in": ("现金流入小计", "Cash inflows"),
+    "cash_out": ("现金流出小计", "Cash outflows"),
+    "net_cash": ("现金流量净额", "Net cash flow"),
+    "net_increase": ("四、现金及现金等价物净增加额", "Net increase in cash"),
+    "opening_cash": ("期初现金余额", "Cash, opening"),
+    "closing_cash": ("期末现金余额", "Cash, closing"),
+    "cash_by_account": ("期末银行存款及现金", "Cash by account at closing"),
+    # funds
+    "kind": ("类别", "Kind"),
+    "restriction": ("限定", "Restriction"),
+    "inflows": ("收入", "Inflows"),
+    "outflows": ("支出", "Outflows"),
+    "transfers_in": ("划入", "Transfers in"),
+    "transfers_out": ("划出", "Transfers out"),
+    "other": ("其他", "Other"),
+    "commitments": ("已核准未付", "Commitments"),
+    "holds": ("冻结（审批中）", "Holds"),
+    "available": ("可用余额", "Available"),
+    "source": ("来源", "Source"),
+    "fund_inflows": ("基金收入来源明细", "Fund inflows by source"),
+    "fund_outflows": ("基金支出明细", "Fund outflows by category"),
+    "fund_balances_chart": ("基金余额走势（月末）", "Fund balances over time (month end)"),
+    "holds_unavailable": ("工作流数据库不可用，冻结金额未列示。", "The workflow database is not available; holds are not shown."),
+    # disbursements
+    "request": ("请款编号", "Request"),
+    "payee": ("收款人", "Payee"),
+    "purpose": ("用途", "Purpose"),
+    "bank_reference": ("银行流水号", "Bank reference"),
+    "paid_by": ("付款人", "Paid by"),
+    "requested_by": ("申请人", "Requested by"),
+    "requested_at": ("申请时间", "Requested at"),
+    "approvals": ("审批链", "Approval chain"),
+    "no_chain": ("账簿中无审批记录", "no approval chain in the book"),
+    # sources
+    "department": ("部门", "Department"),
+    "contributed": ("投入资金池", "Contributed to pools"),
+    "allocated": ("划拨至社区", "Allocated to communities"),
+    "paid_out": ("社区已支付", "Paid by communities"),
+    "sources_by_fund": ("按分配基金的来源", "Sources by allocation fund"),
+    # grants
+    "grant": ("资助编号", "Grant"),
+    "enterprise": ("受资助单位", "Enterprise"),
+    "awarded": ("资助总额", "Awarded"),
+    "paid": ("已拨付", "Paid"),
+    "voided": ("核销未拨付", "Voided"),
+    "refunded": ("退回", "Refunded"),
+    "outstanding": ("待拨付", "Outstanding"),
+    "tranches": ("分期拨付", "Tranches"),
+    "tranche": ("期次", "Tranche"),
+    "milestone": ("里程碑", "Milestone"),
+    "entry_kind": ("类型", "Kind"),
+    "award": ("资助协议", "Award"),
+    "payment": ("拨付", "Payment"),
+    "void": ("核销", "Void"),
+    "refund": ("退款", "Refund"),
+    # compliance
+    "ratios": ("《慈善法》支出比例", "Charity Law ratios"),
+    "ratio": ("比例", "Ratio"),
+    "threshold": ("标准", "Threshold"),
+    "result": ("结论", "Result"),
+    "pass": ("符合", "met"),
+    "fail": ("不符合", "not met"),
+    "not_applicable": ("无法计算", "n/a"),
+    "inputs": ("计算依据", "Inputs"),
+    "year": ("年度", "Year"),
+    "exceptions": ("例外事项", "Exceptions"),
+    "exception_kind": ("类型", "Kind"),
+    "detail": ("说明", "Detail"),
+    "location": ("位置", "Location"),
+    "no_exceptions": ("未发现例外事项。", "No exceptions found."),
+    "unapproved_posting": ("无核准请款的业务支出", "Program posting without an approved request"),
+    "negative_fund": ("基金余额为负", "Negative fund balance"),
+    "broken_chain": ("哈希链断裂", "Broken hash chain"),
+    "stale_bank": ("银行账户缺少近期余额核对", "Bank account without a recent balance assertion"),
+    # integrity
+    "chain": ("哈希链校验", "Hash chain verification"),
+    "chain_ok": ("哈希链完整", "The hash chain is intact"),
+    "chain_missing": ("哈希链校验模块不可用", "Hash chain verification is not available"),
+    "entries_checked": ("校验分录数", "Entries checked"),
+    "problem": ("问题", "Problem"),
+    "book_vs_db": ("账簿与工作流数据库核对", "Book against the workflow database"),
+    "db_missing": ("没有工作流数据库，未核对。", "No workflow database; not checked."),
+    "load_errors": ("账簿加载错误", "Errors loading the book"),
+}
+
+_INCOME_CODES = ("4101", "4301", "4401", "4601", "4901")
+
+
+def label(key: str, lang: str) -> str:
+    zh, en = _LABELS.get(key, (key, key))
+    return zh if lang == "zh" else en
+
+
+def category_name(category: Category, lang: str) -> str:
+    return category.name_zh if lang == "zh" else category.name_en
+
+
+def income_codes() -> tuple[str, ...]:
+    return _INCOME_CODES

@@ -1,0 +1,321 @@
+"""The statutory statements: 科目余额表, 资产负债表 and 业务活动表.
+
+Trial balance: every account (per category for the whole foundation, per
+account for one fund) with opening balance, debits and credits of the period
+and closing balance; debits equal credits.
+
+Balance sheet (资产负债表) at the period's opening and closing day: assets,
+liabilities and net assets by column (see `reports.figures`). Income and
+expense not yet closed count in net assets, so the statement balances on any
+day, not only after the year-end close.
+
+Statement of activities (业务活动表): income by kind and expenses by category
+in 非限定性 / 限定性 / 合计 columns, the release of restrictions, interfund
+transfers and other direct changes of net assets. `#close` entries are left
+out: they only move income and expense into net assets, which the columns
+already count. The change in net assets equals the balance sheet's.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ledger.accounts import Section as ChartSection
+from reports.book import RELEASE_TAG, ZERO, posting_number
+from reports.context import ReportContext
+from reports.document import Column, Row, Section, Table
+from reports.figures import (
+    AccountName,
+    Columns,
+    account_name,
+    by_parent,
+    columns_sum,
+    net_assets,
+    net_column,
+    sort_key,
+)
+from reports.labels import income_codes
+
+
+@dataclass(frozen=True, slots=True)
+class TrialLine:
+    account: str
+    code: str
+    name_zh: str
+    name_en: str
+    opening: Decimal
+    debit: Decimal
+    credit: Decimal
+    closing: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class TrialBalance:
+    lines: tuple[TrialLine, ...]
+    opening_total: Decimal
+    debit_total: Decimal
+    credit_total: Decimal
+    closing_total: Decimal
+
+
+def trial_balance(ctx: ReportContext) -> TrialBalance:
+    view, period = ctx.view, ctx.period
+    opening = view.balances(end=period.opening, fund=ctx.fund)
+    debit: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    credit: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for _, posting in view.postings(start=period.start, end=period.end, fund=ctx.fund):
+        number = posting_number(posting)
+        target = debit if number > 0 else credit
+        target[posting.account] += abs(number)
+    if ctx.fund is None:
+        opening = by_parent(opening)
+        debit, credit = _group(debit), _group(credit)
+    accounts = sorted(set(opening) | set(debit) | set(credit))
+    lines = []
+    for account in accounts:
+        name = _name(ctx, account)
+        o, d, c = opening.get(account, ZERO), debit.get(account, ZERO), credit.get(account, ZERO)
+        if o == d == c == ZERO:
+            continue
+        lines.append(TrialLine(account, name.code, name.name_zh, name.name_en, o, d, c, o + d - c))
+    lines.sort(key=lambda line: sort_key(AccountName(line.account, line.code, "", "")))
+    return TrialBalance(
+        tuple(lines),
+        sum((line.opening for line in lines), ZERO),
+        sum((line.debit for line in lines), ZERO),
+        sum((line.credit for line in lines), ZERO),
+        sum((line.closing for line in lines), ZERO),
+    )
+
+
+def _group(sums: dict[str, Decimal]) -> defaultdict[str, Decimal]:
+    grouped: defaultdict[str, Decimal] = defaultdict(lambda: ZERO)
+    for account, number in by_parent(sums).items():
+        grouped[account] = number
+    return grouped
+
+
+def _name(ctx: ReportContext, account: str) -> AccountName:
+    category = ctx.view.category(account)
+    if category is None:
+        return account_name(ctx.view, account)
+    return AccountName(account, category.code, category.name_zh, category.name_en)
+
+
+def trial_balance_section(ctx: ReportContext) -> Section:
+    tb = trial_balance(ctx)
+    t = ctx.t
+    columns = (
+        Column("code", t("code")), Column("account", t("account")), Column("name", t("name")),
+        Column("opening", t("opening"), "money"), Column("debit", t("debit"), "money"),
+        Column("credit", t("credit"), "money"), Column("closing", t("closing"), "money"),
+    )
+    rows = [
+        Row((line.code, line.account, line.name_zh if ctx.lang == "zh" else line.name_en,
+             line.opening, line.debit, line.credit, line.closing))
+        for line in tb.lines
+    ]
+    rows.append(Row(("", t("total"), "", tb.opening_total, tb.debit_total, tb.credit_total,
+                     tb.closing_total), "total"))
+    table = Table("trial_balance", t("trial-balance"), columns, tuple(rows))
+    return Section("trial-balance", t("trial-balance"), (table,), data=tb)
+
+
+@dataclass(frozen=True, slots=True)
+class SheetLine:
+    account: str
+    code: str
+    name_zh: str
+    name_en: str
+    opening: Decimal
+    closing: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceSheet:
+    assets: tuple[SheetLine, ...]
+    total_assets: SheetLine
+    liabilities: tuple[SheetLine, ...]
+    total_liabilities: SheetLine
+    net_unrestricted: SheetLine
+    net_restricted: SheetLine
+    total_net_assets: SheetLine
+    total_liabilities_net_assets: SheetLine
+
+    @property
+    def balances(self) -> bool:
+        return (self.total_assets.opening == self.total_liabilities_net_assets.opening
+                and self.total_assets.closing == self.total_liabilities_net_assets.closing)
+
+
+def _label_line(ctx: ReportContext, key: str, code: str, opening: Decimal, closing: Decimal
+                ) -> SheetLine:
+    from reports.labels import label
+    return SheetLine(key, code, label(key, "zh"), label(key, "en"), opening, closing)
+
+
+def balance_sheet(ctx: ReportContext) -> BalanceSheet:
+    view, period = ctx.view, ctx.period
+    before = view.balances(end=period.opening, fund=ctx.fund)
+    after = view.balances(end=period.end, fund=ctx.fund)
+    parents_before, parents_after = by_parent(before), by_parent(after)
+    lines: dict[str, list[SheetLine]] = {"Assets": [], "Liabilities": []}
+    for account in sorted(set(parents_before) | set(parents_after)):
+        root = account.split(":", 1)[0]
+        if root not in lines:
+            continue
+        o, c = parents_before.get(account, ZERO), parents_after.get(account, ZERO)
+        if o == c == ZERO:
+            continue
+        sign = 1 if root == "Assets" else -1
+        name = _name(ctx, account)
+        lines[root].append(SheetLine(account, name.code, name.name_zh, name.name_en,
+                                     sign * o, sign * c))
+    for group in lines.values():
+        group.sort(key=lambda line: (line.code or "9999", line.account))
+    total_assets = _label_line(ctx, "total_assets", "", *_totals(lines["Assets"]))
+    total_liabilities = _label_line(ctx, "total_liabilities", "", *_totals(lines["Liabilities"]))
+    nb, na = net_assets(view, before), net_assets(view, after)
+    unrestricted = _label_line(ctx, "net_unrestricted", "3101", nb.unrestricted, na.unrestricted)
+    restricted = _label_line(ctx, "net_restricted", "3102", nb.restricted, na.restricted)
+    total_net = _label_line(ctx, "total_net_assets", "", nb.total, na.total)
+    grand = _label_line(ctx, "total_liabilities_net_assets", "",
+                        total_liabilities.opening + nb.total, total_liabilities.closing + na.total)
+    return BalanceSheet(tuple(lines["Assets"]), total_assets, tuple(lines["Liabilities"]),
+                        total_liabilities, unrestricted, restricted, total_net, grand)
+
+
+def _totals(lines: list[SheetLine]) -> tuple[Decimal, Decimal]:
+    return sum((x.opening for x in lines), ZERO), sum((x.closing for x in lines), ZERO)
+
+
+def balance_sheet_section(ctx: ReportContext) -> Section:
+    bs = balance_sheet(ctx)
+    t = ctx.t
+
+    def row(line: SheetLine, style: str = "") -> Row:
+        name = line.name_zh if ctx.lang == "zh" else line.name_en
+        return Row((line.code, name, line.opening, line.closing), style)  # type: ignore[arg-type]
+
+    rows = [Row(("", t("assets"), None, None), "heading"), *(row(x) for x in bs.assets),
+            row(bs.total_assets, "total"), Row(("", t("liabilities"), None, None), "heading"),
+            *(row(x) for x in bs.liabilities), row(bs.total_liabilities, "subtotal"),
+            Row(("", t("net_assets"), None, None), "heading"), row(bs.net_unrestricted),
+            row(bs.net_restricted), row(bs.total_net_assets, "subtotal"),
+            row(bs.total_liabilities_net_assets, "total")]
+    columns = (Column("code", t("code")), Column("item", t("item")),
+               Column("opening", t("opening"), "money"), Column("closing", t("closing"), "money"))
+    table = Table("balance_sheet", t("balance-sheet"), columns, tuple(rows))
+    return Section("balance-sheet", t("balance-sheet"), (table,), data=bs)
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityLine:
+    key: str
+    code: str
+    name_zh: str
+    name_en: str
+    unrestricted: Decimal
+    restricted: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Activities:
+    income: tuple[ActivityLine, ...]
+    income_total: ActivityLine
+    expenses: tuple[ActivityLine, ...]
+    expense_total: ActivityLine
+    release: ActivityLine
+    interfund: ActivityLine
+    other: ActivityLine
+    change: ActivityLine
+    opening: ActivityLine
+    closing: ActivityLine
+
+
+def _activity_line(key: str, code: str, amount: Columns, names: tuple[str, str] | None = None
+                   ) -> ActivityLine:
+    from reports.labels import label
+    zh, en = names or (label(key, "zh"), label(key, "en"))
+    return ActivityLine(key, code, zh, en, amount.unrestricted, amount.restricted, amount.total)
+
+
+def activities(ctx: ReportContext) -> Activities:
+    view, period = ctx.view, ctx.period
+    income: dict[str, Columns] = defaultdict(Columns)
+    expenses: dict[str, Columns] = defaultdict(Columns)
+    release, interfund, other = Columns(), Columns(), Columns()
+    for txn, posting in view.postings(start=period.start, end=period.end, fund=ctx.fund,
+                                      closes=False):
+        column = net_column(view, posting.account)
+        if column is None:
+            continue
+        amount = Columns.of(column, -posting_number(posting))
+        category = view.category(posting.account)
+        root = posting.account.split(":", 1)[0]
+        if root == "Income":
+            code = category.code if category else "4901"
+            income[code] = income[code] + amount
+        elif root == "Expenses":
+            key = category.account if category else posting.account
+            expenses[key] = expenses[key] - amount
+        elif category is not None and category.section is ChartSection.NET_ASSETS and \
+                category.restriction is None:
+            interfund = interfund + amount
+        elif RELEASE_TAG in (txn.tags or ()):
+            release = release + amount
+        else:
+            other = other + amount
+    income_lines = tuple(
+        _activity_line(f"income_{code}", code, income[code])
+        for code in (*income_codes(), *sorted(set(income) - set(income_codes())))
+        if code in income or code in income_codes()
+    )
+    expense_lines = []
+    for key in sorted(expenses, key=lambda k: (_name(ctx, k).code or "9999", k)):
+        name = _name(ctx, key)
+        expense_lines.append(_activity_line(key, name.code, expenses[key],
+                                            (name.name_zh, name.name_en)))
+    income_total = columns_sum(income.values())
+    expense_total = columns_sum(expenses.values())
+    change = income_total - expense_total + release + interfund + other
+    opening = net_assets(view, view.balances(end=period.opening, fund=ctx.fund))
+    closing = net_assets(view, view.balances(end=period.end, fund=ctx.fund))
+    return Activities(
+        income_lines, _activity_line("income_total", "", income_total),
+        tuple(expense_lines), _activity_line("expense_total", "", expense_total),
+        _activity_line("release", "", release), _activity_line("interfund", "", interfund),
+        _activity_line("other_net", "", other), _activity_line("change_net_assets", "", change),
+        _activity_line("opening_net_assets", "", opening),
+        _activity_line("closing_net_assets", "", closing),
+    )
+
+
+def activities_section(ctx: ReportContext) -> Section:
+    from reports.charts import spending_chart
+
+    act = activities(ctx)
+    t = ctx.t
+
+    def row(line: ActivityLine, style: str = "") -> Row:
+        name = line.name_zh if ctx.lang == "zh" else line.name_en
+        return Row((line.code, name, line.unrestricted, line.restricted, line.total),
+                   style)  # type: ignore[arg-type]
+
+    rows = [Row(("", t("income"), None, None, None), "heading"), *(row(x) for x in act.income),
+            row(act.income_total, "subtotal"),
+            Row(("", t("expenses"), None, None, None), "heading"),
+            *(row(x) for x in act.expenses), row(act.expense_total, "subtotal"),
+            row(act.release), row(act.interfund), row(act.other),
+            row(act.change, "total"), row(act.opening), row(act.closing, "total")]
+    columns = (Column("code", t("code")), Column("item", t("item")),
+               Column("unrestricted", t("unrestricted"), "money"),
+               Column("restricted", t("restricted"), "money"),
+               Column("total", t("total"), "money"))
+    table = Table("activities", t("activities"), columns, tuple(rows))
+    chart = spending_chart(ctx, [(x.name_zh if ctx.lang == "zh" else x.name_en, x.total)
+                                 for x in act.expenses])
+    return Section("activities", t("activities"), (table,), charts=(chart,), data=act)

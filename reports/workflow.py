@@ -1,0 +1,118 @@
+"""Read-only access to the workflow database: holds, booked requests, outbox.
+
+Reports never write the database. It is opened read-only (SQLite in `mode=ro`,
+or any SQLAlchemy URL) with plain SQL over the tables of `store/`:
+`request` (code, fund, amount, status, ledger_entries), `contribution`
+(fb_id) and `outbox` (fb_id, done). A missing database is not an error:
+the reports that need it say it was not available.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from reports.book import ZERO
+from reports.context import ReportContext
+
+HOLDING = ("pending", "returned")
+
+
+@dataclass(frozen=True, slots=True)
+class BookedRequest:
+    code: str
+    fund: str
+    amount: Decimal
+    status: str
+    fb_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowState:
+    requests: tuple[BookedRequest, ...]
+    contributions: tuple[str, ...]
+    outbox_pending: frozenset[str]
+    holds: dict[str, Decimal]
+
+
+def _url(database: str | Path) -> str | None:
+    if isinstance(database, Path) or "://" not in str(database):
+        path = Path(database)
+        if not path.is_file():
+            return None
+        return f"sqlite:///file:{path}?mode=ro&uri=true"
+    return str(database)
+
+
+@contextmanager
+def _connection(url: str) -> Iterator[Any]:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def _fb_ids(raw: object) -> tuple[str, ...]:
+    try:
+        items = json.loads(str(raw or "[]"))
+    except ValueError:
+        return ()
+    ids: list[str] = []
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, str):
+            ids.append(item)
+        elif isinstance(item, dict) and isinstance(item.get("fb_id"), str):
+            ids.append(item["fb_id"])
+    return tuple(ids)
+
+
+def database_of(ctx: ReportContext) -> str | Path | None:
+    if ctx.database is not None:
+        return ctx.database
+    if ctx.view.home is not None:
+        return ctx.view.home / "fundbook.db"
+    return None
+
+
+def read_workflow(ctx: ReportContext) -> WorkflowState | None:
+    """The workflow state, or None when there is no database (or not yet a schema)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    database = database_of(ctx)
+    url = None if database is None else _url(database)
+    if url is None:
+        return None
+    try:
+        with _connection(url) as conn:
+            rows = conn.execute(text(
+                "SELECT code, fund, amount, status, ledger_entries FROM request")).all()
+            contributions = conn.execute(text("SELECT fb_id FROM contribution")).all()
+            outbox = conn.execute(text("SELECT fb_id FROM outbox WHERE done = :f"),
+                                  {"f": False}).all()
+    except SQLAlchemyError:
+        return None
+    holds: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    requests = []
+    for code, fund, amount, status, entries in rows:
+        value = Decimal(str(amount)).quantize(Decimal("0.01"))
+        if status in HOLDING:
+            holds[fund] += value
+        requests.append(BookedRequest(str(code or ""), fund, value, status, _fb_ids(entries)))
+    return WorkflowState(tuple(requests), tuple(str(r[0]) for r in contributions),
+                         frozenset(str(r[0]) for r in outbox), dict(holds))
+
+
+def holds_by_fund(ctx: ReportContext) -> dict[str, Decimal] | None:
+    state = read_workflow(ctx)
+    return None if state is None else state.holds

@@ -1,0 +1,120 @@
+"""Statements of the small district against figures worked out by hand.
+
+2024: income 98,100.00 (donations 10,000 FDN + 8,000 MF; subsidies 50,000 GP
++ 30,000 DCF; interest 100 FDN); program costs 14,000 (3,000 MF + 5,000 AL +
+grant 12,000 less 6,000 voided), admin 500; closing cash 83,600, no payables.
+Restricted funds spent 8,000 (MF 3,000, AL 5,000), released at the close.
+2025 to 2025-12-31: donation 2,000 MF, commitment 1,500 MF (unpaid).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from reports.book import Period, load_book
+from reports.context import ReportContext
+from reports.errors import InvalidPeriod, UnknownFund, UnknownReport
+from reports.service import build_document, render_document, render_report
+from reports.statements import activities, balance_sheet, trial_balance
+from tests.reports.smallbook import make_home
+
+D = Decimal
+Y2024 = Period(datetime.date(2024, 1, 1), datetime.date(2024, 12, 31))
+Y2025 = Period(datetime.date(2025, 1, 1), datetime.date(2025, 12, 31))
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_home(tmp_path_factory.mktemp("small") / "home")
+
+
+@pytest.fixture(scope="module")
+def view(home: Path):
+    loaded = load_book(home)
+    assert loaded.errors == ()
+    return loaded
+
+
+def test_trial_balance_debits_equal_credits(view) -> None:
+    tb = trial_balance(ReportContext(view, Y2024))
+    assert tb.debit_total == tb.credit_total
+    assert tb.opening_total == 0 and tb.closing_total == 0
+    bank = next(line for line in tb.lines if line.account == "Assets:Bank:ICBC")
+    assert (bank.opening, bank.closing) == (D("0.00"), D("83600.00"))
+    # Transfers move 20,000 out of GP's and into AL's share of the same bank.
+    assert bank.debit == D("118100.00") and bank.credit == D("34500.00")
+
+
+def test_trial_balance_of_one_fund_lists_its_accounts(view) -> None:
+    tb = trial_balance(ReportContext(view, Y2024, fund="MF-ST01C01"))
+    accounts = {line.account for line in tb.lines}
+    assert "Assets:Bank:ICBC:MF-ST01C01" in accounts
+    assert all(a.endswith(":MF-ST01C01") for a in accounts)
+    assert tb.debit_total == tb.credit_total
+
+
+def test_balance_sheet_by_hand(view) -> None:
+    bs = balance_sheet(ReportContext(view, Y2024))
+    assert bs.balances
+    assert bs.total_assets.closing == D("83600.00")
+    assert bs.total_liabilities.closing == D("0.00")
+    assert bs.net_unrestricted.closing == D("33600.00")
+    assert bs.net_restricted.closing == D("50000.00")
+    bs25 = balance_sheet(ReportContext(view, Y2025))
+    assert bs25.balances
+    assert bs25.total_assets.opening == D("83600.00")
+    assert bs25.total_assets.closing == D("85600.00")
+    assert bs25.total_liabilities.closing == D("1500.00")
+    # Before a close, restricted spending sits in the unrestricted column.
+    assert bs25.net_unrestricted.closing == D("32100.00")
+    assert bs25.net_restricted.closing == D("52000.00")
+
+
+def test_activities_by_hand_with_the_close_in_the_period(view) -> None:
+    act = activities(ReportContext(view, Y2024))
+    assert act.income_total.unrestricted == D("40100.00")
+    assert act.income_total.restricted == D("58000.00")
+    assert act.expense_total.total == D("14500.00")
+    program = next(x for x in act.expenses if x.key == "Expenses:Program")
+    assert program.total == D("14000.00")
+    assert (act.release.unrestricted, act.release.restricted) == (D("8000.00"), D("-8000.00"))
+    assert act.interfund.total == 0
+    assert act.change.unrestricted == D("33600.00") and act.change.restricted == D("50000.00")
+    assert act.closing.total - act.opening.total == act.change.total
+
+
+def test_activities_of_one_fund(view) -> None:
+    act = activities(ReportContext(view, Y2024, fund="GP"))
+    assert act.income_total.restricted == D("50000.00")
+    assert act.interfund.restricted == D("-20000.00")
+    assert act.change.total == D("30000.00") == act.closing.total
+
+
+def test_json_report(home: Path) -> None:
+    body, media = render_report(name="balance-sheet", home=home,
+                                date_from=datetime.date(2024, 1, 1),
+                                date_to=datetime.date(2024, 12, 31), fmt="json", lang="en")
+    assert media == "application/json"
+    report = json.loads(body)
+    data = report["sections"][0]["data"]
+    assert data["total_assets"]["closing"] == "83600.00"
+    assert data["net_restricted"]["closing"] == "50000.00"
+    assert report["sections"][0]["tables"][0]["columns"][2]["kind"] == "money"
+
+
+def test_refusals(view, home: Path) -> None:
+    with pytest.raises(InvalidPeriod):
+        Period(datetime.date(2025, 1, 1), datetime.date(2024, 1, 1))
+    with pytest.raises(UnknownFund):
+        build_document(view=view, name="funds", date_from=Y2024.start, date_to=Y2024.end,
+                       fund="NOPE")
+    with pytest.raises(UnknownReport):
+        build_document(view=view, name="profit", date_from=Y2024.start, date_to=Y2024.end)
+    doc = build_document(view=view, name="trial-balance", date_from=Y2024.start,
+                         date_to=Y2024.end, lang="en")
+    assert render_document(doc, "json")[1] == "application/json"
