@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "fundbook_cli.cmd_check",
     "fundbook_cli.cmd_fava",
     "fundbook_cli.cmd_api",
+    "fundbook_cli.cmd_report",
 )
 
 
