@@ -58,6 +58,17 @@ def build_entry(book: BookState, payload: Payload) -> data.Transaction:
             **common, bank=book.bank(payload["bank"]), income=IncomeKind(payload["income"]),
             source=payload["source"], receipt_no=payload.get("receipt_no"),
             link=payload.get("link")),
+        "pledge": lambda: build.pledge(
+            **common, income=IncomeKind(payload["income"]), source=payload["source"],
+            link=payload["link"]),
+        "pledge_receipt": lambda: build.pledge_receipt(
+            **common, bank=book.bank(payload["bank"]), source=payload["source"],
+            link=payload["link"]),
+        "transfer": lambda: build.transfer(
+            fb_id=common["fb_id"], date=common["date"], source=common["fund"],
+            target=registry.fund(payload["target"]), amount=common["amount"],
+            bank=book.bank(payload["bank"]), narration=common["narration"],
+            link=payload["link"], meta=common["meta"]),
     }
     return builders[kind]()
 
