@@ -59,6 +59,43 @@ def test_plain_bean_check_reports_nothing(demo_home: Path) -> None:
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
+def test_fundbook_check_passes(demo_home: Path) -> None:
+    result = subprocess.run(
+        [str(BIN / "fundbook"), "check", str(demo_home)],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={"PATH": str(BIN), "BEANCOUNT_DISABLE_LOAD_CACHE": "1", "HOME": str(demo_home)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_fund_goes_below_zero_on_any_date(book) -> None:  # type: ignore[no-untyped-def]
+    entries, _errors, _options = book
+    balance: dict[str, Decimal] = defaultdict(Decimal)
+    cash: dict[str, Decimal] = defaultdict(Decimal)
+    lowest = Decimal(0)
+    for txn in _transactions(entries):
+        for posting in txn.postings:
+            fund = posting.account.rsplit(":", 1)[1]
+            if posting.account.startswith(("Assets:", "Liabilities:")):
+                balance[fund] += posting.units.number
+                lowest = min(lowest, balance[fund])
+            if posting.account.startswith("Assets:Bank:"):
+                cash[fund] += posting.units.number
+                lowest = min(lowest, cash[fund])
+    assert lowest == 0
+    assert len(balance) >= 150
+
+
+def test_bank_parent_accounts_have_monthly_assertions(book) -> None:  # type: ignore[no-untyped-def]
+    entries, errors, _options = book
+    assertions = [entry for entry in entries if isinstance(entry, data.Balance)]
+    assert {entry.account for entry in assertions} == {
+        "Assets:Bank:ICBC", "Assets:Bank:CCB", "Assets:Bank:BOCD"}
+    assert len({entry.date for entry in assertions}) >= 30
+    assert all(entry.amount.number > 0 for entry in assertions)
+    assert errors == []  # so every one of them holds
+
+
 def test_the_demo_has_the_size_of_wuhou(book) -> None:  # type: ignore[no-untyped-def]
     entries, _errors, _options = book
     registry = read_registry(entries)[0].registry
@@ -201,13 +238,13 @@ def _get(url: str) -> tuple[int, str, str]:
 
 
 @pytest.mark.slow
-def test_real_fava_serves_the_demo_without_errors(demo_home: Path) -> None:
+def test_real_fava_serves_the_demo_without_errors(demo_copy: Path) -> None:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [str(BIN / "fava"), "--host", "127.0.0.1", "--port", str(port), "main.beancount"],
-        cwd=Layout(demo_home).book_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        env={"PATH": str(BIN), "BEANCOUNT_DISABLE_LOAD_CACHE": "1", "HOME": str(demo_home)},
+        cwd=Layout(demo_copy).book_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env={"PATH": str(BIN), "BEANCOUNT_DISABLE_LOAD_CACHE": "1", "HOME": str(demo_copy)},
     )
     try:
         deadline = time.monotonic() + 90
@@ -233,6 +270,29 @@ def test_real_fava_serves_the_demo_without_errors(demo_home: Path) -> None:
         assert ledger_data["errors"] == []
         assert ledger_data["options"]["title"] == "成都市武侯区社区发展基金会"
         assert "Assets:Bank:ICBC:MF-ST01C01" in ledger_data["accounts"]
+
+        # An accountant's entry goes to manual.beancount, above the insert-entry option.
+        entry = {
+            "t": "Transaction", "date": "2026-11-30", "flag": "*", "payee": "武侯区爱心人士",
+            "narration": "非限定性捐赠(手工录入)", "tags": [], "links": [],
+            "meta": {"receipt_no": "川财捐2026-M00001"},
+            "postings": [
+                {"account": "Assets:Bank:ICBC:FDN", "amount": "888.00 CNY"},
+                {"account": "Income:Donation:Unrestricted:FDN", "amount": "-888.00 CNY"},
+            ],
+        }
+        request = urllib.request.Request(
+            f"{base}/{slug}/api/add_entries", method="PUT",
+            data=json.dumps({"entries": [entry]}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert response.status == 200
+        manual = Layout(demo_copy).manual.read_text(encoding="utf-8").rstrip("\n").splitlines()
+        assert manual[-1].endswith('custom "fava-option" "insert-entry" ".*"')
+        assert any("非限定性捐赠(手工录入)" in line for line in manual)
+        _status, _url, body = _get(f"{base}/{slug}/api/errors")
+        assert json.loads(body)["data"] == []
     finally:
         server.terminate()
         try:
