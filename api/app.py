@@ -23,7 +23,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import problems
 from api.reports_port import ReportRenderer
-from api.routes import contributions, disbursements, funds, health, me, orgs, reports
+from api.routes import (
+    allocations,
+    contributions,
+    disbursements,
+    funds,
+    grants,
+    health,
+    me,
+    orgs,
+    pledges,
+    public,
+    reports,
+)
 from api.service import holds, outbox
 from api.service.book import BookState
 from api.service.callers import count_tokens
@@ -112,6 +124,7 @@ def create_app(settings: Settings, *, report_renderer: ReportRenderer | None = N
     app.add_exception_handler(ServiceError, problems.on_service_error)
     app.add_exception_handler(RequestValidationError, problems.on_validation_error)
     app.add_exception_handler(StarletteHTTPException, problems.on_http_error)
-    for module in (health, me, orgs, funds, disbursements, contributions, reports):
+    for module in (health, me, orgs, funds, disbursements, contributions, reports,
+                   pledges, allocations, grants, public):
         app.include_router(module.router)
     return app

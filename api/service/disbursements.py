@@ -22,7 +22,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from api.schemas import DecisionCreate, PaymentCreate, RequestChange, RequestCreate, VoidCreate
-from api.service import holds, outbox
+from api.service import holds, outbox, tracing
 from api.service.callers import Caller
 from api.service.context import Services
 from api.service.errors import (
@@ -315,12 +315,15 @@ def pay(*, uow: UnitOfWork, services: Services, caller: Caller, code: str, body:
         raise ValidationFailed(f"paid_on: {body.paid_on} is before the approval on {approved_on}")
     assert row.code is not None
     fb_id = f"{row.code}-payment"
+    meta = {"request": row.code, "paid_by": caller.name}
+    meta.update(tracing.payment_sources(session, services, ref=row.code, fund=row.fund,
+                                        amount=row.amount, paid_on=body.paid_on, payee=row.payee))
     outbox.add(session, fb_id=fb_id, fund=row.fund, delta=Decimal("0.00"), payload={
         "builder": "payment", "fb_id": fb_id, "fund": row.fund, "date": body.paid_on.isoformat(),
         "amount": format_amount(row.amount), "payee": row.payee, "bank": bank.key,
         "narration": f"支付: {row.purpose}", "link": link_of(row.code),
         "bank_reference": body.bank_reference,
-        "meta": {"request": row.code, "paid_by": caller.name},
+        "meta": meta,
     })
     row.status = "paid"
     row.paid_on = body.paid_on

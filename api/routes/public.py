@@ -1,0 +1,41 @@
+"""`/public/funds` and `/public/payments`: what the Charity Law asks a foundation to publish.
+
+No authentication, and no personal data (see `api.service.public`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from api.deps import ServicesDep
+from api.service import public as use
+
+router = APIRouter(prefix="/public", tags=["public disclosure"])
+
+
+def _cache(request: Request, services: ServicesDep) -> use.BookCache:
+    cache: use.BookCache | None = getattr(request.app.state, "public_book", None)
+    if cache is None:
+        cache = use.BookCache(services.book.layout.main)
+        request.app.state.public_book = cache
+    return cache
+
+
+@router.get("/funds")
+def public_funds(services: ServicesDep) -> list[dict[str, Any]]:
+    return use.funds(services=services)
+
+
+@router.get("/payments")
+def public_payments(
+    *, request: Request, services: ServicesDep,
+    fund: Annotated[str | None, Query(max_length=40)] = None,
+    date_from: Annotated[datetime.date | None, Query(alias="from")] = None,
+    date_to: Annotated[datetime.date | None, Query(alias="to")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    return use.payments(services=services, cache=_cache(request, services), fund=fund,
+                        date_from=date_from, date_to=date_to, limit=limit, offset=offset)
