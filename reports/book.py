@@ -181,11 +181,14 @@ def view_of(
 
 
 def load_book(home: Path) -> BookView:
-    """Load the book of a HOME with the Beancount loader."""
+    """Load the book of a HOME with the Beancount loader, never from its pickle cache."""
     main = Layout(home).main
     if not main.is_file():
         raise BookNotFound(f"no book at {main}: run `fundbook init` or build the demo first")
-    entries, errors, options = loader.load_file(str(main))
+    # Not `loader.load_file`: its pickle cache trusts a cache file inside the
+    # book (stale when the book was copied, and a pickle an auditor cannot
+    # trust), and writing it would change the HOME a report only reads.
+    entries, errors, options = loader._load([(str(main.resolve()), True)], None, None, None)
     return view_of(entries, options, errors, home=home)
 
 

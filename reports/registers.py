@@ -239,7 +239,7 @@ def grants_section(ctx: ReportContext) -> Section:
         Column("voided", t("voided"), "money"), Column("refunded", t("refunded"), "money"),
         Column("outstanding", t("outstanding"), "money"),
     )
-    rows = [Row((g.grant, g.enterprise, g.fund, g.project, g.awarded, g.paid, g.voided,
+    rows = [Row((g.grant, ctx.org_name(g.enterprise), g.fund, g.project, g.awarded, g.paid, g.voided,
                  g.refunded, g.outstanding)) for g in reg.grants]
     events = Table(
         "grant_events", t("tranches"),

@@ -47,7 +47,10 @@ def _url(database: str | Path) -> str | None:
         if not path.is_file():
             return None
         return f"sqlite:///file:{path}?mode=ro&uri=true"
-    return str(database)
+    url = str(database)
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
 
 
 @contextmanager

@@ -1,0 +1,199 @@
+"""Compliance: the Charity Law ratios on a hand-worked book, and each exception seeded."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from beancount.core import data
+from beancount.core.amount import Amount
+from beancount.parser import printer
+
+from ledger.chain import GENESIS, entry_hash
+from reports.book import Period, load_text
+from reports.compliance import compliance
+from reports.context import ReportContext
+from tests.reports.smallbook import book_text
+
+D = Decimal
+
+# Income: 2024 150,000 (100,000 FDN + 50,000 DCF), 2025 60,000, 2026 90,000
+# (its close to net assets must not count), 2027 10,000.
+# 2027 spending: program 63,000 (40,000 FDN + 23,000 DCF), admin 8,000.
+#   charitable / prior year      = 63,000 / 90,000                      = 70.00%  met
+#   charitable / 3-year average  = 63,000 / ((150+60+90)/3 = 100,000)   = 63.00%  not met
+#   -> charitable spending met (either suffices)
+#   admin / total spending       = 8,000 / 71,000 = 0.112676...         = 11.27%  not met
+RATIO_BOOK = """
+2024-02-01 * "某企业" "捐赠"
+  Assets:Bank:ICBC:FDN                  100000.00 CNY
+  Income:Donation:Unrestricted:FDN     -100000.00 CNY
+
+2024-03-01 * "区财政局" "补助"
+  Assets:Bank:ICBC:DCF                   50000.00 CNY
+  Income:Subsidy:Unrestricted:DCF       -50000.00 CNY
+
+2025-02-01 * "某企业" "捐赠"
+  Assets:Bank:ICBC:FDN                   60000.00 CNY
+  Income:Donation:Unrestricted:FDN      -60000.00 CNY
+
+2026-02-01 * "某企业" "捐赠"
+  Assets:Bank:ICBC:FDN                   90000.00 CNY
+  Income:Donation:Unrestricted:FDN      -90000.00 CNY
+
+2026-12-31 * "2026年度结账" #close
+  Income:Donation:Unrestricted:FDN       90000.00 CNY
+  Equity:NetAssets:Unrestricted:FDN     -90000.00 CNY
+
+2027-01-05 * "居民" "捐赠"
+  Assets:Bank:ICBC:FDN                   10000.00 CNY
+  Income:Donation:Unrestricted:FDN      -10000.00 CNY
+
+2027-03-01 * "长者食堂" "资助" ^grant-G000001
+  Expenses:Program:FDN                   40000.00 CNY
+  Assets:Bank:ICBC:FDN                  -40000.00 CNY
+
+2027-04-01 * "社工中心" "资助" ^grant-G000002
+  Expenses:Program:DCF                   23000.00 CNY
+  Assets:Bank:ICBC:DCF                  -23000.00 CNY
+
+2027-05-01 * "物业" "办公"
+  Expenses:Admin:FDN                      8000.00 CNY
+  Assets:Bank:ICBC:FDN                   -8000.00 CNY
+"""
+
+
+def year(y: int) -> Period:
+    return Period(datetime.date(y, 1, 1), datetime.date(y, 12, 31))
+
+
+def test_ratios_by_hand() -> None:
+    view = load_text(book_text(RATIO_BOOK))
+    assert view.errors == ()
+    result = compliance(ReportContext(view, year(2027)))
+    current = result.years[-1]
+    assert (current.program, current.admin, current.expenses) == (
+        D("63000.00"), D("8000.00"), D("71000.00"))
+    assert [f.income for f in result.years] == [D("150000.00"), D("60000.00"), D("90000.00"),
+                                               D("10000.00")]
+    assert result.charitable_prior.denominator == D("90000.00")
+    assert result.charitable_prior.value == D("0.7000") and result.charitable_prior.met
+    assert result.average_years == (2024, 2025, 2026)
+    assert result.average_income == D("100000.00")
+    assert result.charitable_average.value == D("0.6300")
+    assert result.charitable_average.met is False
+    assert result.charitable_met is True
+    assert result.admin.value == D("0.1127") and result.admin.met is False
+
+
+def test_average_counts_only_years_in_the_book() -> None:
+    view = load_text(book_text(RATIO_BOOK))
+    result = compliance(ReportContext(view, year(2025)))
+    # Prior year 2024: 150,000; no program spending in 2025.
+    assert result.average_years == (2024,)
+    assert result.charitable_prior.value == D("0.0000")
+    assert result.charitable_met is False
+    assert result.admin.met is None  # no spending at all: not applicable
+    early = compliance(ReportContext(view, year(2024)))
+    assert early.charitable_prior.met is None and early.charitable_met is None
+
+
+APPROVAL = """  request: "R000001"
+  requested_by: "王芳"
+  approval_1_role: "community_party"
+  approval_1_org: "ST01C01"
+  approval_1_by: "李强"
+  approval_1_at: "2024-02-25T10:00:00+08:00"
+"""
+
+CLEAN = f"""
+2024-01-10 * "居民" "捐赠"
+  Assets:Bank:ICBC:MF-ST01C01             1000.00 CNY
+  Income:Donation:Restricted:MF-ST01C01  -1000.00 CNY
+
+2024-03-01 * "老年协会" "审批通过" ^req-R000001
+{APPROVAL}  Expenses:Program:MF-ST01C01              300.00 CNY
+  Liabilities:Payable:MF-ST01C01          -300.00 CNY
+
+2024-03-05 * "老年协会" "支付" ^req-R000001
+  request: "R000001"
+  Liabilities:Payable:MF-ST01C01           300.00 CNY
+  Assets:Bank:ICBC:MF-ST01C01             -300.00 CNY
+"""
+ASSERTION = "\n2025-01-01 balance Assets:Bank:ICBC  700.00 CNY\n"
+
+
+def findings(body: str) -> list[tuple[str, str]]:
+    view = load_text(book_text(body))
+    return [(f.kind, f.fund) for f in compliance(ReportContext(view, year(2024))).findings]
+
+
+def test_a_clean_book_has_no_exceptions() -> None:
+    assert findings(CLEAN + ASSERTION) == []
+
+
+def test_program_postings_without_an_approved_request() -> None:
+    seeded = CLEAN + ASSERTION + """
+2024-06-01 * "某人" "直接支出, 无请款"
+  Expenses:Program:MF-ST01C01              100.00 CNY
+  Assets:Bank:ICBC:MF-ST01C01             -100.00 CNY
+
+2024-06-02 * "某人" "请款未经审批" ^req-R000009
+  Expenses:Program:MF-ST01C01               50.00 CNY
+  Assets:Bank:ICBC:MF-ST01C01              -50.00 CNY
+
+2024-06-03 * "某人" "退款冲减, 不是支出"
+  Assets:Bank:ICBC:MF-ST01C01               20.00 CNY
+  Expenses:Program:MF-ST01C01              -20.00 CNY
+"""
+    view = load_text(book_text(seeded))
+    found = list(compliance(ReportContext(view, year(2024))).findings)
+    assert [(f.kind, f.date) for f in found] == [("unapproved_posting", "2024-06-01"),
+                                                 ("unapproved_posting", "2024-06-02")]
+    assert found[0].fund == "MF-ST01C01" and ":" in found[0].location
+
+
+def test_negative_fund() -> None:
+    seeded = CLEAN + """
+2024-07-01 * "工程队" "超额支付" ^grant-G000001
+  Expenses:Program:MF-ST01C01             2000.00 CNY
+  Assets:Bank:ICBC:MF-ST01C01            -2000.00 CNY
+
+2025-01-01 balance Assets:Bank:ICBC  -1300.00 CNY
+"""
+    view = load_text(book_text(seeded))
+    found = compliance(ReportContext(view, year(2024))).findings
+    assert [(f.kind, f.fund, f.date, f.detail) for f in found] == [
+        ("negative_fund", "MF-ST01C01", "2024-07-01", "-1300.00")]
+
+
+def test_stale_bank_assertion() -> None:
+    assert findings(CLEAN) == [("stale_bank", "")]
+    old = "\n2024-11-20 balance Assets:Bank:ICBC  700.00 CNY\n"  # 42 days before the end
+    assert findings(CLEAN + old) == [("stale_bank", "")]
+    recent = "\n2024-11-27 balance Assets:Bank:ICBC  700.00 CNY\n"  # day 35 counting back
+    assert findings(CLEAN + recent) == []
+
+
+def _chained(amounts: list[str]) -> list[data.Transaction]:
+    entries, previous = [], GENESIS
+    for seq, amount in enumerate(amounts, start=1):
+        number = D(amount)
+        meta = {"fb_id": f"CT{seq}", "fund": "FDN", "fb_seq": str(seq), "fb_prev": previous}
+        entry = data.Transaction(
+            meta, datetime.date(2024, 2, seq), "*", "捐赠人", f"捐赠 {seq}", frozenset(),
+            frozenset(),
+            [data.Posting("Assets:Bank:ICBC:FDN", Amount(number, "CNY"), None, None, None, None),
+             data.Posting("Income:Donation:Unrestricted:FDN", Amount(-number, "CNY"), None, None,
+                          None, None)])
+        meta["fb_hash"] = previous = entry_hash(entry, previous)
+        entries.append(entry)
+    return entries
+
+
+def test_broken_hash_chain() -> None:
+    text = "\n".join(printer.format_entry(e) for e in _chained(["10.00", "20.00", "30.00"]))
+    assert findings(CLEAN + ASSERTION.replace("700.00", "760.00") + text) == []
+    tampered = text.replace("20.00 CNY", "25.00 CNY")
+    found = findings(CLEAN + ASSERTION.replace("700.00", "765.00") + tampered)
+    assert found == [("broken_chain", "FDN")]
