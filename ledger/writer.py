@@ -85,6 +85,19 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+_INCLUDE_SHAPE = b'include "0000.beancount"'
+
+
+def _is_torn_include(tail: bytes) -> bool:
+    """Whether `tail` is the start of an include line the writer was adding (not foreign text)."""
+    if len(tail) > len(_INCLUDE_SHAPE):
+        return False
+    return all(
+        0x30 <= got <= 0x39 if want == 0x30 else got == want
+        for got, want in zip(tail, _INCLUDE_SHAPE, strict=False)
+    )
+
+
 def _header(year: int) -> bytes:
     return (
         f"; Fundbook journal {year}: transactions appended by Fundbook's writer.\n"
@@ -194,6 +207,13 @@ class Writer:
             size = 0
         if size != self._index_size:
             content = index.read_bytes() if size else b""
+            tail = content[content.rfind(b"\n") + 1 :]
+            if tail and _is_torn_include(tail):  # a crash while adding an include line
+                with index.open("r+b") as stream:
+                    stream.truncate(len(content) - len(tail))
+                    os.fsync(stream.fileno())
+                content = content[: len(content) - len(tail)]
+                size = len(content)
             self._included |= {int(year) for year in _INCLUDE.findall(content)}
             self._index_size = size
         for year in sorted(self._included | set(self._offsets)):

@@ -298,3 +298,26 @@ def test_a_writer_killed_while_appending_leaves_a_book_that_loads(tmp_path: Path
     txns = assert_clean(layout)
     assert len(txns) == seq + 1
     assert len({t.meta["fb_id"] for t in txns}) == len(txns)
+
+
+def test_a_torn_include_line_is_cut(tmp_path: Path) -> None:
+    layout = make_book(tmp_path)
+    writer = Writer(layout)
+    writer.append([txn("I1")])
+    with layout.journal_index.open("ab") as stream:
+        stream.write(b'include "20')  # killed while adding the include of a new year
+    assert load(layout)[1]
+    writer.append([txn("I2", date=datetime.date(2027, 1, 1))])
+    assert layout.journal_index.read_text().endswith('include "2026.beancount"\ninclude "2027.beancount"\n')
+    assert [t.meta["fb_id"] for t in assert_clean(layout)] == ["I1", "I2"]
+
+
+def test_foreign_text_in_the_index_is_kept(tmp_path: Path) -> None:
+    layout = make_book(tmp_path)
+    layout.journal_dir.mkdir(parents=True)
+    layout.journal_index.write_text("; written when the book was created")  # no final newline
+    Writer(layout).append([txn("F1")])
+    assert layout.journal_index.read_text() == (
+        '; written when the book was created\ninclude "2026.beancount"\n'
+    )
+    assert len(assert_clean(layout)) == 1
