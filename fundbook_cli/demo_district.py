@@ -38,7 +38,7 @@ from funds.model import Fund, FundKind, Organization, OrgKind, Restriction
 from funds.registry import Registry
 from ledger import entries as build
 from ledger.accounts import Bank, IncomeKind
-from ledger.book import BookSpec, create_book, write_history
+from ledger.book import BookSpec, check_home_empty, create_book, write_history
 from ledger.layout import Layout
 from ledger.writer import Writer
 
@@ -668,10 +668,11 @@ def _write_journal(layout: Layout, entries: list[data.Directive]) -> None:
 
 def build_demo(home: Path) -> DemoSummary:
     """Create the Wuhou demo district in `home` (empty or absent)."""
+    layout = Layout(home)
+    check_home_empty(layout)
     registry = demo_registry()
     sim = _Sim(registry)
     sim.run()
-    layout = Layout(home)
     grouped = dict(_by_year(sim.entries))
     history = tuple(year for year in grouped if year in CLOSED_YEARS)
     create_book(layout, BookSpec(

@@ -135,12 +135,17 @@ def _write_file(layout: Layout, relative: str, text: str) -> None:
         file.write(text)
 
 
-def create_book(layout: Layout, spec: BookSpec) -> None:
-    """Write the files of a new book into `layout.home`, which must be empty or absent."""
+def check_home_empty(layout: Layout) -> None:
+    """Raise BookExists unless `layout.home` is absent or an empty directory."""
     home = layout.home
     if home.exists() and (not home.is_dir() or any(home.iterdir())):
         raise BookExists(f"{home} is not an empty directory; a book is created only in an empty HOME")
-    home.mkdir(parents=True, exist_ok=True)
+
+
+def create_book(layout: Layout, spec: BookSpec) -> None:
+    """Write the files of a new book into `layout.home`, which must be empty or absent."""
+    check_home_empty(layout)
+    layout.home.mkdir(parents=True, exist_ok=True)
     layout.imports_dir.mkdir(parents=True, exist_ok=True)
     chart = registry_io.chart_entries(spec.registry, spec.banks, spec.opened)
     registry = registry_io.registry_entries(spec.registry, spec.banks, spec.opened)

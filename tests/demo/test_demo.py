@@ -300,3 +300,23 @@ def test_real_fava_serves_the_demo_without_errors(demo_copy: Path) -> None:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=15)
+
+
+def test_fundbook_demo_reuses_a_built_home_and_prints_it(demo_home: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from fundbook_cli.main import main
+
+    before = {path: path.stat().st_mtime_ns for path in demo_home.rglob("*.beancount")}
+    assert main(["demo", str(demo_home), "--no-serve"]) == 0
+    out = capsys.readouterr().out
+    assert f"HOME: {demo_home.resolve()}" in out
+    assert {path: path.stat().st_mtime_ns for path in demo_home.rglob("*.beancount")} == before
+
+
+def test_fundbook_demo_refuses_a_foreign_non_empty_home(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from fundbook_cli.main import main
+
+    (tmp_path / "thesis.txt").write_text("mine", encoding="utf-8")
+    assert main(["demo", str(tmp_path), "--no-serve"]) == 1
+    assert "not an empty directory" in capsys.readouterr().err
