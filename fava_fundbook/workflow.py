@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
@@ -28,6 +29,8 @@ from funds.money import ZERO, cents
 
 HELD_STATUSES = ("pending", "returned")
 ENV_URL = "FUNDBOOK_DATABASE_URL"
+ENV_TIMEZONE = "FUNDBOOK_TIMEZONE"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 class WorkflowUnavailable(RuntimeError):
@@ -103,11 +106,17 @@ def _sqlite_ro(uri: str) -> Any:
     return connection
 
 
-def _text(value: Any) -> str:
+def _moment(value: Any, zone: ZoneInfo) -> str:
+    """A stored timestamp (UTC; SQLite returns text without zone) in the foundation's zone."""
+    if isinstance(value, str):
+        try:
+            value = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, datetime.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=datetime.UTC)
-        return value.isoformat(timespec="seconds")
+        return value.astimezone(zone).isoformat(timespec="seconds")
     return "" if value is None else str(value)
 
 
@@ -115,8 +124,12 @@ def _amount(value: Any) -> Decimal:
     return cents(Decimal(str(value)))
 
 
-def read_workflow(engine: Engine) -> Workflow:
-    """Holds per fund, approved requests with their approvals, undelivered postings."""
+def read_workflow(engine: Engine, *, zone: ZoneInfo | None = None) -> Workflow:
+    """Holds per fund, approved requests with their approvals, undelivered postings.
+
+    Timestamps are shown in `zone` (default FUNDBOOK_TIMEZONE, else Asia/Shanghai).
+    """
+    zone = zone or ZoneInfo(os.environ.get(ENV_TIMEZONE, DEFAULT_TIMEZONE))
     try:
         with engine.connect() as connection:
             held: dict[str, Decimal] = defaultdict(lambda: ZERO)
@@ -143,7 +156,7 @@ def read_workflow(engine: Engine) -> Workflow:
                 for request_id, round_, step, role, org, _, by, at in found:
                     if ids.get(request_id) == round_:
                         decisions[request_id].append(
-                            Approval(int(step), role, org, by, _text(at))
+                            Approval(int(step), role, org, by, _moment(at, zone))
                         )
             pending = connection.execute(
                 text("SELECT COUNT(*) FROM outbox WHERE NOT done")
@@ -158,7 +171,7 @@ def read_workflow(engine: Engine) -> Workflow:
             payee=row[4],
             purpose=row[5],
             requested_by=row[6],
-            approved_at=_text(row[8]),
+            approved_at=_moment(row[8], zone),
             approvals=tuple(decisions.get(row[0], ())),
         )
         for row in requests

@@ -1,0 +1,200 @@
+"""The Fundbook desk in a real Fava on the demo district, next to the real API.
+
+One district for the module: the demo book, an API (`fundbook serve`) that
+takes a request through its approval chain and holds another, and Fava
+(`fundbook fava`) on the same HOME. The desk's figures must be the API's.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import copy_home
+from tests.fava.servers import BIN, fava_base, free_port, fundbook_fava, running
+from tests.fava.smallbook import write_small_book
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@dataclass(frozen=True)
+class District:
+    home: Path
+    api: str
+    fava: str
+    tokens: dict[str, str]
+    approved: str
+    held_fund: str
+    held_amount: Decimal
+
+
+def _call(url: str, *, token: str, body: object | None = None) -> object:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        url, data=data, method="GET" if body is None else "POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=120) as response:
+        return response.read().decode()
+
+
+def _get_until(url: str, condition: Callable[[str], bool], *, timeout: float = 30.0) -> str:
+    """The page once `condition` holds: Fava notices a changed file within a moment."""
+    deadline = time.monotonic() + timeout
+    while True:
+        page = _get(url)
+        if condition(page) or time.monotonic() > deadline:
+            return page
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def district(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[District]:
+    from fundbook_cli.cmd_api import create_token
+
+    home = copy_home(demo_home, tmp_path_factory.mktemp("desk") / "home")
+    people = {
+        "accountant": None, "committee": "ST01C01", "community_party": "ST01C01",
+        "street": "ST01", "foundation": None,
+    }
+    tokens = {role: create_token(home, role=role, org=org, name=f"测试-{role}")
+              for role, org in people.items()}
+    api_port, fava_port = free_port(), free_port()
+    api = f"http://127.0.0.1:{api_port}"
+    with running([str(BIN / "fundbook"), "serve", str(home), "--port", str(api_port)],
+                 ready_url=f"{api}/healthz", log=home.parent / "api.log"):
+        first = _call(f"{api}/v1/disbursements", token=tokens["committee"], body={
+            "fund": "MF-ST01C01", "amount": "800.00", "payee": "玉林社区老年协会",
+            "purpose": "重阳节敬老活动"})
+        assert isinstance(first, dict)
+        request = first
+        while request["next_step"] is not None:
+            role = request["next_step"]["role"]
+            request = _call(f"{api}/v1/disbursements/{first['id']}/decisions",
+                            token=tokens[role], body={"decision": "approve", "comment": "同意"})
+            assert isinstance(request, dict)
+        assert request["status"] == "approved"
+        _call(f"{api}/v1/disbursements", token=tokens["committee"], body={
+            "fund": "MF-ST01C01", "amount": "150.50", "payee": "锦里社区志愿者队",
+            "purpose": "环境整治"})
+        with running(fundbook_fava(home, fava_port), ready_url=f"http://127.0.0.1:{fava_port}/",
+                     log=home.parent / "fava.log"):
+            yield District(home, api, fava_base(fava_port), tokens, str(first["id"]),
+                           "MF-ST01C01", Decimal("150.50"))
+
+
+_ROW = re.compile(r'<tr data-fund="([^"]+)">(.*?)</tr>', re.S)
+_FIELD = re.compile(r'data-field="(\w+)">([^<]*)<')
+
+
+def desk_funds(page: str) -> dict[str, dict[str, str]]:
+    rows = {}
+    for code, body in _ROW.findall(page):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", body, re.S)
+        rows[code] = {"name_zh": cells[1], **dict(_FIELD.findall(body))}
+    return rows
+
+
+def test_every_fund_on_the_desk_has_the_api_figures(district):
+    page = _get(f"{district.fava}/extension/FundbookDesk/")
+    desk = desk_funds(page)
+    funds = _call(f"{district.api}/v1/funds", token=district.tokens["accountant"])
+    assert isinstance(funds, list) and len(funds) > 100
+    api = {fund["code"]: {"name_zh": fund["name_zh"], "balance": fund["balance"],
+                          "held": fund["held"], "available": fund["available"]}
+           for fund in funds}
+    assert desk == api
+    assert Decimal(desk[district.held_fund]["held"]) == district.held_amount
+
+
+def test_the_payment_queue_shows_the_approved_request_and_its_chain(district):
+    page = _get(f"{district.fava}/extension/FundbookDesk/")
+    match = re.search(rf'<tr data-request="{district.approved}">(.*?)</tr>', page, re.S)
+    assert match, "the approved request is not in the payment queue"
+    row = match.group(1)
+    assert "800.00" in row and "玉林社区老年协会" in row
+    assert "community_party@ST01C01: 测试-community_party" in row
+    assert "foundation@WHCDF: 测试-foundation" in row
+    assert 'data-request="' not in page.replace(f'data-request="{district.approved}"', "")
+
+
+def test_every_bank_has_its_reconciliation_and_a_wrong_assertion_shows(district):
+    from beancount import loader
+
+    entries, errors, _ = loader.load_file(str(district.home / "book" / "main.beancount"))
+    assert errors == []
+    banks = [e.values[0].value for e in entries
+             if e.__class__.__name__ == "Custom" and e.type == "fundbook-bank"]
+    page = _get(f"{district.fava}/extension/FundbookDesk/")
+    states = dict(re.findall(r'<tr data-bank="(\w+)">.*?data-state="(\w+)"', page, re.S))
+    assert sorted(states) == sorted(banks)
+    assert "difference" not in states.values()
+
+    # The accountant records a statement balance that the book does not have:
+    # Fava reloads, the desk recomputes once and shows the difference.
+    manual = district.home / "book" / "manual.beancount"
+    original = manual.read_text(encoding="utf-8")
+    try:
+        manual.write_text(
+            "2026-11-01 balance Assets:Bank:ICBC  1.00 CNY\n\n" + original, encoding="utf-8")
+        page = _get_until(f"{district.fava}/extension/FundbookDesk/",
+                          lambda page: "2026-11-01" in page)
+        row = re.search(r'<tr data-bank="ICBC">(.*?)</tr>', page, re.S)
+        assert row and 'data-state="difference"' in row.group(1)
+        assert "2026-11-01" in row.group(1)
+    finally:
+        manual.write_text(original, encoding="utf-8")
+    page = _get_until(f"{district.fava}/extension/FundbookDesk/",
+                      lambda page: "2026-11-01" not in page)
+    assert 'data-state="difference"' not in page and "2026-11-01" not in page
+
+
+def test_a_screenshot_of_the_desk_has_visible_content(district, tmp_path):
+    from PIL import Image, ImageStat
+
+    shot = tmp_path / "desk.png"
+    profile = tempfile.mkdtemp(prefix="chromium-")
+    try:
+        subprocess.run(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={profile}", f"--screenshot={shot}", "--window-size=1280,1600",
+             "--virtual-time-budget=5000", f"{district.fava}/extension/FundbookDesk/"],
+            check=True, capture_output=True, timeout=120,
+        )
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    image = Image.open(shot).convert("L")
+    assert image.size == (1280, 1600)
+    assert ImageStat.Stat(image).stddev[0] > 20
+    dark = sum(1 for pixel in image.getdata() if pixel < 128)
+    assert dark > 0.02 * 1280 * 1600
+
+
+def test_fava_speaks_english_when_asked(tmp_path):
+    home = write_small_book(tmp_path / "home").home
+    port = free_port()
+    with running(fundbook_fava(home, port, "--lang", "en"),
+                 ready_url=f"http://127.0.0.1:{port}/", log=tmp_path / "fava.log"):
+        page = _get(f"{fava_base(port)}/extension/FundbookDesk/")
+    assert "<h2>Funds</h2>" in page and "Bank reconciliation" in page
+    assert desk_funds(page)["MF-ST01C01"]["balance"] == "11200.00"
+    assert (home / "book" / "importers.py").is_file()
