@@ -57,7 +57,8 @@ def small_registry() -> Registry:
 
 
 def render(entries: Sequence[data.Directive]) -> str:
-    return "\n".join(printer.format_entry(entry) for entry in entries)
+    """Directives as text, each followed by a blank line (as the writer leaves them)."""
+    return "".join(printer.format_entry(entry) + "\n" for entry in entries)
 
 
 def registry_text() -> str:
