@@ -1,0 +1,65 @@
+"""`GET /v1/reports/{name}` through the API with the renderer of reports/ wired in."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from fundbook_cli.cmd_api import create_token
+from ledger import entries as build
+from ledger.accounts import IncomeKind
+from ledger.layout import Layout
+from ledger.writer import Writer
+from reports.api_renderer import BookCache, render
+from tests.reports.smallbook import ICBC, make_home, small_registry
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return make_home(tmp_path / "home")
+
+
+def test_reports_through_the_api(home: Path) -> None:
+    auditor = create_token(home, role="auditor", org=None, name="审计员")
+    department = create_token(home, role="department", org="D01", name="民政局联络员")
+    app = create_app(Settings(home=home), report_renderer=render)  # type: ignore[call-arg]
+    with TestClient(app) as client:
+        response = client.get("/v1/reports/balance-sheet",
+                              params={"from": "2024-01-01", "to": "2024-12-31",
+                                      "format": "json", "lang": "en"},
+                              headers={"Authorization": f"Bearer {auditor}"})
+        assert response.status_code == 200, response.text
+        data = response.json()["sections"][0]["data"]
+        assert data["total_assets"]["closing"] == "83600.00"
+        pdf = client.get("/v1/reports/audit-pack",
+                         params={"from": "2024-01-01", "to": "2024-12-31", "format": "pdf"},
+                         headers={"Authorization": f"Bearer {auditor}"})
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        assert pdf.headers["content-type"] == "application/pdf"
+        sources = client.get("/v1/reports/sources",
+                             params={"from": "2024-01-01", "to": "2024-12-31"},
+                             headers={"Authorization": f"Bearer {department}"})
+        assert sources.status_code == 200, sources.text
+        rows = sources.json()["sections"][0]["data"]["departments"]
+        assert [(r["department"], r["allocated"], r["paid_out"]) for r in rows] == [
+            ("D01", "20000.00", "5000.00")]
+
+
+def test_the_cache_reloads_only_a_changed_book(home: Path) -> None:
+    cache = BookCache()
+    first = cache.view(home)
+    assert cache.view(home) is first
+    fund = small_registry().fund("FDN")
+    Writer(Layout(home)).append([build.contribution(
+        fb_id="CT-LATE", date=datetime.date(2025, 6, 1), fund=fund,
+        amount=Decimal("1.00"),
+        bank=ICBC, income=IncomeKind.DONATION, source="居民", narration="追加")])
+    second = cache.view(home)
+    assert second is not first
+    assert len(second.transactions) == len(first.transactions) + 1
