@@ -48,9 +48,9 @@ from ledger.layout import Layout
 
 FB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
 _INCLUDE = re.compile(rb'^include "([0-9]{4})\.beancount"[ \t]*$', re.MULTILINE)
-_FB_ID_LINE = re.compile(rb'  fb_id: "([^"\\]*)"')
-_SEQ_LINE = re.compile(rb'  fb_seq: "([0-9]+)"')
-_HASH_LINE = re.compile(rb'  fb_hash: "([0-9a-f]{64})"')
+# Starts with a literal so the scan of a large journal is a fast substring search.
+_CHAIN_LINE = re.compile(rb'\n  fb_(id|seq|hash): "([^"\\\n]*)"(?=\n)')
+_HEX64 = re.compile(rb"[0-9a-f]{64}")
 _END = b"\n\n"
 
 
@@ -263,27 +263,24 @@ class Writer:
         self.repaired.append(aside)
 
     def _register(self, path: Path, chunk: bytes) -> None:
-        """Learn fb_id, fb_seq and fb_hash of the complete entries in `chunk`."""
+        """Learn fb_id, fb_seq and fb_hash of the complete entries in `chunk`.
+
+        The writer renders an entry's own metadata (fb_id among it) before the
+        chain's keys, fb_seq, fb_prev and fb_hash, at two spaces of indent;
+        posting metadata has four, and no text holds a raw line break.
+        """
         fb_id: str | None = None
         seq: int | None = None
-        digest: str | None = None
-
-        def close() -> None:
-            if fb_id is not None and seq is not None and digest is not None:
-                self._learn(Written(fb_id, seq, digest, path))
-
-        for line in chunk.split(b"\n"):
-            if line[:1].isdigit():
-                close()
-                fb_id = seq = digest = None
-            elif line.startswith(b"  fb_"):
-                if match := _FB_ID_LINE.fullmatch(line):
-                    fb_id = match.group(1).decode("ascii", "replace")
-                elif match := _SEQ_LINE.fullmatch(line):
-                    seq = int(match.group(1))
-                elif match := _HASH_LINE.fullmatch(line):
-                    digest = match.group(1).decode("ascii")
-        close()
+        for match in _CHAIN_LINE.finditer(chunk):
+            key, value = match.group(1), match.group(2)
+            if key == b"id":
+                fb_id, seq = value.decode("ascii", "replace"), None
+            elif key == b"seq":
+                seq = int(value) if value.isdigit() else None
+            else:
+                if fb_id is not None and seq is not None and _HEX64.fullmatch(value):
+                    self._learn(Written(fb_id, seq, value.decode("ascii"), path))
+                fb_id = seq = None
 
     def _learn(self, written: Written) -> None:
         self._ids.setdefault(written.fb_id, written)
