@@ -42,7 +42,7 @@ from api.service.callers import count_tokens
 from api.service.context import Services
 from api.service.errors import ServiceError
 from api.settings import Settings
-from store.engine import make_engine
+from store.engine import make_engine, reading
 from store.locks import lock_fund
 from store.migrate import upgrade
 
@@ -59,8 +59,9 @@ def build_services(settings: Settings) -> tuple[Services, object]:
         upgrade(settings.url)
     engine = make_engine(settings.url, pool_size=settings.db_pool_size)
     factory = sessionmaker(engine, class_=Session, expire_on_commit=False)
+    reader = sessionmaker(reading(engine), class_=Session, expire_on_commit=False)
     services = Services(
-        session_factory=factory, book=BookState(settings.layout),
+        session_factory=factory, reader=reader, book=BookState(settings.layout),
         request_ttl=datetime.timedelta(seconds=settings.request_ttl_seconds),
         zone=ZoneInfo(settings.timezone),
     )
@@ -69,9 +70,9 @@ def build_services(settings: Settings) -> tuple[Services, object]:
 
 def sweep(services: Services) -> None:
     """Deliver undelivered postings and expire stale requests, fund by fund."""
-    outbox.deliver(services.session_factory, services.book)
+    outbox.deliver(services.session_factory, services.book, reader=services.read)
     cutoff = datetime.datetime.now(datetime.UTC) - services.request_ttl
-    with services.session_factory() as session:
+    with services.read() as session:
         stale = holds.funds_with_stale(session, cutoff=cutoff)
         session.rollback()
     for fund in stale:

@@ -21,7 +21,7 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 def get_caller(
     services: ServicesDep, authorization: Annotated[str | None, Header()] = None
 ) -> Caller:
-    with services.session_factory() as session:
+    with services.read() as session:
         caller = authenticate(session, authorization)
         session.rollback()
     return caller

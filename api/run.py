@@ -54,14 +54,15 @@ def _run(
     if key is not None:
         idempotency.check_key(key)
         found = idempotency.claim(
-            services.session_factory, caller=caller.token_hash, key=key,
+            services.session_factory, reader=services.read, caller=caller.token_hash, key=key,
             print_=idempotency.fingerprint(method, path, body))
         if isinstance(found, idempotency.Replay):
-            outbox.deliver(services.session_factory, services.book)
+            outbox.deliver(services.session_factory, services.book, reader=services.read)
             return _json(found.status_code, found.body)
         claim = found
     try:
         with UnitOfWork(session_factory=services.session_factory, book=services.book,
+                        reader=services.read,
                         claim=claim, claim_status=status) as uow:
             result = action(uow)
     except ServiceError as error:

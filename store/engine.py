@@ -1,15 +1,19 @@
 """Engines from a database URL: SQLite files by default, PostgreSQL in production.
 
-SQLite: every session starts with `BEGIN IMMEDIATE`, so a session that checks
-and then holds money is serialized with every other writer of the file (across
-threads, processes and workers); WAL journal and a busy timeout let them wait
-for each other instead of failing. PostgreSQL: sessions lock the fund rows they
+SQLite: every writing session takes an exclusive `flock` on a lock file beside
+the database (waiters wake the moment it is released, unlike SQLite's sleeping
+busy handler) and then `BEGIN IMMEDIATE`, so a session that checks and then
+holds money is serialized with every other writer of the file (across
+threads, processes and workers); sessions that only read (`reading(engine)`)
+begin deferred and, in WAL mode, never wait. PostgreSQL: sessions lock the fund rows they
 change with `SELECT ... FOR UPDATE` (see `store.locks`).
 """
 
 from __future__ import annotations
 
 import datetime
+import fcntl
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +22,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import create_engine
 
 SQLITE_BUSY_TIMEOUT_S = 60
+READ_ONLY = "fundbook_read_only"
 
 
 def sqlite_url(path: Path) -> str:
@@ -63,9 +68,34 @@ def _immediate_transactions(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
+    database = make_url(engine.url).database
+    lock_path = f"{database}.write.lock" if database and database != ":memory:" else None
+
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+            return
+        if lock_path is not None:
+            info = connection.connection.info
+            if "write_lock" not in info:
+                info["write_lock"] = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(info["write_lock"], fcntl.LOCK_EX)
+            info["write_locked"] = True
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def _release(connection: Any) -> None:
+        info = connection.connection.info
+        if info.pop("write_locked", False):
+            fcntl.flock(info["write_lock"], fcntl.LOCK_UN)
+
+    event.listen(engine, "commit", _release)
+    event.listen(engine, "rollback", _release)
+
+
+def reading(engine: Engine) -> Engine:
+    """The same pool, for sessions that only read (SQLite: a deferred BEGIN, no write lock)."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def aware(moment: datetime.datetime) -> datetime.datetime:

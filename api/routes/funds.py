@@ -27,8 +27,8 @@ def _public(fund: Fund, balance: Decimal, held: Decimal) -> FundPublic:
 
 
 def _describe(services: Services, funds: list[Fund]) -> list[FundPublic]:
-    outbox.deliver(services.session_factory, services.book)
-    with services.session_factory() as session:
+    outbox.deliver(services.session_factory, services.book, reader=services.read)
+    with services.read() as session:
         held = holds.held_everywhere(session)
         session.rollback()
     balances = services.book.balances([fund.code for fund in funds])

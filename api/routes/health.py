@@ -12,7 +12,7 @@ router = APIRouter(tags=["health"])
 
 @router.get("/healthz")
 def healthz(services: ServicesDep) -> dict[str, str]:
-    with services.session_factory() as session:
+    with services.read() as session:
         session.exec(text("SELECT 1"))  # type: ignore[call-overload]
         session.rollback()
     return {"status": "ok"}

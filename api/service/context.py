@@ -21,12 +21,18 @@ class Services:
       book: registry, balances and writer of the HOME.
       request_ttl: how long a request may wait for a decision before it expires.
       zone: the foundation's time zone (dates in the book are local dates).
+      reader: opens a session that only reads; defaults to session_factory.
     """
 
     session_factory: Callable[[], Session]
     book: BookState
     request_ttl: datetime.timedelta
     zone: ZoneInfo
+    reader: Callable[[], Session] | None = None
+
+    def read(self) -> Session:
+        """A session that only reads (on SQLite it takes no write lock)."""
+        return (self.reader or self.session_factory)()
 
     def now(self) -> datetime.datetime:
         return datetime.datetime.now(self.zone)

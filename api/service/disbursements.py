@@ -123,7 +123,7 @@ def _cutoff(services: Services) -> datetime.datetime:
 
 
 def get(*, services: Services, caller: Caller, code: str) -> dict[str, Any]:
-    with services.session_factory() as session:
+    with services.read() as session:
         return view(session, services, _find(session, services, caller, code))
 
 
@@ -135,7 +135,7 @@ def list_requests(
     visible = [code for code, f in registry.funds.items() if fund_visible(registry, caller, f)]
     if fund is not None:
         visible = [code for code in visible if code == fund]
-    with services.session_factory() as session:
+    with services.read() as session:
         statement = select(Request).where(col(Request.fund).in_(visible))
         if status is not None:
             statement = statement.where(Request.status == status)

@@ -50,27 +50,29 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
 
 
 def claim(
-    session_factory: Callable[[], Session], *, caller: str, key: str, print_: str
+    session_factory: Callable[[], Session], *, caller: str, key: str, print_: str,
+    reader: Callable[[], Session] | None = None,
 ) -> int | Replay:
     """The id of a fresh claim on `key`, or the stored response of an earlier POST."""
     deadline = time.monotonic() + WAIT_S
     while True:
-        with session_factory() as session:
-            try:
-                row = IdempotencyKey(caller=caller, key=key, fingerprint=print_)
-                session.add(row)
-                session.commit()
-                assert row.id is not None
-                return row.id
-            except IntegrityError:
-                session.rollback()
+        with (reader or session_factory)() as session:
             found = session.exec(
                 select(IdempotencyKey.fingerprint, IdempotencyKey.status_code,
                        IdempotencyKey.response)
                 .where(IdempotencyKey.caller == caller, IdempotencyKey.key == key)).first()
             session.rollback()
         if found is None:
-            continue  # the claim was released meanwhile: try again
+            with session_factory() as session:
+                try:
+                    row = IdempotencyKey(caller=caller, key=key, fingerprint=print_)
+                    session.add(row)
+                    session.commit()
+                    assert row.id is not None
+                    return row.id
+                except IntegrityError:
+                    session.rollback()
+                    continue  # another POST claimed it first
         stored_print, status_code, response = found
         if stored_print != print_:
             raise IdempotencyConflict(

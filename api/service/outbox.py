@@ -77,9 +77,12 @@ def pending(session: Session) -> list[Outbox]:
     return list(session.exec(select(Outbox).where(Outbox.done == False).order_by(Outbox.id)))  # noqa: E712
 
 
-def deliver(session_factory: Callable[[], Session], book: BookState) -> int:
+def deliver(
+    session_factory: Callable[[], Session], book: BookState,
+    *, reader: Callable[[], Session] | None = None,
+) -> int:
     """Append every undone outbox row to the book exactly once; returns how many were undone."""
-    with session_factory() as session:
+    with (reader or session_factory)() as session:
         rows = [(row.id, row.payload) for row in pending(session)]
         session.rollback()
     if not rows:

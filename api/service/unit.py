@@ -28,11 +28,13 @@ class UnitOfWork:
         *,
         session_factory: Callable[[], Session],
         book: BookState,
+        reader: Callable[[], Session] | None = None,
         claim: int | None = None,
         claim_status: int = 200,
     ) -> None:
         self.session_factory = session_factory
         self.book = book
+        self.reader = reader
         self.session = session_factory()
         self.claim = claim
         self.claim_status = claim_status
@@ -50,7 +52,7 @@ class UnitOfWork:
         self.deliver()
 
     def deliver(self) -> None:
-        outbox.deliver(self.session_factory, self.book)
+        outbox.deliver(self.session_factory, self.book, reader=self.reader)
 
     def close(self) -> None:
         self.session.close()
