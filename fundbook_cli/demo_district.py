@@ -19,6 +19,7 @@ zero on any date.
 from __future__ import annotations
 
 import datetime
+import functools
 import heapq
 import random
 from collections import defaultdict, deque
@@ -147,14 +148,32 @@ class _Grant(NamedTuple):
         return f"grant-{self.code}"
 
 
+@functools.cache
+def _holidays() -> frozenset[datetime.date]:
+    """Public holidays on which the banks book nothing: New Year, Spring Festival, May Day, National Day."""
+    days: set[datetime.date] = set()
+    spring = {2023: (1, 21), 2024: (2, 10), 2025: (1, 28), 2026: (2, 15)}
+    for year, (month, day) in spring.items():
+        first = datetime.date(year, month, day)
+        days.update(first + datetime.timedelta(days=i) for i in range(8))
+        days.add(datetime.date(year, 1, 1))
+        days.update(datetime.date(year, 5, d) for d in range(1, 6))
+        days.update(datetime.date(year, 10, d) for d in range(1, 8))
+    return frozenset(days)
+
+
 def _workday(day: datetime.date) -> datetime.date:
-    while day.weekday() >= 5:
+    while day.weekday() >= 5 or day in _holidays():
         day += datetime.timedelta(days=1)
     return day
 
 
-def _stamp(day: datetime.date, rng: random.Random) -> str:
-    return f"{day.isoformat()}T{rng.randint(8, 17):02d}:{rng.randint(0, 59):02d}:00{TZ}"
+def _stamp(moment: datetime.datetime) -> str:
+    return f"{moment:%Y-%m-%dT%H:%M}:00{TZ}"
+
+
+def _at(day: datetime.date, rng: random.Random) -> str:
+    return _stamp(datetime.datetime.combine(day, datetime.time(rng.randint(8, 17), rng.randint(0, 59))))
 
 
 def _fifo_take(queue: deque[list[object]], amount: Decimal) -> dict[str, Decimal]:
@@ -387,20 +406,26 @@ class _Sim:
 
     def approvals(self, request: str, fund: Fund, amount: Decimal, requested: datetime.date,
                   decided: datetime.date) -> dict[str, str]:
+        """Request and approval metadata: times strictly increase, the last step on `decided`."""
         requester = self.person(fund.org, "committee", self.rng.randrange(2))
+        steps = self.registry.chain_for(fund.code, amount)
+        start = datetime.datetime.combine(
+            requested, datetime.time(self.rng.randint(8, 10), self.rng.randint(0, 59)))
+        end = datetime.datetime.combine(decided, datetime.time(17, 0))
+        minutes = max(int((end - start).total_seconds()) // 60, len(steps) + 1)
+        offsets = sorted(self.rng.sample(range(1, minutes), len(steps)))
+        floor = offsets[-2] if len(offsets) > 1 else 0
+        offsets[-1] = minutes - self.rng.randint(0, min(300, minutes - floor - 1))
         meta = {
             "request": request,
             "requested_by": requester,
-            "requested_at": _stamp(requested, self.rng),
+            "requested_at": _stamp(start),
         }
-        steps = self.registry.chain_for(fund.code, amount)
-        span = max((decided - requested).days, 0)
-        for i, resolved in enumerate(steps, start=1):
-            offset = span * i // len(steps)
+        for i, (resolved, offset) in enumerate(zip(steps, offsets, strict=True), start=1):
             meta[f"approval_{i}_role"] = resolved.step.role.value
             meta[f"approval_{i}_org"] = resolved.org
             meta[f"approval_{i}_by"] = self.person(resolved.org, resolved.step.role.value)
-            meta[f"approval_{i}_at"] = _stamp(requested + datetime.timedelta(days=offset), self.rng)
+            meta[f"approval_{i}_at"] = _stamp(start + datetime.timedelta(minutes=offset))
         return meta
 
     def request(self, day: datetime.date, fund: Fund, share: float, purposes: tuple[str, ...]) -> None:
@@ -477,9 +502,9 @@ class _Sim:
                 "community": community,
                 "street": street,
                 "proposed_by": self.person(street, "street"),
-                "proposed_at": _stamp(proposed, self.rng),
+                "proposed_at": _at(proposed, self.rng),
                 "approved_by": self.person("WUHOU", "district"),
-                "approved_at": _stamp(day - datetime.timedelta(days=2), self.rng),
+                "approved_at": _at(day - datetime.timedelta(days=2), self.rng),
                 **_src_meta(shares),
             }
             label = "专项保障资金" if pool_code == "GP" else "专项激励资金"
@@ -507,6 +532,7 @@ class _Sim:
         tranches = [tranche] * (count - 1) + [total - tranche * (count - 1)]
         meta = self.approvals(grant.code, dcf, total, day - datetime.timedelta(days=20), day)
         del meta["request"]
+        meta["requested_by"] = self.person(enterprise, "applicant")
         meta.update({"grant": grant.code, "enterprise": enterprise,
                      "agreement_no": f"WHCDF-XY-{grant.code}", "tranches": str(count),
                      "project": project})

@@ -179,6 +179,10 @@ def test_commitments_carry_their_approval_chain(book) -> None:  # type: ignore[n
             assert txn.meta[f"approval_{i}_at"].endswith("+08:00")
             people.add(txn.meta[f"approval_{i}_by"])
         assert f"approval_{len(steps) + 1}_role" not in txn.meta
+        times = [txn.meta["requested_at"]] + [txn.meta[f"approval_{i}_at"]
+                                              for i in range(1, len(steps) + 1)]
+        assert times == sorted(times) and len(set(times)) == len(times)
+        assert times[-1].startswith(txn.date.isoformat())
         assert len(people) == len(steps) + 1  # no one fills two places
         assert txn.links == {f"req-{txn.meta['request']}"}
         checked += 1
