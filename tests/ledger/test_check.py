@@ -6,12 +6,16 @@ import datetime
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from fundbook_cli.main import main
-from tests.plugins.book import render, write_home
+from ledger import entries as builders
+from ledger.layout import Layout
+from ledger.writer import Writer
+from tests.plugins.book import ICBC, render, small_registry, write_home
 from tests.plugins.chained import chained_payments
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -138,6 +142,28 @@ def test_a_broken_hash_chain_fails_check(tmp_path: Path, capsys: pytest.CaptureF
     assert "fb_id R000002-payment" in line and "fb_hash does not match" in line
     assert "[fund MF-ST01C01; entry 2026-03-03" in line
     assert summary.startswith("fundbook check: 1 error in")
+
+
+def test_an_entry_of_the_writer_edited_by_hand_fails_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = write_home(tmp_path / "home", history={2025: HISTORY})
+    fund = small_registry().fund("MF-ST01C02")
+    Writer(Layout(home)).append([
+        builders.expense(fb_id=f"E{i}", date=datetime.date(2026, 4, i), fund=fund,
+                         amount=Decimal("30.00"), payee="供应商", bank=ICBC,
+                         narration=f"活动支出 {i}")
+        for i in (1, 2)
+    ])
+    assert run_check(home, capsys)[0] == 0
+    path = Layout(home).journal_for_year(2026)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('"活动支出 1"', '"活动支出 1 (改)"'), encoding="utf-8")
+    code, output = run_check(home, capsys)
+    assert code == 1
+    (line,) = [line for line in output.splitlines() if line.startswith("fundbook/2026")]
+    assert "fb_id E1" in line and "fb_hash does not match" in line
+    assert "fund MF-ST01C02" in line
 
 
 def test_a_home_without_a_book(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
