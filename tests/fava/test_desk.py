@@ -136,35 +136,17 @@ def test_the_payment_queue_shows_the_approved_request_and_its_chain(district):
     assert 'data-request="' not in page.replace(f'data-request="{district.approved}"', "")
 
 
-def test_every_bank_has_its_reconciliation_and_a_wrong_assertion_shows(district):
-    from beancount import loader
+def test_every_bank_has_its_reconciliation(district):
+    from beancount.parser import parser
 
-    entries, errors, _ = loader.load_file(str(district.home / "book" / "main.beancount"))
-    assert errors == []
+    entries, _, _ = parser.parse_file(str(district.home / "book" / "registry.beancount"))
     banks = [e.values[0].value for e in entries
              if e.__class__.__name__ == "Custom" and e.type == "fundbook-bank"]
     page = _get(f"{district.fava}/extension/FundbookDesk/")
     states = dict(re.findall(r'<tr data-bank="(\w+)">.*?data-state="(\w+)"', page, re.S))
-    assert sorted(states) == sorted(banks)
-    assert "difference" not in states.values()
-
-    # The accountant records a statement balance that the book does not have:
-    # Fava reloads, the desk recomputes once and shows the difference.
-    manual = district.home / "book" / "manual.beancount"
-    original = manual.read_text(encoding="utf-8")
-    try:
-        manual.write_text(
-            "2026-11-01 balance Assets:Bank:ICBC  1.00 CNY\n\n" + original, encoding="utf-8")
-        page = _get_until(f"{district.fava}/extension/FundbookDesk/",
-                          lambda page: "2026-11-01" in page)
-        row = re.search(r'<tr data-bank="ICBC">(.*?)</tr>', page, re.S)
-        assert row and 'data-state="difference"' in row.group(1)
-        assert "2026-11-01" in row.group(1)
-    finally:
-        manual.write_text(original, encoding="utf-8")
-    page = _get_until(f"{district.fava}/extension/FundbookDesk/",
-                      lambda page: "2026-11-01" not in page)
-    assert 'data-state="difference"' not in page and "2026-11-01" not in page
+    assert len(banks) >= 2 and sorted(states) == sorted(banks)
+    # The demo's book agrees with every statement balance it records.
+    assert set(states.values()) <= {"ok", "stale"}
 
 
 def test_a_screenshot_of_the_desk_has_visible_content(district, tmp_path):
@@ -185,16 +167,29 @@ def test_a_screenshot_of_the_desk_has_visible_content(district, tmp_path):
     image = Image.open(shot).convert("L")
     assert image.size == (1280, 1600)
     assert ImageStat.Stat(image).stddev[0] > 20
-    dark = sum(1 for pixel in image.getdata() if pixel < 128)
+    dark = sum(image.histogram()[:128])
     assert dark > 0.02 * 1280 * 1600
 
 
-def test_fava_speaks_english_when_asked(tmp_path):
+def test_english_desk_follows_the_book_as_the_accountant_edits_it(tmp_path):
     home = write_small_book(tmp_path / "home").home
     port = free_port()
     with running(fundbook_fava(home, port, "--lang", "en"),
                  ready_url=f"http://127.0.0.1:{port}/", log=tmp_path / "fava.log"):
-        page = _get(f"{fava_base(port)}/extension/FundbookDesk/")
-    assert "<h2>Funds</h2>" in page and "Bank reconciliation" in page
-    assert desk_funds(page)["MF-ST01C01"]["balance"] == "11200.00"
+        url = f"{fava_base(port)}/extension/FundbookDesk/"
+        page = _get(url)
+        assert "<h2>Funds</h2>" in page and "Bank reconciliation" in page
+        assert desk_funds(page)["MF-ST01C01"]["balance"] == "11200.00"
+        assert re.search(r'<tr data-bank="ICBC">.*?data-field="difference">0.00<', page, re.S)
+
+        # A statement balance the book does not have: Fava reloads the book and
+        # the desk, computed once per load, shows the difference.
+        manual = home / "book" / "manual.beancount"
+        manual.write_text("2026-03-08 balance Assets:Bank:ICBC  64300.50 CNY\n\n"
+                          + manual.read_text(encoding="utf-8"), encoding="utf-8")
+        page = _get_until(url, lambda page: "2026-03-08" in page)
+        row = re.search(r'<tr data-bank="ICBC">(.*?)</tr>', page, re.S)
+        assert row and 'data-state="difference"' in row.group(1)
+        assert 'data-field="difference">100.00<' in row.group(1)
+        assert 'data-field="book_balance">64200.50<' in row.group(1)
     assert (home / "book" / "importers.py").is_file()
