@@ -40,8 +40,15 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def copy_home(source: Path, target: Path) -> Path:
-    """A private, writable copy of a HOME (without its database)."""
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.db", ".lock"))
+    """A private, writable copy of a HOME (without its database).
+
+    Beancount's pickle cache is left behind too: it records the absolute paths
+    of the files it was made from, so a copied cache would answer for the
+    original book even after the copy is edited.
+    """
+    shutil.copytree(
+        source, target, ignore=shutil.ignore_patterns("*.db", ".lock", "*.picklecache")
+    )
     return target
 
 
