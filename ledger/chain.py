@@ -10,7 +10,8 @@ breaks the chain at that entry, and `verify_chain` names it.
 The canonical form covers date, flag, payee, narration, sorted tags and links,
 metadata (except what the parser adds: filename, lineno, `__*__`, and except
 fb_hash itself), and every posting (flag, account, number, currency, cost,
-price, metadata). Numbers are compared as written (`100.00`, not `1E+2`).
+price, metadata). Numbers are compared as written (`100.00`, not `1E+2`;
+zero without a sign, as the parser reads it).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def _value(value: object) -> list[Any]:
     if isinstance(value, str):
         return ["text", value]
     if isinstance(value, Decimal):
-        return ["number", format(value, "f")]
+        return ["number", _number(value)]
     if isinstance(value, datetime.date):
         return ["date", value.isoformat()]
     if isinstance(value, Amount):
@@ -57,7 +58,11 @@ def _value(value: object) -> list[Any]:
 
 
 def _number(value: object) -> str | None:
-    return format(value, "f") if isinstance(value, Decimal) else None
+    if not isinstance(value, Decimal):
+        return None
+    if value.is_zero():  # the parser reads "-0.00" as 0.00
+        value = value.copy_abs()
+    return format(value, "f")
 
 
 def _meta(meta: Mapping[str, Any] | None) -> list[list[Any]]:

@@ -162,6 +162,8 @@ def number(value: object, field: str = "number", *, unit: str | None = None) -> 
         raise UnsafeText(field, f"{value} has too many digits")
     if unit == CURRENCY and digits.exponent != -2:
         raise UnsafeText(field, f"{CURRENCY} amounts have exactly two decimals, not {value}")
+    if value.is_zero():  # "-0.00" would read back as 0.00
+        value = value.copy_abs()
     return format(value, "f")
 
 

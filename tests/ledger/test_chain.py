@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 from beancount.core import data
 from beancount.core.amount import Amount
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ledger.chain import CHAIN_KEYS, GENESIS, entry_hash, verify_chain
 from ledger.layout import Layout
+from ledger.text import UnsafeText
 from ledger.writer import Writer
 from tests.ledger.test_writer import load, make_book, transactions, txn
 
@@ -179,3 +182,34 @@ def test_the_hash_covers_the_canonical_form_only() -> None:
 
 
 PINNED = "bb08083b53e4ae3ea6e0f3ef9f846cce2862464ca2d17ee2f28acc12d41797ff"
+
+
+NUMBERS = st.decimals(allow_nan=False, allow_infinity=False) | st.sampled_from(
+    [Decimal("-0"), Decimal("-0.00"), Decimal("0E+5"), Decimal("1E+2"), Decimal("-1E-7"), Decimal("123.4500")]
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(number=NUMBERS, day=st.dates(datetime.date(1000, 1, 1), datetime.date(9999, 12, 31)), flag=st.booleans())
+def test_any_value_the_writer_accepts_hashes_as_it_reads_back(
+    chain_book: tuple[Layout, Writer], number: Decimal, day: datetime.date, flag: bool
+) -> None:
+    """The hash the writer computes before writing equals the one computed from the parsed entry."""
+    layout, writer = chain_book
+    entry = txn(f"N{writer.head()[0]}", date=max(day, datetime.date(2020, 1, 2)), meta={"num": number, "amt": Amount(number, "USD"), "day": day, "ok": flag})
+    units = [Amount(number, "USD"), Amount(-number, "USD")]
+    entry = entry._replace(postings=[p._replace(units=u) for p, u in zip(entry.postings, units, strict=True)])
+    try:
+        writer.append([entry])
+    except UnsafeText:
+        return  # too many digits: refused before writing
+    entries, errors = load(layout)
+    assert errors == []
+    assert verify_chain(entries) == []
+
+
+@pytest.fixture(scope="module")
+def chain_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Layout, Writer]:
+    layout = make_book(tmp_path_factory.mktemp("numbers"))
+    layout.main.write_text(layout.main.read_text(encoding="utf-8").replace(" CNY\n", "\n"), encoding="utf-8")
+    return layout, Writer(layout)
