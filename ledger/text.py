@@ -80,6 +80,9 @@ class UnsafeText(ValueError):
         self.field = field
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[UnsafeText], tuple[str, str]]:
+        return (type(self), (self.field, self.reason))
+
 
 def _describe(char: str) -> str:
     name = unicodedata.name(char, "")

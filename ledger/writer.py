@@ -72,6 +72,9 @@ class DuplicatePosting(Exception):
         self.fb_id = fb_id
         self.existing = existing
 
+    def __reduce__(self) -> tuple[type[DuplicatePosting], tuple[str, Written | None]]:
+        return (type(self), (self.fb_id, self.existing))
+
 
 class JournalDamaged(Exception):
     """A journal file changed in a way only a foreign hand can change it (e.g. it shrank)."""

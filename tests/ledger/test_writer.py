@@ -321,3 +321,15 @@ def test_foreign_text_in_the_index_is_kept(tmp_path: Path) -> None:
         '; written when the book was created\ninclude "2026.beancount"\n'
     )
     assert len(assert_clean(layout)) == 1
+
+
+def test_refusals_cross_process_boundaries(tmp_path: Path) -> None:
+    """Errors survive pickling, as they do when raised in a worker process."""
+    import pickle
+
+    duplicate = DuplicatePosting("X1", Written("X1", 3, "a" * 64, tmp_path / "2026.beancount"))
+    unsafe = UnsafeText("payee", "contains U+0000")
+    for error in (duplicate, unsafe, DuplicatePosting("X2")):
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error) and str(copy) == str(error)
+    assert "fb_seq 3" in str(duplicate)
