@@ -138,7 +138,8 @@ class FundbookDesk(FavaExtensionBase):
                     "kind": fund.kind,
                     "balance": fund.balance,
                     "held": fund_held if isinstance(workflow, Workflow) else None,
-                    "available": fund.balance - fund_held,
+                    # As the API reports it: balance − held, never below zero.
+                    "available": max(fund.balance - fund_held, ZERO),
                     "sparkline": Markup(sparkline_svg(fund.history)),  # noqa: S704
                 }
             )

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ import pytest
 from tests.conftest import copy_home
 from tests.fava.servers import BIN, fava_base, free_port, fundbook_fava, running
 from tests.fava.smallbook import write_small_book
+from tests.fava.statements import NEW_REFERENCES, icbc_csv, write_statement
 
 pytestmark = pytest.mark.slow
 
@@ -171,6 +173,22 @@ def test_a_screenshot_of_the_desk_has_visible_content(district, tmp_path):
     assert dark > 0.02 * 1280 * 1600
 
 
+def test_paying_the_approved_request_empties_the_queue(district):
+    """Run last on the district: the payment changes the book, so Fava reloads it."""
+    url = f"{district.fava}/extension/FundbookDesk/"
+    paid = _call(f"{district.api}/v1/disbursements/{district.approved}/payment",
+                 token=district.tokens["accountant"],
+                 body={"paid_on": "2026-11-30", "bank_reference": "ICBC20261130001"})
+    assert isinstance(paid, dict) and paid["status"] == "paid"
+    page = _get_until(url, lambda page: f'data-request="{district.approved}"' not in page,
+                      timeout=120)
+    assert f'data-request="{district.approved}"' not in page
+    funds = _call(f"{district.api}/v1/funds", token=district.tokens["accountant"])
+    assert isinstance(funds, list)
+    api = {fund["code"]: fund["balance"] for fund in funds}
+    assert {code: row["balance"] for code, row in desk_funds(page).items()} == api
+
+
 def test_english_desk_follows_the_book_as_the_accountant_edits_it(tmp_path):
     home = write_small_book(tmp_path / "home").home
     port = free_port()
@@ -181,6 +199,19 @@ def test_english_desk_follows_the_book_as_the_accountant_edits_it(tmp_path):
         assert "<h2>Funds</h2>" in page and "Bank reconciliation" in page
         assert desk_funds(page)["MF-ST01C01"]["balance"] == "11200.00"
         assert re.search(r'<tr data-bank="ICBC">.*?data-field="difference">0.00<', page, re.S)
+
+        # Fava's import page finds the statement and extracts only the new lines.
+        statement = write_statement(home / "imports" / "icbc-2026-03.csv", icbc_csv(), "gbk")
+        imports = json.loads(_get(f"{fava_base(port)}/api/imports"))["data"]
+        assert [(f["basename"], [i["importer_name"] for i in f["importers"]]) for f in imports] \
+            == [("icbc-2026-03.csv", ["fundbook.bank.ICBC"])]
+        query = urllib.parse.urlencode({"filename": str(statement),
+                                        "importer": "fundbook.bank.ICBC"})
+        extracted = json.loads(_get(f"{fava_base(port)}/api/extract?{query}"))["data"]
+        assert {e["meta"]["bank_reference"] for e in extracted if e["t"] == "Transaction"} \
+            == NEW_REFERENCES
+        assert all(e["flag"] == "!" for e in extracted if e["t"] == "Transaction")
+        assert sum(e["t"] == "Balance" for e in extracted) == 3
 
         # A statement balance the book does not have: Fava reloads the book and
         # the desk, computed once per load, shows the difference.
