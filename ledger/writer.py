@@ -177,12 +177,12 @@ class Writer:
             for key in CHAIN_KEYS:
                 if key in meta:
                     raise InvalidEntry(f"entry {index} ({fb_id}): {key} is set by the writer")
+            text.render(entry)  # raises UnsafeText before any file is touched
             if not 1000 <= entry.date.year <= 9999:
                 raise InvalidEntry(f"entry {index} ({fb_id}): year {entry.date.year} out of range")
             if fb_id in seen:
                 raise DuplicatePosting(fb_id)
             seen.add(fb_id)
-            text.render(entry)  # raises UnsafeText before any file is touched
             prepared.append(_Prepared(fb_id, entry))
         return prepared
 
