@@ -23,8 +23,8 @@ leaves the complete entries before the tear: each is whole and chained, and
 `append_missing` (one lock: append those whose `fb_id` is not yet written)
 completes the batch exactly once.
 
-The writer never rewrites a byte it did not write: the only change other than
-appending is cutting a torn tail, which is kept aside first.
+The writer touches no file outside `book/fundbook/`, and there it only
+appends, except for cutting a torn tail, which it keeps aside first.
 """
 
 from __future__ import annotations
@@ -67,8 +67,11 @@ class DuplicatePosting(Exception):
     """The fb_id is already in the journal (or twice in one batch)."""
 
     def __init__(self, fb_id: str, existing: Written | None = None) -> None:
-        where = f" (fb_seq {existing.seq} in {existing.path.name})" if existing else " twice in one batch"
-        super().__init__(f"fb_id {fb_id!r} is already written{where}")
+        if existing is None:
+            message = f"fb_id {fb_id!r} appears twice in one batch"
+        else:
+            message = f"fb_id {fb_id!r} is already written (fb_seq {existing.seq} in {existing.path.name})"
+        super().__init__(message)
         self.fb_id = fb_id
         self.existing = existing
 
