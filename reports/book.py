@@ -14,6 +14,7 @@ whose last component is the fund code (`ledger.accounts.fund_of_account`).
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -57,9 +58,16 @@ class Period:
         return isinstance(day, datetime.date) and self.start <= day <= self.end
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def fund_of(account: str) -> str | None:
+    """The fund code of an account (`ledger.accounts.fund_of_account`), memoized."""
+    return chart.fund_of_account(account)
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def parent_account(account: str) -> str:
     """The account without its fund segment (`Expenses:Program:MF-X` -> `Expenses:Program`)."""
-    if chart.fund_of_account(account) is not None:
+    if fund_of(account) is not None:
         return account.rsplit(":", 1)[0]
     return account
 
@@ -113,7 +121,7 @@ class BookView:
         return self.registry.funds[code]
 
     def in_scope(self, account: str, fund: str | None) -> bool:
-        return fund is None or chart.fund_of_account(account) == fund
+        return fund is None or fund_of(account) == fund
 
     def category(self, account: str) -> Category | None:
         return self.categories.get(parent_account(account))

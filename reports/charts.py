@@ -12,7 +12,7 @@ from collections import defaultdict
 from decimal import Decimal
 from html import escape
 
-from reports.book import ZERO, posting_number
+from reports.book import ZERO, fund_of, posting_number
 from reports.context import ReportContext
 from reports.document import Chart, Series
 from reports.figures import month_ends
@@ -44,8 +44,6 @@ def fund_balance_chart(ctx: ReportContext) -> Chart:
         zh, en = _KIND_NAMES.get(kind, (kind, kind))
         return zh if ctx.lang == "zh" else en
 
-    from ledger.accounts import fund_of_account
-
     running: dict[str, Decimal] = defaultdict(lambda: ZERO)
     series: dict[str, list[Decimal]] = defaultdict(list)
     index = 0
@@ -54,7 +52,7 @@ def fund_balance_chart(ctx: ReportContext) -> Chart:
         while index < len(postings) and postings[index][0].date <= day:
             posting = postings[index][1]
             if posting.account.startswith(("Assets:", "Liabilities:")):
-                running[group(fund_of_account(posting.account))] += posting_number(posting)
+                running[group(fund_of(posting.account))] += posting_number(posting)
             index += 1
         for name, value in running.items():
             values = series[name]

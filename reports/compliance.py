@@ -39,7 +39,7 @@ from beancount.core import data
 
 from ledger import accounts as chart
 from ledger.chain import verify_chain
-from reports.book import ZERO, is_close, posting_number
+from reports.book import ZERO, fund_of, is_close, posting_number
 from reports.context import ReportContext
 from reports.document import Column, Row, Section, Table
 
@@ -189,7 +189,7 @@ def unapproved_postings(ctx: ReportContext) -> list[Finding]:
                 continue
             if _is_approved(txn, approved):
                 continue
-            fund = chart.fund_of_account(posting.account) or ""
+            fund = fund_of(posting.account) or ""
             fb_id = (txn.meta or {}).get("fb_id")
             name = f"fb_id {fb_id}: " if fb_id else ""
             findings.append(Finding(
@@ -221,7 +221,7 @@ def negative_funds(ctx: ReportContext) -> list[Finding]:
                 check(ctx.period.opening)
         day = txn.date
         if posting.account.startswith(("Assets:", "Liabilities:")):
-            fund = chart.fund_of_account(posting.account)
+            fund = fund_of(posting.account)
             if fund is not None:
                 running[fund] += posting_number(posting)
                 last_entry[fund] = txn

@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from funds.model import Restriction
-from ledger import accounts as chart
 from ledger.accounts import Section
-from reports.book import ZERO, BookView, parent_account
+from reports.book import ZERO, BookView, fund_of, parent_account
 
 U, R = Restriction.UNRESTRICTED, Restriction.RESTRICTED
 _SECTION_ORDER = {"Assets": 0, "Liabilities": 1, "Equity": 2, "Income": 3, "Expenses": 4}
@@ -64,7 +63,7 @@ def net_column(view: BookView, account: str) -> Restriction | None:
         return U
     if category.restriction is not None:
         return category.restriction
-    return view.fund_restriction(chart.fund_of_account(account)) or U
+    return view.fund_restriction(fund_of(account)) or U
 
 
 @dataclass(frozen=True, slots=True)

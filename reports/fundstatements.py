@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ledger import accounts as chart
-from reports.book import ZERO, posting_number
+from reports.book import ZERO, fund_of, posting_number
 from reports.charts import fund_balance_chart
 from reports.context import ReportContext
 from reports.document import Column, Row, Section, Table
@@ -84,7 +84,7 @@ def fund_statements(ctx: ReportContext) -> FundStatements:
     def per_fund(balances: dict[str, Decimal]) -> dict[str, dict[str, Decimal]]:
         grouped: dict[str, dict[str, Decimal]] = defaultdict(dict)
         for account, number in balances.items():
-            code = chart.fund_of_account(account)
+            code = fund_of(account)
             if code is not None:
                 grouped[code][account] = number
         return grouped
@@ -95,7 +95,7 @@ def fund_statements(ctx: ReportContext) -> FundStatements:
     moves: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
     for txn, posting in view.postings(start=period.start, end=period.end, fund=ctx.fund,
                                       closes=False):
-        code = chart.fund_of_account(posting.account)
+        code = fund_of(posting.account)
         if code is None:
             continue
         number = posting_number(posting)

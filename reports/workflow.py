@@ -89,13 +89,13 @@ def database_of(ctx: ReportContext) -> str | Path | None:
 
 def read_workflow(ctx: ReportContext) -> WorkflowState | None:
     """The workflow state, or None when there is no database (or not yet a schema)."""
-    from sqlalchemy import text
-    from sqlalchemy.exc import SQLAlchemyError
-
     database = database_of(ctx)
     url = None if database is None else _url(database)
     if url is None:
         return None
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         with _connection(url) as conn:
             rows = conn.execute(text(
