@@ -12,7 +12,7 @@ from beancount.core import data
 from beancount.core.amount import Amount
 from beancount.parser import parser
 from beancount.parser.grammar import ValueType
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from ledger import text
@@ -202,3 +202,30 @@ def test_directives_fundbook_does_not_write_are_refused() -> None:
         render(data.Pad({}, DAY, "Assets:Bank", "Equity:Opening"))
     with pytest.raises(UnsafeText, match="values\\[0\\]"):
         render(data.Custom({}, DAY, "x", [("a\x00", str)]))
+
+
+TOKEN_TEXT = st.text(max_size=12) | st.text(alphabet="Aa0-_:.'/ \n玉\"^#", max_size=12) | st.from_regex(
+    r"\A[A-Z][A-Za-z0-9-]{0,8}\Z"
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(component=TOKEN_TEXT, unit=TOKEN_TEXT | st.sampled_from(["CNY", "USD", "A0", "NT.TO", "B'C", "/6J", "C_"]))
+def test_accounts_and_currencies_read_back_exactly_or_are_refused(component: str, unit: str) -> None:
+    name = f"Assets:Bank:{component}"
+    entry = data.Transaction(
+        {}, DAY, "*", None, "x", frozenset(), frozenset(),
+        [_posting(name, "1.00" if unit == "CNY" else "1", unit), _posting("Equity:Other", "-1.00" if unit == "CNY" else "-1", unit)],
+    )
+    try:
+        source = render(entry)
+    except UnsafeText as refusal:
+        assert refusal.field in ("postings[0].account", "postings[0].currency")
+        event("refused")
+        return
+    event("written")
+    entries, errors, _ = loader.load_string(f"2020-01-01 open {name}\n2020-01-01 open Equity:Other\n{source}")
+    assert errors == []
+    (parsed,) = [e for e in entries if isinstance(e, data.Transaction)]
+    assert parsed.postings[0].account == name
+    assert parsed.postings[0].units.currency == unit
