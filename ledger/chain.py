@@ -119,8 +119,6 @@ def _where(entry: data.Directive) -> str:
 def _error(entry: data.Transaction, message: str) -> ChainError:
     meta = entry.meta or {}
     name = f"fb_id {meta.get('fb_id', '?')!s:.80} fb_seq {meta.get('fb_seq', '?')!s:.40}"
-    if isinstance(meta.get("fund"), str):
-        name += f" (fund {meta['fund']:.40})"
     source = {"filename": meta.get("filename", "<unknown>"), "lineno": meta.get("lineno", 0)}
     return ChainError(source, f"{_where(entry)}: {name}: {message}", entry)
 

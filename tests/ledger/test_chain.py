@@ -159,7 +159,7 @@ def test_tampering_in_the_file_is_found_by_the_loader_and_chain(written: tuple[L
     assert errors == []  # Beancount alone sees nothing wrong
     chain_errors = verify_chain(entries)
     assert len(chain_errors) == 1
-    assert re.search(r"2026\.beancount:\d+: fb_id C3 fb_seq 3 \(fund MF-T1\): fb_hash does not match", chain_errors[0].message)
+    assert re.search(r"2026\.beancount:\d+: fb_id C3 fb_seq 3: fb_hash does not match", chain_errors[0].message)
 
 
 def test_the_hash_covers_the_canonical_form_only() -> None:
