@@ -127,6 +127,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "sources_by_fund": ("按分配基金的来源", "Sources by allocation fund"),
     # grants
     "grant": ("资助编号", "Grant"),
+    "agreement_no": ("协议编号", "Agreement"),
     "enterprise": ("受资助单位", "Enterprise"),
     "awarded": ("资助总额", "Awarded"),
     "paid": ("已拨付", "Paid"),

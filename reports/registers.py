@@ -163,6 +163,8 @@ class Grant:
     enterprise: str
     fund: str
     project: str
+    agreement_no: str
+    approvals: tuple[Approval, ...]
     awarded: Decimal
     paid: Decimal
     voided: Decimal
@@ -198,7 +200,7 @@ def _grant_event(ctx: ReportContext, txn: data.Transaction) -> GrantEvent | None
 
 def grant_register(ctx: ReportContext) -> GrantRegister:
     events: dict[str, list[GrantEvent]] = defaultdict(list)
-    info: dict[str, tuple[str, str, str]] = {}
+    info: dict[str, tuple[str, str, str, str, tuple[Approval, ...]]] = {}
     for txn in ctx.view.transactions:
         if txn.date > ctx.period.end or is_close(txn):
             continue
@@ -213,7 +215,8 @@ def grant_register(ctx: ReportContext) -> GrantRegister:
             if event.kind == "award" or link not in info:
                 info[link] = (str(meta.get("enterprise") or txn.payee or ""),
                               str(meta.get("fund", "")),
-                              str(meta.get("project") or txn.narration or ""))
+                              str(meta.get("project") or txn.narration or ""),
+                              str(meta.get("agreement_no", "")), approvals_of(meta))
     grants = []
     for link in sorted(events):
         evs = events[link]
@@ -222,8 +225,9 @@ def grant_register(ctx: ReportContext) -> GrantRegister:
         if not any(e.date >= ctx.period.start.isoformat() for e in evs) and \
                 total["award"] - total["payment"] - total["void"] == 0:
             continue
-        enterprise, fund, project = info[link]
-        grants.append(Grant(link.removeprefix("grant-"), enterprise, fund, project,
+        enterprise, fund, project, agreement, approvals = info[link]
+        grants.append(Grant(link.removeprefix("grant-"), enterprise, fund, project, agreement,
+                            approvals,
                             total["award"], total["payment"], total["void"], total["refund"],
                             total["award"] - total["payment"] - total["void"], tuple(evs)))
     return GrantRegister(tuple(grants))
@@ -235,11 +239,13 @@ def grants_section(ctx: ReportContext) -> Section:
     columns = (
         Column("grant", t("grant")), Column("enterprise", t("enterprise")),
         Column("fund", t("fund")), Column("purpose", t("purpose")),
+        Column("agreement_no", t("agreement_no")), Column("approvals", t("approvals")),
         Column("awarded", t("awarded"), "money"), Column("paid", t("paid"), "money"),
         Column("voided", t("voided"), "money"), Column("refunded", t("refunded"), "money"),
         Column("outstanding", t("outstanding"), "money"),
     )
-    rows = [Row((g.grant, ctx.org_name(g.enterprise), g.fund, g.project, g.awarded, g.paid, g.voided,
+    rows = [Row((g.grant, ctx.org_name(g.enterprise), g.fund, g.project, g.agreement_no,
+                 chain_text(ctx, g.approvals), g.awarded, g.paid, g.voided,
                  g.refunded, g.outstanding)) for g in reg.grants]
     events = Table(
         "grant_events", t("tranches"),
