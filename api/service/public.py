@@ -20,13 +20,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from beancount import loader
 from beancount.core import data
 
 from api.service.context import Services
 from funds.money import format_amount
 from funds.registry import Registry
 from ledger import accounts as chart
+from ledger.sources import load_fresh
 
 WITHHELD = "个人(不公开)"
 ORG_WORDS = (
@@ -77,7 +77,7 @@ class BookCache:
         with self._lock:
             stamp = self._current_stamp()
             if stamp != self._stamp:
-                entries, _errors, _options = loader.load_file(str(self.main))
+                entries, _errors, _options = load_fresh(str(self.main))
                 self._payments = _payments(entries)
                 self._stamp = stamp
             return self._payments

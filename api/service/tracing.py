@@ -21,7 +21,6 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal
 
-from beancount import loader
 from sqlmodel import Session, col, select
 
 from api.service.context import Services
@@ -30,7 +29,15 @@ from funds.model import FundKind
 from funds.money import ZERO
 from funds.registry import Registry
 from funds.tracing import Attribution, Lot, Refusal, Traced, TracingState, allocate, spend
-from ledger.sources import ALLOCATION, OTHER_SOURCE, PAYMENT, RECEIPT, Movement, trace_book
+from ledger.sources import (
+    ALLOCATION,
+    OTHER_SOURCE,
+    PAYMENT,
+    RECEIPT,
+    Movement,
+    load_fresh,
+    trace_book,
+)
 from store.locks import lock_fund
 from store.pools import TraceLot, TracePart, TraceReceipt, TraceSeed
 from store.tables import Contribution
@@ -68,7 +75,7 @@ def ensure_seeded(session: Session, services: Services) -> None:
     lock_fund(session, LOCK)
     if session.exec(select(TraceSeed).where(TraceSeed.name == SEED)).first() is not None:
         return
-    entries, _errors, _options = loader.load_file(str(services.book.layout.main))
+    entries, _errors, _options = load_fresh(str(services.book.layout.main))
     traced = trace_book(entries, services.book.registry)
     for error in traced.errors:
         log.warning("source tracing of the book: %s", error.message)
