@@ -106,18 +106,19 @@ def _sqlite_ro(uri: str) -> Any:
     return connection
 
 
-def _moment(value: Any, zone: ZoneInfo) -> str:
+def _moment(value: object, zone: ZoneInfo) -> str:
     """A stored timestamp (UTC; SQLite returns text without zone) in the foundation's zone."""
+    moment: object = value
     if isinstance(value, str):
         try:
-            value = datetime.datetime.fromisoformat(value)
+            moment = datetime.datetime.fromisoformat(value)
         except ValueError:
             return value
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=datetime.UTC)
-        return value.astimezone(zone).isoformat(timespec="seconds")
-    return "" if value is None else str(value)
+    if isinstance(moment, datetime.datetime):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.UTC)
+        return moment.astimezone(zone).isoformat(timespec="seconds")
+    return "" if moment is None else str(moment)
 
 
 def _amount(value: Any) -> Decimal:
