@@ -31,7 +31,8 @@ from funds.registry import Registry
 from ledger import registry_io
 from ledger.accounts import Bank
 from ledger.layout import Layout
-from ledger.text import render
+from ledger.text import UnsafeText, render
+from ledger.text import quote as text_quote
 
 PLUGINS = (
     "ledger.plugins.registered_funds",
@@ -82,8 +83,10 @@ def _quote(text: str) -> str:
         raise InvalidTitle(
             f"title {text[:40]!r} must be 1..{TITLE_LENGTH_MAX} characters on one line"
         )
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
+    try:
+        return text_quote(text, "title")
+    except UnsafeText as exc:
+        raise InvalidTitle(str(exc)) from None
 
 
 def main_text(spec: BookSpec) -> str:

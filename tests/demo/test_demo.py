@@ -214,6 +214,7 @@ def test_2026_is_written_by_the_writer_with_a_hash_chain(demo_home: Path, book) 
     assert sorted(int(t.meta["fb_seq"]) for t in chained) == list(range(1, len(chained) + 1))
 
 
+@pytest.mark.slow
 def test_the_demo_is_deterministic(demo_home: Path, tmp_path: Path) -> None:
     # Built again by the command line in another process, with another string
     # hash seed: nothing may depend on set order or on the time of the build.
