@@ -177,12 +177,13 @@ def table(rows: list[dict[str, str]], runs: int, verify: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str) -> None:
+def write_section(text: str, section: str = SECTION) -> None:
+    """Put `text` in docs/BENCHMARKS.md in place of `section`, or at the end."""
     path = ROOT / "docs" / "BENCHMARKS.md"
     path.parent.mkdir(exist_ok=True)
     current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if SECTION in current:
-        before, rest = current.split(SECTION, 1)
+    if section in current:
+        before, rest = current.split(section, 1)
         after = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
         current = before + text + ("\n" + after if after else "")
     else:
