@@ -21,7 +21,6 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from api.pools_schemas import AllocationBooking, AllocationCreate, AllocationDecision
@@ -44,8 +43,6 @@ from funds.tracing import Attribution
 from store.engine import aware
 from store.locks import lock_fund
 from store.pools import Allocation, TracePart
-
-HOLDING = ("pending", "approved")
 
 
 def link_of(code: str) -> str:
@@ -143,19 +140,13 @@ def list_allocations(
         return [view(session, services, row, caller) for row in session.exec(statement)]
 
 
-def held_by_allocations(session: Session, pool: str, *, excluding: int | None = None) -> Decimal:
-    statement = select(func.coalesce(func.sum(Allocation.amount), 0)).where(
-        Allocation.pool == pool, col(Allocation.status).in_(HOLDING))
-    if excluding is not None:
-        statement = statement.where(Allocation.id != excluding)
-    return Decimal(session.exec(statement).one())
-
-
 def allocatable(session: Session, services: Services, pool: str) -> Decimal:
-    """What the pool can still promise: min(balance − held, received cash) − allocations held."""
+    """What the pool can still promise: its available balance (holds include the allocations
+    not booked yet), and no more than the money received less those allocations."""
     state = holds.availability(session, services.book, pool)
     cash = tracing.traced_cash(session, services, pool)
-    return max(min(state.balance - state.held, cash) - held_by_allocations(session, pool), ZERO)
+    held = holds.held_by_allocations(session, pool)
+    return max(min(state.balance - state.held, cash - held), ZERO)
 
 
 def propose(

@@ -3,6 +3,7 @@
     available = balance in the book
               - amounts of requests still being decided (pending or returned)
               - decreases of the fund still in the outbox
+              - allocations of a pool proposed or approved, not booked yet
 
 The check and the hold happen inside the fund's lock (`store.locks.lock_fund`),
 and the database is read *before* the book: an outbox row already marked done
@@ -23,9 +24,11 @@ from sqlmodel import Session, col, select
 from api.service.book import BookState
 from api.service.errors import InsufficientFunds
 from funds.money import ZERO, format_amount
+from store.pools import Allocation
 from store.tables import Outbox, Request
 
 HOLDING = ("pending", "returned")
+ALLOCATION_HOLDING = ("pending", "approved")  # allocations of a pool (api.service.allocations)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,14 +68,26 @@ def held_everywhere(session: Session) -> dict[str, Decimal]:
         Outbox.done == False, Outbox.delta < 0).group_by(Outbox.fund)  # noqa: E712
     for fund, delta in session.exec(outbox):
         held[fund] = held.get(fund, ZERO) - Decimal(delta)
+    allocations = select(Allocation.pool, func.sum(Allocation.amount)).where(
+        col(Allocation.status).in_(ALLOCATION_HOLDING)).group_by(Allocation.pool)
+    for fund, amount in session.exec(allocations):
+        held[fund] = held.get(fund, ZERO) + Decimal(amount)
     return held
+
+
+def held_by_allocations(session: Session, pool: str) -> Decimal:
+    """Allocations proposed or approved from a pool and not booked yet."""
+    statement = select(func.coalesce(func.sum(Allocation.amount), 0)).where(
+        Allocation.pool == pool, col(Allocation.status).in_(ALLOCATION_HOLDING))
+    return Decimal(session.exec(statement).one())
 
 
 def availability(
     session: Session, book: BookState, fund: str, *, excluding: int | None = None
 ) -> Availability:
     """Database first, then the book (see the module docstring)."""
-    held = held_by_requests(session, fund, excluding=excluding) + unbooked_decreases(session, fund)
+    held = (held_by_requests(session, fund, excluding=excluding)
+            + unbooked_decreases(session, fund) + held_by_allocations(session, fund))
     return Availability(book.balance(fund), held)
 
 

@@ -86,6 +86,10 @@ def test_allocation_proposed_decided_booked_and_spent(tmp_path: Path) -> None:
             assert client.post("/v1/allocations", json={
                 "pool": "DCF", "community": "ST01C01", "amount": "1.00", "purpose": "x",
             }).status_code == 422
+        with as_("accountant") as client:
+            pool = client.get("/v1/funds/GP").json()
+            assert (pool["balance"], pool["held"], pool["available"]) == (
+                "1800.00", "600.00", "1200.00")
         with as_("street2") as client:
             other = client.post("/v1/allocations", json={
                 "pool": "GP", "community": "ST01C01", "amount": "1.00", "purpose": "x"})
