@@ -162,3 +162,55 @@ def today_local() -> datetime.date:
     from zoneinfo import ZoneInfo
 
     return datetime.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
+@dataclass
+class ForkedServer:
+    """A uvicorn server in a process forked from the test (imports already done: starts fast)."""
+
+    url: str
+    pid: int
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+
+
+def fork_server(home: Path, database_url: str, *, wait_s: float = 60.0) -> ForkedServer:
+    """Fork a process that serves the API of `home` with uvicorn; returns once it answers."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    port = free_port()
+    log = os.open(home / f"forked-{port}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    pid = os.fork()
+    if pid == 0:  # the server process
+        code = 0
+        try:
+            os.setsid()
+            os.dup2(log, 1)
+            os.dup2(log, 2)
+            settings = Settings(home=home, database_url=database_url, sweep_interval_seconds=3600)
+            uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(log)
+    server = ForkedServer(f"http://127.0.0.1:{port}", pid)
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        done, _status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            raise RuntimeError(f"server exited: {(home / f'forked-{port}.log').read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.02)
+    server.kill()
+    raise RuntimeError("forked server did not start")
