@@ -1,6 +1,7 @@
 """Grants over HTTP: award -> two tranches against milestones -> closeout with refund.
 
-A real server (two worker processes) on a small district's book. Tranches are
+A real server (two worker processes) on a small district's book, with its
+workflow database on SQLite and on PostgreSQL. Tranches are
 refused out of order and before their milestone is accepted, and two
 accountants paying the same tranche at the same moment pay it once. The book
 passes bean-check and every fund's balance is exact after each stage.
@@ -55,9 +56,9 @@ def _check_book(home: Path, dcf: Decimal) -> list[object]:
     return entries
 
 
-def test_grant_tranches_against_milestones_then_closeout(tmp_path: Path) -> None:
+def test_grant_tranches_against_milestones_then_closeout(tmp_path: Path, database_url: str) -> None:
     home = pools_book(tmp_path / "home")
-    url = f"sqlite:///{home / 'fundbook.db'}"
+    url = database_url
     foundation = token(home, url, "foundation", None, "秘书处 钱伟")
     accountants = [token(home, url, "accountant", None, "会计 孙丽"),
                    token(home, url, "accountant", None, "会计 周强")]
