@@ -18,6 +18,7 @@ An optional config names the API the report links point to:
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import threading
@@ -28,6 +29,7 @@ from typing import Any
 from fava.ext import FavaExtensionBase
 from markupsafe import Markup
 
+from bankstatements.config import IMPORT_CONFIG, ensure_import_config
 from fava_fundbook.figures import Desk, compute_desk
 from fava_fundbook.guard import refused_target
 from fava_fundbook.labels import REPORTS, label
@@ -57,6 +59,20 @@ class FundbookDesk(FavaExtensionBase):
         self._desk_key: tuple[int, datetime.date] | None = None
         self._engine: Any = None
         self._engine_url: str | None = None
+        self._ensure_import_config()
+
+    def _ensure_import_config(self) -> None:
+        """Write the book's import config if the book names it and it is missing.
+
+        Fava builds its extensions before it reads the import config, so a book
+        opened with plain `fava` has its statement importers too.
+        """
+        name = getattr(self.ledger.fava_options, "import_config", None)
+        if name != IMPORT_CONFIG:
+            return
+        # A read-only book: Fava reports the missing config itself.
+        with contextlib.suppress(OSError):
+            ensure_import_config(self.book_dir)
 
     # -- the book's figures, once per load ---------------------------------
 

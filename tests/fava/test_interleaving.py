@@ -126,6 +126,10 @@ def test_fava_saves_and_api_posts_interleave_without_losing_an_entry(tmp_path: P
          running([str(BIN / "fava"), "--port", str(fava_port), str(home / "book" / "main.beancount")],
                  ready_url=f"http://127.0.0.1:{fava_port}/", log=tmp_path / "fava.log"):
         base = fava_base(fava_port)
+        # Plain `fava` on the book: the desk wrote Fava's import config before
+        # Fava read it, so the book opens without a single error.
+        assert (home / "book" / "importers.py").is_file()
+        assert _json(f"{base}/api/errors")[1]["data"] == []
         threads = [threading.Thread(target=api_posts),
                    threading.Thread(target=fava_saves, args=(base,))]
         for thread in threads:
