@@ -10,6 +10,7 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
+import store.pools  # (the pooled funds' tables too)
 import store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 config = context.config
