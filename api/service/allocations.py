@@ -161,7 +161,8 @@ def propose(
     community = registry.orgs.get(body.community)
     if community is None or community.kind is not OrgKind.COMMUNITY:
         raise ValidationFailed(f"community: {body.community!r} is not a community")
-    if community.parent != caller.org:
+    street = community.parent
+    if street is None or street != caller.org:
         raise Forbidden(f"community {community.code} is not in street {caller.org}")
     targets = [f for f in registry.funds.values() if f.kind is FundKind.ALLOCATION
                and f.org == community.code and f.pool == pool.code]
@@ -176,7 +177,7 @@ def propose(
             f"pool {pool.code} has {format_amount(available)} to allocate; "
             f"{format_amount(body.amount)} proposed")
     now = datetime.datetime.now(datetime.UTC)
-    row = Allocation(pool=pool.code, community=community.code, street=community.parent,
+    row = Allocation(pool=pool.code, community=community.code, street=street,
                      target=targets[0].code, amount=body.amount, purpose=body.purpose,
                      status="pending", proposed_by=caller.name, created_at=now, updated_at=now)
     session.add(row)

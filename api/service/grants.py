@@ -281,7 +281,7 @@ def pay(
     if body.paid_on < row.awarded_on:
         raise ValidationFailed(f"paid_on: {body.paid_on} is before the award on {row.awarded_on}")
     tranche = tranches[number - 1]
-    changed = session.exec(  # type: ignore[call-overload]
+    changed = session.exec(
         update(TrancheRow).where(col(TrancheRow.id) == tranche.id,
                                  col(TrancheRow.state) == TrancheState.RELEASED.value)
         .values(state=TrancheState.PAID.value, paid_by=caller.name, paid_on=body.paid_on,
