@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 ICBC_NUMBER = "4402 2010 0900 0123 456"
@@ -22,31 +24,31 @@ ICBC_ROWS = [
 NEW_REFERENCES = {"ICBC20260309001", "ICBC20260309002", "ICBC20260310001"}
 
 
+def _csv(rows: list[list[str]]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
 def icbc_csv(*, rows: list[tuple[str, ...]] | None = None, variant: str = "icbc") -> str:
     """A statement's text: `icbc` (收入金额/支出金额) or `debit-credit` (借方/贷方发生额)."""
     rows = ICBC_ROWS if rows is None else rows
     if variant == "icbc":
-        head = [
-            "中国工商银行 账户明细查询",
-            f"账号：{ICBC_NUMBER},户名：成都市武侯区社区发展基金会",
-            "起止日期：2026-03-01 至 2026-03-31,币种：人民币",
-            "交易日期,摘要,收入金额,支出金额,余额,对方户名,对方账号,交易流水号",
-        ]
-        body = [",".join(f'"{cell}"' if "," in cell else cell for cell in row) for row in rows]
-        return "\n".join([*head, *body, "合计,,65155.70,805.00,,,,"]) + "\n"
-    head = [
-        "账户明细",
-        f"账号,{ICBC_NUMBER.replace(' ', '')}",
-        "记账日期,交易时间,借方发生额,贷方发生额,余额,对方户名,对方账号,摘要,交易流水号",
-    ]
-    body = []
+        head = (
+            "中国工商银行 账户明细查询\n"
+            f"账号：{ICBC_NUMBER},户名：成都市武侯区社区发展基金会\n"
+            "起止日期：2026-03-01 至 2026-03-31,币种：人民币\n"
+        )
+        table = [["交易日期", "摘要", "收入金额", "支出金额", "余额", "对方户名", "对方账号",
+                  "交易流水号"], *(list(row) for row in rows), ["合计", "", "", "", "", "", "", ""]]
+        return head + _csv(table)
+    head = f"账户明细\n账号,{ICBC_NUMBER.replace(' ', '')}\n"
+    table = [["记账日期", "交易时间", "借方发生额", "贷方发生额", "余额", "对方户名", "对方账号",
+              "摘要", "交易流水号"]]
     for date, narration, income, expense, balance, payee, account, serial in rows:
-        compact = date.replace("-", "")
-        body.append(",".join([
-            compact, "10:00:00", f'"{expense}"' if expense else "", f'"{income}"' if income else "",
-            balance, payee, f"\t{account}", narration, serial,
-        ]))
-    return "\n".join([*head, *body]) + "\n"
+        table.append([date.replace("-", ""), "10:00:00", expense, income, balance, payee,
+                      f"\t{account}", narration, serial])
+    return head + _csv(table)
 
 
 def write_statement(path: Path, text: str, encoding: str) -> Path:

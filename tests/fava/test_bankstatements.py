@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from beancount import loader
 from beancount.core import data
+from beancount.core.amount import Amount
 from beancount.parser.printer import format_entry
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bankstatements.config import ensure_import_config, importers_for_book
 from bankstatements.importer import BankStatementImporter
@@ -151,3 +155,61 @@ def test_import_config_is_written_once_and_lists_the_book_banks(tmp_path):
     path.write_text(path.read_text() + "# edited by the accountant\n")
     ensure_import_config(layout.book_dir)
     assert path.read_text().endswith("# edited by the accountant\n")
+
+
+amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9999999.99"), places=2)
+lines = st.lists(
+    st.tuples(st.dates(min_value=datetime.date(2025, 1, 1), max_value=datetime.date(2026, 12, 31)),
+              amounts, st.booleans(), st.booleans(),
+              st.text(alphabet="存取款利息手续费工资退回往来,\"", min_size=1, max_size=8)),
+    min_size=1, max_size=25,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(lines, st.sampled_from(["gbk", "utf-8", "utf-8-sig"]),
+       st.sampled_from(["icbc", "debit-credit"]), st.randoms(use_true_random=False))
+def test_exactly_the_unbooked_lines_of_any_statement_are_proposed(rows, encoding, variant, rng):
+    """Any statement, any encoding and layout: proposed = lines minus the booked ones."""
+    ordered = sorted(rows, key=lambda row: row[0])
+    balance = Decimal("100000.00")
+    table = []
+    for index, (date, amount, inflow, _, narration) in enumerate(ordered):
+        balance += amount if inflow else -amount
+        table.append((date.isoformat(), narration, f"{amount:,}" if inflow else "",
+                      "" if inflow else f"{amount:,}", f"{balance}", "对方单位", "",
+                      f"SN{index:05d}"))
+    booked = [index for index, row in enumerate(ordered) if row[3]]
+    existing = []
+    for index in booked:
+        date, amount, inflow, _, _ = ordered[index]
+        number = amount if inflow else -amount
+        meta = {"filename": "book", "lineno": index,
+                rng.choice(["bank_reference", "receipt_no"]): f"SN{index:05d}"}
+        existing.append(data.Transaction(meta, date, "*", None, "booked", frozenset(), frozenset(), [
+            data.Posting(f"Assets:Bank:ICBC:{rng.choice(['FDN', 'MF-ST01C01'])}",
+                         Amount(number, "CNY"), None, None, None, None),
+            data.Posting("Income:Other:Unrestricted:FDN", Amount(-number, "CNY"), None, None,
+                         None, None),
+        ]))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_statement(Path(tmp) / "statement.csv", icbc_csv(rows=table, variant=variant),
+                               encoding)
+        assert ICBC.identify(str(path))
+        entries = ICBC.extract(str(path), existing)
+    proposed = sorted(e.meta["bank_reference"] for e in entries
+                      if isinstance(e, data.Transaction))
+    assert proposed == [f"SN{i:05d}" for i in range(len(ordered)) if i not in booked]
+    for entry in entries:
+        if isinstance(entry, data.Transaction):
+            index = int(entry.meta["bank_reference"][2:])
+            date, amount, inflow, _, narration = ordered[index]
+            assert entry.date == date and entry.narration == narration
+            assert entry.postings[0].units.number == (amount if inflow else -amount)
+    closing = {}
+    running = Decimal("100000.00")
+    for date, amount, inflow, _, _ in ordered:
+        running += amount if inflow else -amount
+        closing[date + datetime.timedelta(days=1)] = running
+    assert {(b.date, b.amount.number) for b in entries if isinstance(b, data.Balance)} == set(
+        closing.items())
