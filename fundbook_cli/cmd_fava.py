@@ -1,6 +1,7 @@
 """`fundbook fava HOME`: Fava on the book, with the Fundbook desk and bank statement import.
 
-    fundbook fava HOME [--host 127.0.0.1] [--port 5000] [--lang zh|en] [--read-only]
+    fundbook fava HOME [--host 127.0.0.1] [--port 5000] [--lang zh|en] [--database-url URL]
+                       [--read-only]
 
 Writes `HOME/book/importers.py` (Fava's import configuration) and `HOME/imports/`
 if they are missing, then serves Fava in Chinese unless `--lang en`.
@@ -9,6 +10,7 @@ if they are missing, then serves Fava in Chinese unless `--lang en`.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,10 @@ from typing import Any
 
 def _fava(args: argparse.Namespace) -> int:
     from fava_fundbook.server import BookMissing, make_app, serve
+    from fava_fundbook.workflow import ENV_URL
 
+    if args.database_url:
+        os.environ[ENV_URL] = args.database_url
     home = Path(args.home)
     try:
         app = make_app(home, language=args.lang, read_only=args.read_only)
@@ -37,6 +42,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--lang", choices=("zh", "en"), default="zh",
                         help="language of Fava and the desk (default: zh)")
+    parser.add_argument("--database-url", default=None,
+                        help="workflow database read by the desk (default: HOME/fundbook.db, "
+                             "or FUNDBOOK_DATABASE_URL)")
     parser.add_argument("--read-only", action="store_true",
                         help="refuse every change through Fava")
     parser.set_defaults(handler=_fava)
