@@ -1,0 +1,228 @@
+"""The service layer in-process, on SQLite and PostgreSQL: expiry, return and resubmit,
+cancel, void, contributions, outbox redelivery, migrations and start-up refusal.
+"""
+
+from __future__ import annotations
+
+import datetime
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.script import ScriptDirectory
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from api.app import NoAuthentication, build_services, create_app
+from api.reports_port import RenderedReport, ReportQuery, UnknownReport
+from api.schemas import ContributionCreate, DecisionCreate, RequestChange, RequestCreate, VoidCreate
+from api.service import contributions, disbursements, holds, outbox
+from api.service.callers import Caller
+from api.service.context import Services
+from api.service.errors import InsufficientFunds, InvalidTransition, ValidationFailed
+from api.service.unit import UnitOfWork
+from api.settings import Settings
+from funds.model import Role
+from store.migrate import alembic_config, current, upgrade
+from store.tables import Outbox
+from tests.api.serving import ROOT, book_balance, small_book, token
+
+FUND = "MF-ST01C01"
+COMMITTEE = Caller("居委会", Role.COMMITTEE, "ST01C01", "c")
+PARTY = Caller("党委", Role.COMMUNITY_PARTY, "ST01C01", "p")
+STREET = Caller("街道", Role.STREET, "ST01", "s")
+FOUNDATION = Caller("秘书处", Role.FOUNDATION, None, "f")
+ACCOUNTANT = Caller("会计", Role.ACCOUNTANT, None, "a")
+
+
+@pytest.fixture
+def services(tmp_path: Path, database_url: str) -> Iterator[Services]:
+    home = small_book(tmp_path / "home", {FUND: Decimal("100.00")})
+    built, engine = build_services(Settings(home=home, database_url=database_url))
+    yield built
+    engine.dispose()  # type: ignore[attr-defined]
+
+
+def run(services: Services, use: Any, **kwargs: Any) -> dict[str, Any]:
+    with UnitOfWork(session_factory=services.session_factory, book=services.book) as uow:
+        return dict(use(uow=uow, services=services, **kwargs))
+
+
+def submit(services: Services, amount: str) -> str:
+    body = RequestCreate(fund=FUND, amount=amount, payee="P", purpose="x")  # type: ignore[arg-type]
+    return str(run(services, disbursements.submit, caller=COMMITTEE, body=body)["id"])
+
+
+def available(services: Services) -> Decimal:
+    with services.read() as session:
+        return holds.availability(session, services.book, FUND).available
+
+
+def approve_all(services: Services, code: str) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for caller in (PARTY, STREET, FOUNDATION):
+        result = run(services, disbursements.decide, caller=caller, code=code,
+                     body=DecisionCreate(decision="approve"))
+    return result
+
+
+def test_stale_requests_expire_and_release_their_holds(services: Services) -> None:
+    code = submit(services, "80.00")
+    assert available(services) == Decimal("20.00")
+    with pytest.raises(InsufficientFunds):
+        submit(services, "30.00")
+    short = replace(services, request_ttl=datetime.timedelta(seconds=0.5))
+    time.sleep(0.7)
+    second = submit(short, "30.00")  # the stale request expired under the fund's lock
+    assert disbursements.get(services=short, caller=COMMITTEE, code=code)["status"] == "expired"
+    assert available(short) == Decimal("70.00")
+    with pytest.raises(InvalidTransition):
+        run(short, disbursements.decide, caller=PARTY, code=code, body=DecisionCreate(decision="approve"))
+    assert disbursements.get(services=short, caller=COMMITTEE, code=second)["status"] == "pending"
+
+
+def test_return_resubmit_cancel_and_void(services: Services) -> None:
+    code = submit(services, "40.00")
+    returned = run(services, disbursements.decide, caller=PARTY, code=code,
+                   body=DecisionCreate(decision="return", comment="补充材料"))
+    assert returned["status"] == "returned" and returned["next_step"] is None
+    assert available(services) == Decimal("60.00")  # still held while returned
+    with pytest.raises(InsufficientFunds):
+        run(services, disbursements.resubmit, caller=COMMITTEE, code=code,
+            body=RequestChange(amount="100.01"))  # type: ignore[arg-type]
+    again = run(services, disbursements.resubmit, caller=COMMITTEE, code=code,
+                body=RequestChange(amount="50.00", purpose="修改后"))  # type: ignore[arg-type]
+    assert again["status"] == "pending" and again["amount"] == "50.00"
+    assert [s["decision"] for s in again["steps"]] == [None, None, None]
+    approved = approve_all(services, code)
+    assert approved["status"] == "approved"
+    assert services.book.balance(FUND) == Decimal("50.00")
+    voided = run(services, disbursements.void, caller=FOUNDATION, code=code,
+                 body=VoidCreate(reason="重复申请"))
+    assert voided["status"] == "voided"
+    assert voided["ledger"]["entries"] == [f"{code}-commitment", f"{code}-void"]
+    assert services.book.balance(FUND) == Decimal("100.00")
+    other = submit(services, "10.00")
+    assert run(services, disbursements.cancel, caller=COMMITTEE, code=other)["status"] == "cancelled"
+    with pytest.raises(InvalidTransition):
+        run(services, disbursements.cancel, caller=COMMITTEE, code=other)
+    assert available(services) == Decimal("100.00")
+    balance, errors, entries = book_balance(services.book.layout.home, FUND)
+    assert errors == [] and balance == Decimal("100.00")
+    void = next(e for e in entries if e.meta.get("fb_id") == f"{code}-void")
+    assert f"req-{code}" in void.links and void.meta["reason"] == "重复申请"
+
+
+@pytest.mark.parametrize(("source", "income", "account"), [
+    ({"kind": "department", "org": "D01", "name": "民政局"}, None, "Income:Subsidy:Restricted"),
+    ({"kind": "department", "org": "D01", "name": "民政局"}, "service", "Income:Service:Restricted"),
+    ({"kind": "donor", "name": "张先生"}, None, "Income:Donation:Restricted"),
+    ({"kind": "interest", "name": "工商银行"}, None, "Income:Investment:Restricted"),
+    ({"kind": "other", "name": "其他"}, None, "Income:Other:Restricted"),
+])
+def test_contributions_book_the_right_income(
+    services: Services, source: dict[str, str], income: str | None, account: str
+) -> None:
+    body = ContributionCreate.model_validate({
+        "fund": FUND, "amount": "12.34", "source": source, "received_on": "2026-02-01",
+        "receipt_no": "No.0001", **({"income": income} if income else {})})
+    result = run(services, contributions.record, caller=ACCOUNTANT, body=body)
+    assert services.book.balance(FUND) == Decimal("112.34")
+    _, errors, entries = book_balance(services.book.layout.home, FUND)
+    assert errors == []
+    entry = next(e for e in entries if e.meta.get("fb_id") == result["id"])
+    assert {p.account for p in entry.postings} == {"Assets:Bank:ICBC:" + FUND, f"{account}:{FUND}"}
+    assert entry.meta["receipt_no"] == "No.0001"
+
+
+def test_income_only_for_departments(services: Services) -> None:
+    body = ContributionCreate.model_validate({
+        "fund": FUND, "amount": "1.00", "source": {"kind": "donor", "name": "x"},
+        "received_on": "2026-02-01", "income": "service"})
+    with pytest.raises(ValidationFailed):
+        run(services, contributions.record, caller=ACCOUNTANT, body=body)
+
+
+def test_outbox_rows_left_undone_are_delivered_once(services: Services) -> None:
+    code = submit(services, "10.00")
+    approve_all(services, code)
+    with services.session_factory() as session:  # as if the process died before marking done
+        for row in session.exec(select(Outbox)):
+            row.done = False
+            session.add(row)
+        session.commit()
+    assert outbox.deliver(services.session_factory, services.book) == 1
+    assert outbox.deliver(services.session_factory, services.book) == 0
+    _, errors, entries = book_balance(services.book.layout.home, FUND)
+    assert errors == []
+    assert [e.meta.get("fb_id") for e in entries].count(f"{code}-commitment") == 1
+
+
+def test_migrations_upgrade_twice_to_head(database_url: str) -> None:
+    upgrade(database_url)
+    upgrade(database_url)
+    head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+    assert head is not None and current(database_url) == head
+
+
+def test_the_server_refuses_to_start_without_tokens(tmp_path: Path) -> None:
+    home = small_book(tmp_path / "home", {FUND: Decimal("1.00")})
+    with pytest.raises(NoAuthentication), TestClient(create_app(Settings(home=home))):
+        pass
+    result = subprocess.run([sys.executable, "-m", "fundbook_cli.main", "serve", str(home)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2 and "no API token" in result.stderr
+
+
+def test_token_create_prints_the_token_last_and_stores_a_hash(tmp_path: Path) -> None:
+    import sqlite3
+
+    home = small_book(tmp_path / "home", {FUND: Decimal("1.00")})
+    result = subprocess.run(
+        [sys.executable, "-m", "fundbook_cli.main", "token", "create", str(home), "--role",
+         "committee", "--org", "ST01C01", "--name", "王芳"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    secret = result.stdout.strip().splitlines()[-1]
+    with sqlite3.connect(home / "fundbook.db") as db:
+        stored = db.execute("SELECT token_hash, role, org, name FROM token").fetchall()
+    assert secret not in str(stored) and stored[0][1:] == ("committee", "ST01C01", "王芳")
+    bad = subprocess.run(
+        [sys.executable, "-m", "fundbook_cli.main", "token", "create", str(home), "--role",
+         "committee", "--org", "ST01", "--name", "x"], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert bad.returncode != 0 and "community" in bad.stderr
+
+
+def test_reports_go_through_the_injected_renderer(tmp_path: Path) -> None:
+    home = small_book(tmp_path / "home", {FUND: Decimal("1.00")})
+    url = f"sqlite:///{home / 'fundbook.db'}"
+    auditor = token(home, url, "auditor")
+    department = token(home, url, "department", "D01")
+    asked: list[ReportQuery] = []
+
+    def render(query: ReportQuery) -> RenderedReport:
+        asked.append(query)
+        if query.name == "nope":
+            raise UnknownReport(query.name)
+        return RenderedReport("application/json", b'{"report": "%s"}' % query.name.encode())
+
+    with TestClient(create_app(Settings(home=home))) as client:
+        reply = client.get("/v1/reports/funds", headers={"Authorization": f"Bearer {auditor}"})
+        assert reply.status_code == 501 and reply.json()["code"] == "not_configured"
+    with TestClient(create_app(Settings(home=home), report_renderer=render)) as client:
+        auth = {"Authorization": f"Bearer {auditor}"}
+        reply = client.get("/v1/reports/trial-balance?from=2026-01-01&to=2026-12-31&lang=en", headers=auth)
+        assert reply.status_code == 200 and reply.json() == {"report": "trial-balance"}
+        assert asked[-1].period_from == datetime.date(2026, 1, 1) and asked[-1].lang == "en"
+        assert client.get("/v1/reports/nope", headers=auth).status_code == 404
+        dept = {"Authorization": f"Bearer {department}"}
+        assert client.get("/v1/reports/trial-balance", headers=dept).status_code == 403
+        assert client.get("/v1/reports/sources", headers=dept).status_code == 200
+        assert asked[-1].org == "D01"
+        assert client.get("/openapi.json").status_code == 200
