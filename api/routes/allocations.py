@@ -20,7 +20,7 @@ from api.service import allocations as use
 
 router = APIRouter(prefix="/v1/allocations", tags=["allocations"])
 
-Status = Literal["pending", "approved", "rejected", "booked", "cancelled"]
+Status = Literal["pending", "approved", "rejected", "booked", "cancelled", "expired"]
 
 
 @router.post("", status_code=201, response_model=AllocationPublic)

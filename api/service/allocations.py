@@ -2,7 +2,7 @@ r"""Allocations of the pooled funds: a street proposes, the district decides, th
 
     pending --approve (district)--> approved --booking (accountant)--> booked
        |  \--reject (district)--> rejected
-       \--cancel (street)--> cancelled
+       \--cancel (street) / expire--> cancelled / expired
 
 A pending or approved allocation holds its amount against the pool: the pool
 can promise only what it has received (its traced cash) and what its balance
@@ -21,6 +21,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from api.pools_schemas import AllocationBooking, AllocationCreate, AllocationDecision
@@ -114,6 +115,7 @@ def _find(session: Session, caller: Caller, code: str) -> Allocation:
 
 
 def get(*, services: Services, caller: Caller, code: str) -> dict[str, Any]:
+    expire_stale(services)
     with services.session_factory() as session:
         return view(session, services, _find(session, caller, code), caller)
 
@@ -122,6 +124,7 @@ def list_allocations(
     *, services: Services, caller: Caller, status: str | None = None, pool: str | None = None,
     limit: int = 100, offset: int = 0,
 ) -> list[dict[str, Any]]:
+    expire_stale(services)
     with services.session_factory() as session:
         statement = select(Allocation)
         if caller.role is Role.STREET:
@@ -140,6 +143,21 @@ def list_allocations(
         return [view(session, services, row, caller) for row in session.exec(statement)]
 
 
+def expire_stale(services: Services) -> None:
+    """Pending allocations undecided for longer than a request may wait expire.
+
+    Committed on its own, before a use case starts, so that it holds even when
+    the use case then fails (expiry only ever releases holds).
+    """
+    cutoff = datetime.datetime.now(datetime.UTC) - services.request_ttl
+    with services.session_factory() as session:
+        session.exec(update(Allocation).where(
+            col(Allocation.status) == "pending", col(Allocation.updated_at) < cutoff,
+        ).values(status="expired", updated_at=datetime.datetime.now(datetime.UTC))
+            .execution_options(synchronize_session=False))
+        session.commit()
+
+
 def allocatable(session: Session, services: Services, pool: str) -> Decimal:
     """What the pool can still promise: its available balance (holds include the allocations
     not booked yet), and no more than the money received less those allocations."""
@@ -154,6 +172,8 @@ def propose(
 ) -> dict[str, Any]:
     if caller.role is not Role.STREET:
         raise Forbidden(f"only a street proposes allocations, not {caller.role.value}")
+    tracing.warm(services)
+    expire_stale(services)
     registry = services.book.registry
     pool = registry.funds.get(body.pool)
     if pool is None or pool.kind not in POOL_KINDS:
@@ -201,6 +221,7 @@ def _locked(session: Session, caller: Caller, code: str) -> Allocation:
 def decide(
     *, uow: UnitOfWork, services: Services, caller: Caller, code: str, body: AllocationDecision
 ) -> dict[str, Any]:
+    expire_stale(services)
     session = uow.session
     row = _find(session, caller, code)
     if caller.role is not Role.DISTRICT:
@@ -225,6 +246,7 @@ def decide(
 
 
 def cancel(*, uow: UnitOfWork, services: Services, caller: Caller, code: str) -> dict[str, Any]:
+    expire_stale(services)
     session = uow.session
     row = _find(session, caller, code)
     if caller.role is not Role.STREET:
@@ -244,6 +266,9 @@ def cancel(*, uow: UnitOfWork, services: Services, caller: Caller, code: str) ->
 def book(
     *, uow: UnitOfWork, services: Services, caller: Caller, code: str, body: AllocationBooking
 ) -> dict[str, Any]:
+    if caller.role is Role.ACCOUNTANT:
+        tracing.warm(services)
+    expire_stale(services)
     session = uow.session
     row = _find(session, caller, code)
     if caller.role is not Role.ACCOUNTANT:

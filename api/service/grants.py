@@ -128,6 +128,7 @@ def award(
 ) -> dict[str, Any]:
     if caller.role is not Role.FOUNDATION:
         raise Forbidden(f"only the foundation awards grants, not {caller.role.value}")
+    tracing.warm(services)
     registry = services.book.registry
     enterprise = registry.orgs.get(body.enterprise)
     if enterprise is None or enterprise.kind is not OrgKind.ENTERPRISE:

@@ -91,6 +91,7 @@ def create(
 ) -> dict[str, Any]:
     if caller.role is not Role.ACCOUNTANT:
         raise Forbidden("only an accountant records pledges")
+    tracing.warm(services)
     registry = services.book.registry
     fund = registry.funds.get(body.fund)
     if fund is None:
@@ -129,6 +130,7 @@ def receive(
 ) -> dict[str, Any]:
     if caller.role is not Role.ACCOUNTANT:
         raise Forbidden("only an accountant records the receipt of a pledge")
+    tracing.warm(services)
     session = uow.session
     row = _find(session, caller, code)
     lock_fund(session, row.fund)

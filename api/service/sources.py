@@ -31,6 +31,7 @@ def _departments(services: Services, caller: Caller) -> list[str]:
 
 
 def _refresh(session: Session, services: Services) -> None:
+    tracing.warm(services)
     tracing.ensure_seeded(session, services)
     for code in services.book.registry.funds:
         if tracing.is_traced(services.book.registry, code):

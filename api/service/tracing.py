@@ -21,6 +21,7 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal
 
+from beancount.core import data
 from sqlmodel import Session, col, select
 
 from api.service.context import Services
@@ -68,14 +69,34 @@ def _ref(movement: Movement) -> str:
     return movement.fb_id or "book"
 
 
-def ensure_seeded(session: Session, services: Services) -> None:
-    """Seed the tracing tables from the book the first time they are used."""
+def warm(services: Services) -> None:
+    """Seed from the book before a use case takes its locks (the load takes seconds)."""
+    with services.session_factory() as session:
+        seeded = session.get(TraceSeed, SEED) is not None
+        session.rollback()
+    if seeded:
+        return
+    entries, _errors, _options = load_fresh(str(services.book.layout.main))
+    with services.session_factory() as session:
+        ensure_seeded(session, services, entries=entries)
+        session.commit()
+
+
+def ensure_seeded(
+    session: Session, services: Services, *, entries: Sequence[data.Directive] | None = None
+) -> None:
+    """Seed the tracing tables from the book the first time they are used.
+
+    Movements written after `entries` were loaded cannot be missed: every
+    traced movement seeds first, and contributions become lots from their table.
+    """
     if session.get(TraceSeed, SEED) is not None:
         return
     lock_fund(session, LOCK)
     if session.exec(select(TraceSeed).where(TraceSeed.name == SEED)).first() is not None:
         return
-    entries, _errors, _options = load_fresh(str(services.book.layout.main))
+    if entries is None:
+        entries, _errors, _options = load_fresh(str(services.book.layout.main))
     traced = trace_book(entries, services.book.registry)
     for error in traced.errors:
         log.warning("source tracing of the book: %s", error.message)

@@ -7,6 +7,7 @@ sees only its own contributions.
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,7 +29,10 @@ def test_pledge_then_receipt_clears_the_receivable(tmp_path: Path) -> None:
     d02 = token(home, url, "department", "D02", "卫健局 吴静")
     committee = token(home, url, "committee", "ST01C01", "居委会 王芳")
     today = today_local().isoformat()
-    with serving(home, url) as server:
+    street = token(home, url, "street", "ST01", "街道 陈刚")
+    district = token(home, url, "district", None, "社治委 赵敏")
+    # Requests and allocations left undecided for 3 s expire (and release their holds).
+    with serving(home, url, env={"FUNDBOOK_REQUEST_TTL_SECONDS": "3"}) as server:
         with server.client(accountant) as client:
             pledged = client.post("/v1/pledges", json={
                 "fund": "GP", "department": "D01", "amount": "250000.00", "income": "service",
@@ -73,6 +77,21 @@ def test_pledge_then_receipt_clears_the_receivable(tmp_path: Path) -> None:
             twice = client.post(f"/v1/pledges/{code}/receipt", json={
                 "received_on": today, "bank_reference": "ICBC20260301002"})
             assert twice.status_code == 409 and twice.json()["code"] == "invalid_transition"
+
+        # An allocation of the received money, left undecided, expires and releases its hold.
+        with server.client(street) as client:
+            proposed = client.post("/v1/allocations", json={
+                "pool": "GP", "community": "ST01C01", "amount": "250000.00", "purpose": "x"})
+            assert proposed.status_code == 201, proposed.text
+        with server.client(accountant) as client:
+            assert client.get("/v1/funds/GP").json()["held"] == "250000.00"
+        time.sleep(3.5)
+        with server.client(district) as client:
+            late = client.post(f"/v1/allocations/{proposed.json()['id']}/decisions",
+                               json={"decision": "approve"})
+            assert late.status_code == 409 and "expired" in late.json()["detail"]
+        with server.client(accountant) as client:
+            assert client.get("/v1/funds/GP").json()["held"] == "0.00"
 
         # A department sees its own contributions only.
         with server.client(d01) as client:
