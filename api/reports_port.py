@@ -46,5 +46,9 @@ class UnknownReport(LookupError):
     """The renderer has no report of this name."""
 
 
+class InvalidReportQuery(ValueError):
+    """The renderer cannot make this report from these parameters (period, fund, format)."""
+
+
 class ReportRenderer(Protocol):
     def __call__(self, query: ReportQuery) -> RenderedReport: ...

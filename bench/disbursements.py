@@ -212,7 +212,7 @@ def measure(home: Path, label: str, workers: int) -> Iterator[tuple[str, ...]]:
     server = Server(home, workers)
     paid_on = datetime.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
     try:
-        run_level(server.url, toks, 2, 2, paid_on)  # warm up every worker
+        run_level(server.url, toks, 8, 2, paid_on)  # warm up every worker
         for concurrency in CONCURRENCY:
             per_client = max(2, 40 // concurrency)
             wall, latencies = run_level(server.url, toks, concurrency, per_client, paid_on)

@@ -26,14 +26,29 @@ ENV_DATABASE_URL = "FUNDBOOK_DATABASE_URL"
 
 
 def report_renderer() -> Any:
-    """The renderer of `reports/`, if that package offers one (`reports.renderer.render`)."""
+    """`reports.api_renderer.render`, its failures translated into the API's port."""
     if importlib.util.find_spec("reports") is None:
         return None
     try:
         module = importlib.import_module("reports.api_renderer")
+        errors = importlib.import_module("reports.errors")
     except ImportError:
         return None
-    return getattr(module, "render", None)
+    render = getattr(module, "render", None)
+    if render is None:
+        return None
+    from api.reports_port import InvalidReportQuery, RenderedReport, UnknownReport
+
+    def adapted(query: Any) -> RenderedReport:
+        try:
+            rendered = render(query)
+        except errors.UnknownReport as exc:
+            raise UnknownReport(str(exc)) from exc
+        except (errors.UnknownFormat, errors.UnknownFund, errors.InvalidPeriod) as exc:
+            raise InvalidReportQuery(str(exc)) from exc
+        return RenderedReport(rendered.media_type, rendered.content, rendered.filename)
+
+    return adapted
 
 
 def app_from_env() -> FastAPI:

@@ -10,8 +10,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from api.deps import CallerDep, ServicesDep
-from api.reports_port import ReportQuery, ReportRenderer, UnknownReport
-from api.service.errors import Forbidden, NotConfigured, NotFound
+from api.reports_port import InvalidReportQuery, ReportQuery, ReportRenderer, UnknownReport
+from api.service.errors import Forbidden, NotConfigured, NotFound, ValidationFailed
 from funds.model import Role
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -39,6 +39,8 @@ async def report(*,
         rendered = await run_in_threadpool(renderer, query)
     except UnknownReport:
         raise NotFound(f"no report {name[:40]!r}") from None
+    except InvalidReportQuery as exc:
+        raise ValidationFailed(str(exc)) from None
     headers = {}
     if rendered.filename:
         headers["Content-Disposition"] = f'attachment; filename="{rendered.filename}"'

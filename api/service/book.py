@@ -31,7 +31,6 @@ class BookState:
 
     def __init__(self, layout: Layout) -> None:
         from ledger.balances import FundBalances
-
         from ledger.writer import Writer
 
         self.layout = layout
@@ -42,6 +41,7 @@ class BookState:
         self._read_registry()
         self.writer = Writer(layout)
         self._balances = FundBalances.load(layout)
+        self._balances.refresh()  # whatever a first look costs is paid at start, not by a request
 
     def _read_registry(self) -> None:
         path = self.layout.registry

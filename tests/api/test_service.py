@@ -119,26 +119,30 @@ def test_return_resubmit_cancel_and_void(services: Services) -> None:
     assert f"req-{code}" in void.links and void.meta["reason"] == "重复申请"
 
 
-@pytest.mark.parametrize(("source", "income", "account"), [
+CONTRIBUTIONS = [
     ({"kind": "department", "org": "D01", "name": "民政局"}, None, "Income:Subsidy:Restricted"),
     ({"kind": "department", "org": "D01", "name": "民政局"}, "service", "Income:Service:Restricted"),
     ({"kind": "donor", "name": "张先生"}, None, "Income:Donation:Restricted"),
     ({"kind": "interest", "name": "工商银行"}, None, "Income:Investment:Restricted"),
     ({"kind": "other", "name": "其他"}, None, "Income:Other:Restricted"),
-])
-def test_contributions_book_the_right_income(
-    services: Services, source: dict[str, str], income: str | None, account: str
-) -> None:
-    body = ContributionCreate.model_validate({
-        "fund": FUND, "amount": "12.34", "source": source, "received_on": "2026-02-01",
-        "receipt_no": "No.0001", **({"income": income} if income else {})})
-    result = run(services, contributions.record, caller=ACCOUNTANT, body=body)
-    assert services.book.balance(FUND) == Decimal("112.34")
+]
+
+
+def test_contributions_book_the_right_income(services: Services) -> None:
+    recorded = []
+    for index, (source, income, _account) in enumerate(CONTRIBUTIONS):
+        body = ContributionCreate.model_validate({
+            "fund": FUND, "amount": "12.34", "source": source, "received_on": "2026-02-01",
+            "receipt_no": f"No.{index}", **({"income": income} if income else {})})
+        recorded.append(run(services, contributions.record, caller=ACCOUNTANT, body=body)["id"])
+    assert services.book.balance(FUND) == Decimal("100.00") + 5 * Decimal("12.34")
     _, errors, entries = book_balance(services.book.layout.home, FUND)
     assert errors == []
-    entry = next(e for e in entries if e.meta.get("fb_id") == result["id"])
-    assert {p.account for p in entry.postings} == {"Assets:Bank:ICBC:" + FUND, f"{account}:{FUND}"}
-    assert entry.meta["receipt_no"] == "No.0001"
+    by_id = {e.meta.get("fb_id"): e for e in entries}
+    for index, (code, (_source, _income, account)) in enumerate(zip(recorded, CONTRIBUTIONS, strict=True)):
+        entry = by_id[code]
+        assert {p.account for p in entry.postings} == {"Assets:Bank:ICBC:" + FUND, f"{account}:{FUND}"}
+        assert entry.meta["receipt_no"] == f"No.{index}"
 
 
 def test_income_only_for_departments(services: Services) -> None:
@@ -226,3 +230,20 @@ def test_reports_go_through_the_injected_renderer(tmp_path: Path) -> None:
         assert client.get("/v1/reports/sources", headers=dept).status_code == 200
         assert asked[-1].org == "D01"
         assert client.get("/openapi.json").status_code == 200
+
+
+def test_the_composition_root_wires_the_reports_renderer(tmp_path: Path) -> None:
+    from api.reports_port import InvalidReportQuery
+    from fundbook_cli.cmd_api import report_renderer
+
+    home = small_book(tmp_path / "home", {FUND: Decimal("1.00")})
+    renderer = report_renderer()
+    assert renderer is not None
+    query = ReportQuery(name="no-such-report", period_from=None, period_to=None, format="json",
+                        lang="en", role="auditor", org=None, home=home)
+    with pytest.raises(UnknownReport):
+        renderer(query)
+    with pytest.raises((InvalidReportQuery, UnknownReport)):
+        renderer(replace(query, name="trial-balance", format="docx"))
+    rendered = renderer(replace(query, name="trial-balance"))
+    assert rendered.media_type.startswith("application/json") and rendered.content
