@@ -124,7 +124,8 @@ def measure(year: int, runs: int, home: Path | None) -> str:
             print(f"service {fmt}: first {first:.2f} s, later {later:.2f} s")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    return render(year, runs, transactions, statistics.median(check), cold, warm, rss)
+    load = os.getloadavg()[1]
+    return render(year, runs, transactions, statistics.median(check), cold, warm, rss, load)
 
 
 def _book_lines(home: Path) -> list[str]:
@@ -136,13 +137,14 @@ def _book_lines(home: Path) -> list[str]:
 
 def render(year: int, runs: int, transactions: int, check: float,
            cold: dict[str, tuple[float, int]], warm: dict[str, tuple[float, float, int]],
-           rss: float) -> str:
+           rss: float, load: float) -> str:
     lines = [
         SECTION, "",
         f"Command: `.venv/bin/python bench/audit_pack.py --year {year} --runs {runs}` "
         f"(Python {platform.python_version()}, {os.cpu_count()} cores; medians of {runs} runs; "
         f"the Wuhou demo district, {transactions:,} transactions in the whole book, all "
-        f"years loaded; the audit pack covers {year}).",
+        f"years loaded; the audit pack covers {year}; load average over the last 5 minutes "
+        f"{load:.1f}, so read the figures as orders of magnitude).",
         "",
         f"Plain `bean-check -C` on the same book: **{check:.2f} s**. "
         f"Largest resident size of a cold-start process: {rss:.0f} MB.",
