@@ -1,6 +1,9 @@
 """The workflow database as the desk reads it: holds and approved requests, read-only.
 
-The database belongs to the API (`store/`); the desk never writes to it. A
+The database belongs to the API (`store/`); the desk never writes to it.
+A fund's held amount is counted as the API counts it (`api.service.holds`):
+requests being decided (pending, returned), decreases still in the outbox,
+and, for a pool, allocations proposed or approved but not booked. A
 SQLite file is opened with `mode=ro`, PostgreSQL in a read-only session. Its
 URL is `FUNDBOOK_DATABASE_URL`, else `HOME/fundbook.db` where HOME is the
 parent of the book's directory. Only the tables' stable columns are read
@@ -21,13 +24,12 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from funds.money import ZERO, cents
 
-HELD_STATUSES = ("pending", "returned")
 ENV_URL = "FUNDBOOK_DATABASE_URL"
 ENV_TIMEZONE = "FUNDBOOK_TIMEZONE"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -139,6 +141,17 @@ def read_workflow(engine: Engine, *, zone: ZoneInfo | None = None) -> Workflow:
             )
             for fund, amount in rows:
                 held[fund] += _amount(amount)
+            # Decreases of a fund not yet delivered to the book are held too.
+            for fund, delta in connection.execute(
+                text("SELECT fund, delta FROM outbox WHERE NOT done AND delta < 0")
+            ):
+                held[fund] -= _amount(delta)
+            if inspect(connection).has_table("allocation"):
+                for pool, amount in connection.execute(
+                    text("SELECT pool, amount FROM allocation "
+                         "WHERE status IN ('pending', 'approved')")
+                ):
+                    held[pool] += _amount(amount)
             requests = connection.execute(
                 text(
                     "SELECT id, code, fund, amount, payee, purpose, requested_by, round, "

@@ -97,6 +97,9 @@ def district(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         _call(f"{api}/v1/disbursements", token=tokens["committee"], body={
             "fund": "MF-ST01C01", "amount": "150.50", "payee": "锦里社区志愿者队",
             "purpose": "环境整治"})
+        # A street's proposed allocation holds its pool's money.
+        _call(f"{api}/v1/allocations", token=tokens["street"], body={
+            "pool": "GP", "community": "ST01C01", "amount": "300.00", "purpose": "社区营造"})
         with running(fundbook_fava(home, fava_port), ready_url=f"http://127.0.0.1:{fava_port}/",
                      log=home.parent / "fava.log"):
             yield District(home, api, fava_base(fava_port), tokens, str(first["id"]),
@@ -125,6 +128,7 @@ def test_every_fund_on_the_desk_has_the_api_figures(district):
            for fund in funds}
     assert desk == api
     assert Decimal(desk[district.held_fund]["held"]) == district.held_amount
+    assert Decimal(desk["GP"]["held"]) >= Decimal("300.00")
 
 
 def test_the_payment_queue_shows_the_approved_request_and_its_chain(district):

@@ -19,6 +19,7 @@ from fava_fundbook.workflow import (
 )
 from store.engine import make_engine
 from store.migrate import upgrade
+from store.pools import Allocation
 from store.tables import Decision, Outbox, Request
 
 UTC = datetime.UTC
@@ -62,8 +63,21 @@ def filled(database_url: str) -> str:
                   org="ST01C01", by="李明")
         _decision(session, request_id=4, round_=2, step=2, role="foundation", org="WHCDF",
                   by="张伟")
+        # Not yet in the book: a decrease (held, as the API holds it) and an increase (not).
         session.add(Outbox(fb_id="R000004-commitment", fund="MF-ST01C01",
                            delta=Decimal("-800.00"), payload="{}"))
+        session.add(Outbox(fb_id="C000009", fund="MF-ST01C02", delta=Decimal("50.00"),
+                           payload="{}"))
+        session.add(Outbox(fb_id="R000005-payment", fund="MF-ST01C01", delta=Decimal("-9.00"),
+                           payload="{}", done=True))
+        # Allocations from a pool hold the pool's money until booked.
+        for code, amount, status in (("A000001", "300.00", "pending"),
+                                     ("A000002", "45.50", "approved"),
+                                     ("A000003", "1000.00", "booked"),
+                                     ("A000004", "70.00", "rejected")):
+            session.add(Allocation(code=code, pool="GP", community="ST01C01", street="ST01",
+                                   target="AL-ST01C01-GP", amount=Decimal(amount),
+                                   purpose="社区营造", status=status, proposed_by="街道"))
         session.commit()
     engine.dispose()
     return database_url
@@ -75,14 +89,15 @@ def test_holds_queue_and_outbox_as_the_workflow_has_them(filled):
         workflow = read_workflow(engine, zone=__import__("zoneinfo").ZoneInfo("Asia/Shanghai"))
     finally:
         engine.dispose()
-    assert workflow.held == {"MF-ST01C01": Decimal("120.10"), "MF-ST01C02": Decimal("7.00")}
+    assert workflow.held == {"MF-ST01C01": Decimal("920.10"), "MF-ST01C02": Decimal("7.00"),
+                             "GP": Decimal("345.50")}
     assert [r.code for r in workflow.approved] == ["R000004"]
     request = workflow.approved[0]
     assert request.amount == Decimal("800.00") and request.requested_by == "王芳"
     assert [(a.role, a.org, a.by) for a in request.approvals] == [
         ("community_party", "ST01C01", "李明"), ("foundation", "WHCDF", "张伟")]
     assert request.approvals[0].at == "2026-03-05T10:01:00+08:00"
-    assert workflow.outbox_pending == 1
+    assert workflow.outbox_pending == 2
 
 
 def test_the_desk_cannot_write_to_the_workflow_database(filled):
