@@ -73,8 +73,14 @@ def _scale(values: list[Decimal]) -> tuple[Decimal, Decimal]:
     return low, high
 
 
-def _short(value: Decimal) -> str:
+def _short(value: Decimal, lang: str = "zh") -> str:
     magnitude = abs(value)
+    if lang != "zh":
+        if magnitude >= 1_000_000:
+            return f"{value / 1_000_000:.2f}M"
+        if magnitude >= 10_000:
+            return f"{value / 1_000:.0f}k"
+        return f"{value:.0f}"
     if magnitude >= 100_000_000:
         return f"{value / 100_000_000:.1f}亿"
     if magnitude >= 10_000:
@@ -82,15 +88,20 @@ def _short(value: Decimal) -> str:
     return f"{value:.0f}"
 
 
-def svg(chart: Chart, width: int = 720) -> str:
+def svg(chart: Chart, lang: str = "zh", width: int = 760) -> str:
     if chart.kind == "bar":
-        return _bars(chart, width)
-    return _lines(chart, width)
+        return _bars(chart, width, lang)
+    return _lines(chart, width, lang)
 
 
-def _bars(chart: Chart, width: int) -> str:
+def _text_width(text: str) -> int:
+    return sum(13 if ord(c) > 0x2E80 else 7 for c in text)
+
+
+def _bars(chart: Chart, width: int, lang: str) -> str:
     values = list(chart.series[0].values) if chart.series else []
-    row, left, right = 26, 220, 90
+    row, right = 26, 90
+    left = min(max([_text_width(name) for name in chart.labels] + [60]) + 16, 380)
     height = max(row * len(values) + 20, 40)
     _, high = _scale(values)
     span = width - left - right
@@ -105,12 +116,12 @@ def _bars(chart: Chart, width: int) -> str:
         parts.append(f'<rect x="{left}" y="{y + 3}" width="{bar}" height="{row - 8}" '
                      f'fill="{PALETTE[i % len(PALETTE)]}"/>')
         parts.append(f'<text x="{left + bar + 6}" y="{y + 16}" font-size="12">'
-                     f"{escape(_short(value))}</text>")
+                     f"{escape(_short(value, lang))}</text>")
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _lines(chart: Chart, width: int) -> str:
+def _lines(chart: Chart, width: int, lang: str) -> str:
     height, left, top, bottom, legend = 320, 70, 20, 40, 170
     plot_w, plot_h = width - left - legend - 10, height - top - bottom
     every = [v for s in chart.series for v in s.values]
@@ -131,7 +142,7 @@ def _lines(chart: Chart, width: int) -> str:
     for step in range(5):
         value = low + (high - low) * step / 4
         parts.append(f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end" '
-                     f'font-size="11">{escape(_short(value))}</text>')
+                     f'font-size="11">{escape(_short(value, lang))}</text>')
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(value):.1f}" '
                      f'y2="{y(value):.1f}" stroke="#e5e5e5"/>')
     label_every = max(1, n // 8)

@@ -26,7 +26,7 @@ def render_html(document: Document) -> bytes:
     env = Environment(loader=PackageLoader("reports", "templates"),
                       autoescape=select_autoescape(["html"]))
     env.filters["cell"] = format_cell
-    env.filters["svg"] = lambda chart: Markup(svg(chart))  # noqa: S704 - svg() escapes text
+    env.filters["svg"] = lambda chart: Markup(svg(chart, document.lang))  # noqa: S704 - svg() escapes text
     template = env.get_template("report.html")
     text = template.render(doc=document, t=lambda key: label(key, document.lang))
     return text.encode("utf-8")

@@ -13,6 +13,7 @@ report under a cover page and contents) and renders it.
 from __future__ import annotations
 
 import datetime
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,10 +27,6 @@ from reports.fundstatements import funds_section
 from reports.integrity import integrity_section
 from reports.labels import LANGS, label
 from reports.registers import disbursements_section, grants_section
-from reports.render_html import render_html
-from reports.render_json import render_json
-from reports.render_pdf import render_pdf
-from reports.render_xlsx import render_xlsx
 from reports.sources import sources_section
 from reports.statements import activities_section, balance_sheet_section, trial_balance_section
 
@@ -47,11 +44,13 @@ SECTIONS: dict[str, Callable[[ReportContext], Section]] = {
 }
 AUDIT_PACK = "audit-pack"
 REPORT_NAMES = (*SECTIONS, AUDIT_PACK)
-RENDERERS: dict[str, tuple[Callable[[Document], bytes], str]] = {
-    "json": (render_json, "application/json"),
-    "html": (render_html, "text/html; charset=utf-8"),
-    "pdf": (render_pdf, "application/pdf"),
-    "xlsx": (render_xlsx,
+# format -> (module, function, media type); a renderer's module (reportlab,
+# openpyxl, jinja2) is imported only when its format is asked for.
+RENDERERS: dict[str, tuple[str, str, str]] = {
+    "json": ("reports.render_json", "render_json", "application/json"),
+    "html": ("reports.render_html", "render_html", "text/html; charset=utf-8"),
+    "pdf": ("reports.render_pdf", "render_pdf", "application/pdf"),
+    "xlsx": ("reports.render_xlsx", "render_xlsx",
              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 }
 FORMATS = tuple(RENDERERS)
@@ -91,7 +90,8 @@ def build_document(
 def render_document(document: Document, fmt: str) -> tuple[bytes, str]:
     if fmt not in RENDERERS:
         raise UnknownFormat(f"no format {fmt!r}; formats are: {', '.join(FORMATS)}")
-    renderer, media_type = RENDERERS[fmt]
+    module, function, media_type = RENDERERS[fmt]
+    renderer: Callable[[Document], bytes] = getattr(importlib.import_module(module), function)
     return renderer(document), media_type
 
 

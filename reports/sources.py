@@ -22,7 +22,7 @@ from decimal import Decimal
 from funds.model import POOL_KINDS, FundKind
 from reports.book import INTERFUND_TAG, ZERO, is_close, posting_number
 from reports.context import ReportContext
-from reports.document import Column, Row, Section, Table
+from reports.document import Chart, Column, Row, Section, Series, Table
 from reports.registers import is_payment
 
 SRC_PREFIX = "src_"
@@ -138,4 +138,7 @@ def sources_section(ctx: ReportContext) -> Section:
         tuple(Row((s.fund, ctx.org_name(s.department), s.allocated, s.paid_out))
               for s in st.by_fund),
     )
-    return Section("sources", t("sources"), (main, by_fund), data=st)
+    chart = Chart("sources_paid", t("paid_out"), "bar",
+                  tuple(d.name_zh if zh else d.name_en for d in st.departments),
+                  (Series(t("paid_out"), tuple(d.paid_out for d in st.departments)),))
+    return Section("sources", t("sources"), (main, by_fund), charts=(chart,), data=st)
