@@ -29,6 +29,7 @@ from funds.model import Fund, Restriction
 from funds.registry import Registry
 from ledger import accounts as chart
 from ledger.accounts import Bank, Category
+from ledger.chain import verify_chain
 from ledger.layout import Layout
 from ledger.registry_io import read_registry
 from reports.errors import BookNotFound, InvalidPeriod, UnknownFund
@@ -110,10 +111,18 @@ class BookView:
     categories: Mapping[str, Category]
     home: Path | None = None
     _txns: tuple[data.Transaction, ...] = field(default=(), repr=False)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def transactions(self) -> tuple[data.Transaction, ...]:
         return self._txns
+
+    def chain_errors(self) -> list[Any]:
+        """`ledger.chain.verify_chain` over the book, computed once per view."""
+        if "chain" not in self._memo:
+            self._memo["chain"] = verify_chain(self.entries)
+        errors: list[Any] = self._memo["chain"]
+        return errors
 
     def fund(self, code: str) -> Fund:
         if code not in self.registry.funds:

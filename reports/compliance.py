@@ -38,7 +38,6 @@ from decimal import Decimal
 from beancount.core import data
 
 from ledger import accounts as chart
-from ledger.chain import verify_chain
 from reports.book import ZERO, fund_of, is_close, posting_number
 from reports.context import ReportContext
 from reports.document import Column, Row, Section, Table
@@ -233,7 +232,7 @@ def negative_funds(ctx: ReportContext) -> list[Finding]:
 
 def broken_chain(ctx: ReportContext) -> list[Finding]:
     findings = []
-    for error in verify_chain(ctx.view.entries):
+    for error in ctx.view.chain_errors():
         entry = error.entry
         meta = (entry.meta if entry is not None else None) or {}
         findings.append(Finding(

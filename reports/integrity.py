@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ledger.chain import chained, verify_chain
+from ledger.chain import chained
 from reports.book import BookView
 from reports.context import ReportContext
 from reports.document import Column, Row, Section, Table
@@ -58,7 +58,7 @@ class Integrity:
 
 def chain_problems(view: BookView) -> tuple[ChainProblem, ...]:
     problems = []
-    for error in verify_chain(view.entries):
+    for error in view.chain_errors():
         meta = (error.entry.meta if error.entry is not None else None) or {}
         problems.append(ChainProblem(
             str(meta.get("fb_id", "")), str(meta.get("fb_seq", "")),
