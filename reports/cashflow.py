@@ -16,6 +16,7 @@ holds on every book, and any gap is visible, not hidden.
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -119,8 +120,8 @@ def cash_flow(ctx: ReportContext) -> CashFlow:
     )
 
 
-def _cash(ctx: ReportContext, *, end: object) -> Decimal:
-    balances = ctx.view.balances(end=end, fund=ctx.fund)  # type: ignore[arg-type]
+def _cash(ctx: ReportContext, *, end: datetime.date) -> Decimal:
+    balances = ctx.view.balances(end=end, fund=ctx.fund)
     return sum((n for a, n in balances.items() if is_cash(a)), ZERO)
 
 

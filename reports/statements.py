@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from ledger.accounts import Section as ChartSection
 from reports.book import RELEASE_TAG, ZERO, posting_number
+from reports.charts import spending_chart
 from reports.context import ReportContext
 from reports.document import Column, Row, Section, Table
 from reports.figures import (
@@ -36,7 +37,7 @@ from reports.figures import (
     net_column,
     sort_key,
 )
-from reports.labels import income_codes
+from reports.labels import income_codes, label
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,9 +151,7 @@ class BalanceSheet:
                 and self.total_assets.closing == self.total_liabilities_net_assets.closing)
 
 
-def _label_line(ctx: ReportContext, key: str, code: str, opening: Decimal, closing: Decimal
-                ) -> SheetLine:
-    from reports.labels import label
+def _label_line(key: str, code: str, opening: Decimal, closing: Decimal) -> SheetLine:
     return SheetLine(key, code, label(key, "zh"), label(key, "en"), opening, closing)
 
 
@@ -175,13 +174,13 @@ def balance_sheet(ctx: ReportContext) -> BalanceSheet:
                                      sign * o, sign * c))
     for group in lines.values():
         group.sort(key=lambda line: (line.code or "9999", line.account))
-    total_assets = _label_line(ctx, "total_assets", "", *_totals(lines["Assets"]))
-    total_liabilities = _label_line(ctx, "total_liabilities", "", *_totals(lines["Liabilities"]))
+    total_assets = _label_line("total_assets", "", *_totals(lines["Assets"]))
+    total_liabilities = _label_line("total_liabilities", "", *_totals(lines["Liabilities"]))
     nb, na = net_assets(view, before), net_assets(view, after)
-    unrestricted = _label_line(ctx, "net_unrestricted", "3101", nb.unrestricted, na.unrestricted)
-    restricted = _label_line(ctx, "net_restricted", "3102", nb.restricted, na.restricted)
-    total_net = _label_line(ctx, "total_net_assets", "", nb.total, na.total)
-    grand = _label_line(ctx, "total_liabilities_net_assets", "",
+    unrestricted = _label_line("net_unrestricted", "3101", nb.unrestricted, na.unrestricted)
+    restricted = _label_line("net_restricted", "3102", nb.restricted, na.restricted)
+    total_net = _label_line("total_net_assets", "", nb.total, na.total)
+    grand = _label_line("total_liabilities_net_assets", "",
                         total_liabilities.opening + nb.total, total_liabilities.closing + na.total)
     return BalanceSheet(tuple(lines["Assets"]), total_assets, tuple(lines["Liabilities"]),
                         total_liabilities, unrestricted, restricted, total_net, grand)
@@ -238,7 +237,6 @@ class Activities:
 
 def _activity_line(key: str, code: str, amount: Columns, names: tuple[str, str] | None = None
                    ) -> ActivityLine:
-    from reports.labels import label
     zh, en = names or (label(key, "zh"), label(key, "en"))
     return ActivityLine(key, code, zh, en, amount.unrestricted, amount.restricted, amount.total)
 
@@ -295,8 +293,6 @@ def activities(ctx: ReportContext) -> Activities:
 
 
 def activities_section(ctx: ReportContext) -> Section:
-    from reports.charts import spending_chart
-
     act = activities(ctx)
     t = ctx.t
 
