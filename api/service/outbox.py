@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from beancount.core import data
 from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
 from api.service.book import BookState
@@ -27,6 +29,7 @@ from ledger.accounts import IncomeKind
 from store.tables import Outbox, utcnow
 
 Payload = Mapping[str, Any]
+log = logging.getLogger("fundbook.outbox")
 
 
 def add(session: Session, *, fb_id: str, fund: str, delta: Decimal, payload: Payload) -> None:
@@ -88,9 +91,15 @@ def deliver(
     if not rows:
         return 0
     entries = [build_entry(book, json.loads(payload)) for _, payload in rows]
-    book.append_missing(entries)
-    with session_factory() as session:
-        session.exec(update(Outbox).where(Outbox.id.in_([row_id for row_id, _ in rows]))  # type: ignore[union-attr]
-                     .values(done=True, done_at=utcnow()))
-        session.commit()
+    book.append_missing(entries)  # durable from here on: a failure below only delays "done"
+    try:
+        with session_factory() as session:
+            # one row at a time, in id order: concurrent deliveries lock rows in the same order
+            for row_id, _ in rows:
+                session.exec(update(Outbox).where(Outbox.id == row_id, Outbox.done == False)  # type: ignore[call-overload]  # noqa: E712
+                             .values(done=True, done_at=utcnow()))
+            session.commit()
+    except DBAPIError:
+        log.warning("outbox rows appended but not marked done yet; the next delivery will",
+                    exc_info=True)
     return len(rows)
