@@ -10,6 +10,7 @@ the book passes bean-check and every fund's balance is exact.
 from __future__ import annotations
 
 import datetime
+import threading
 from decimal import Decimal
 from pathlib import Path
 
@@ -159,6 +160,28 @@ def test_allocation_proposed_decided_booked_and_spent(tmp_path: Path) -> None:
             assert mine["allocations"] == [{"allocation": code, "pool": "GP", "fund": AL,
                                             "amount": "300.00", "booked_on": str(today)}]
             assert [(p["ref"], p["amount"]) for p in mine["payments"]] == [(request, "300.00")]
+
+        # Concurrent proposals never promise more than the pool received: 200.00 is left,
+        # so of ten proposals of 30.00 sent at once exactly six are accepted.
+        barrier = threading.Barrier(10)
+        replies: list[int] = []
+
+        def propose() -> None:
+            with as_("street") as client:
+                barrier.wait()
+                replies.append(client.post("/v1/allocations", json={
+                    "pool": "GP", "community": "ST01C01", "amount": "30.00",
+                    "purpose": "并发"}).status_code)
+
+        threads = [threading.Thread(target=propose) for _ in range(10)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(replies) == [201] * 6 + [409] * 4
+        with as_("accountant") as client:
+            pool = client.get("/v1/funds/GP").json()
+            assert (pool["held"], pool["available"]) == ("180.00", "1020.00")
 
     entries, errors = load_book(home)
     assert errors == [], errors[:3]
