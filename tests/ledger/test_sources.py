@@ -6,6 +6,8 @@ import datetime
 from decimal import Decimal
 
 from beancount import loader
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from funds.tracing import Attribution, Traced, TracingState, allocate, receive, spend
 from ledger import entries as build
@@ -178,4 +180,55 @@ def test_the_demo_district_book_traces_every_cent(demo_home) -> None:  # type: i
     payments = [m for m in traced.movements if m.kind == PAYMENT]
     assert allocations and payments
     for movement in allocations + payments:
+        assert movement.attribution.total == movement.amount
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(
+    st.sampled_from(["receive", "allocate", "pay"]),
+    st.sampled_from(["D01", "D02", "D03", "D04"]),
+    st.integers(min_value=1, max_value=50_000),
+), min_size=1, max_size=25))
+def test_random_books_written_by_the_rule_prove_themselves(ops: list[tuple[str, str, int]]) -> None:
+    """Any sequence booked with FIFO attributions in src_ metadata loads cleanly (plugins
+    included) and replays from the book alone to the same lots, to the cent."""
+    state = TracingState()
+    entries = []
+    day = datetime.date(2026, 3, 1)
+    for n, (kind, dept, cents_) in enumerate(ops):
+        amount = D(cents_) / 100
+        if kind == "receive":
+            received = receive(state, fund="GP", source=dept, amount=amount, received_on=day)
+            assert isinstance(received, TracingState)
+            state = received
+            entries.append(build.contribution(
+                fb_id=f"CT{n}", date=day, fund=GP, amount=amount, bank=ICBC,
+                income=build.IncomeKind.SUBSIDY, source=dept, narration="x",
+                meta={"department": dept}))
+        elif kind == "allocate":
+            moved = allocate(state, pool="GP", target=AL.code, amount=amount)
+            if not isinstance(moved, Traced):
+                continue
+            state = moved.state
+            entries.append(build.transfer(
+                fb_id=f"A{n}", date=day, source=GP, target=AL, amount=amount, bank=ICBC,
+                narration="alloc", link=f"alloc-A{n}", meta=moved.attribution.to_meta()))
+        else:
+            paid = spend(state, fund=AL.code, amount=amount)
+            if not isinstance(paid, Traced):
+                continue
+            state = paid.state
+            entries.append(build.commitment(
+                fb_id=f"R{n}-c", date=day, fund=AL, amount=amount, payee="p", narration="n",
+                link=f"req-R{n}"))
+            entries.append(build.payment(
+                fb_id=f"R{n}-p", date=day, fund=AL, amount=amount, payee="p", bank=ICBC,
+                narration="n", link=f"req-R{n}", meta=paid.attribution.to_meta()))
+    loaded, errors, _ = loader.load_string(_header_and_registry() + "\n" + render(entries))
+    assert not errors, [e.message for e in errors]
+    traced = trace_book(loaded, REG)
+    assert traced.errors == ()
+    for fund in ("GP", AL.code):
+        assert traced.state.remaining(fund) == state.remaining(fund)
+    for movement in traced.movements:
         assert movement.attribution.total == movement.amount
