@@ -68,6 +68,8 @@ def record(
     meta = {"contribution": row.code, "source_kind": source.kind, "recorded_by": caller.name}
     if source.org:
         meta["source_org"] = source.org
+    if source.kind == "department" and source.org:
+        meta["department"] = source.org  # the key source tracing and its report read
     outbox.add(session, fb_id=row.fb_id, fund=fund.code, delta=body.amount, payload={
         "builder": "contribution", "fb_id": row.fb_id, "fund": fund.code,
         "date": body.received_on.isoformat(), "amount": format_amount(body.amount),
