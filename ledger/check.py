@@ -20,6 +20,7 @@ from beancount.core import data
 from ledger.layout import Layout
 from ledger.plugins.common import describe
 from ledger.registry_io import read_registry
+from ledger.sources import trace_book
 
 
 class BookNotFound(FileNotFoundError):
@@ -109,4 +110,7 @@ def check_book(layout: Layout) -> CheckReport:
     book_dir = layout.book_dir.resolve()
     problems = [problem_of(error, book_dir) for error in errors]
     book, _ = read_registry(entries)
+    # Source tracing: every cent leaving a pool or an allocation fund names its departments.
+    traced = trace_book(entries, book.registry)
+    problems += [problem_of(error, book_dir) for error in traced.errors]
     return CheckReport(len(entries), len(book.registry.funds), problems)

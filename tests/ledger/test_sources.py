@@ -232,3 +232,16 @@ def test_random_books_written_by_the_rule_prove_themselves(ops: list[tuple[str, 
         assert traced.state.remaining(fund) == state.remaining(fund)
     for movement in traced.movements:
         assert movement.attribution.total == movement.amount
+
+
+def test_fundbook_check_reports_untraced_cash(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ledger.check import check_book
+    from ledger.layout import Layout
+    from tests.plugins.book import write_home
+
+    clean = check_book(Layout(write_home(tmp_path / "clean", manual=BOOK)))
+    assert clean.problems == []
+    untraced = BOOK.replace('  src_D02: "700.00"\n  src_D06: "50.00"\n', "")
+    report = check_book(Layout(write_home(tmp_path / "untraced", manual=untraced)))
+    assert [(p.filename, p.message.split(" [")[0]) for p in report.problems] == [
+        ("manual.beancount", "payment of 750.00 out of AL-ST01C01-GP has no src_<CODE> sources")]
