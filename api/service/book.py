@@ -8,11 +8,13 @@ files. Access is serialized by a lock because request handlers run in threads.
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from beancount.core import data
 from beancount.parser import parser
 
 from api.service.errors import ValidationFailed
@@ -38,6 +40,7 @@ class BookState:
         self._registry_stamp: tuple[int, int] | None = None
         self._registry = Registry()
         self._banks: tuple[Bank, ...] = ()
+        self._opened: dict[str, datetime.date] = {}
         self._read_registry()
         self.writer = Writer(layout)
         self._balances = FundBalances.load(layout)
@@ -56,6 +59,11 @@ class BookState:
         if problems:
             raise BookUnreadable(f"{path}: {problems[0].message}")
         self._registry, self._banks = book.registry, book.banks
+        self._opened = {
+            entry.values[0].value if hasattr(entry.values[0], "value") else entry.values[0]: entry.date
+            for entry in entries
+            if isinstance(entry, data.Custom) and entry.type == registry_io.FUND and entry.values
+        }
         self._registry_stamp = stamp
 
     @property
@@ -63,6 +71,12 @@ class BookState:
         with self._lock:
             self._read_registry()
             return self._registry
+
+    def opened(self, fund: str) -> datetime.date | None:
+        """The date a fund's registry entry (and its accounts) start in the book."""
+        with self._lock:
+            self._read_registry()
+            return self._opened.get(fund)
 
     @property
     def banks(self) -> tuple[Bank, ...]:

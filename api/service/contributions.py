@@ -52,6 +52,10 @@ def record(
         income = INCOME_OF_SOURCE[source.kind]
     if body.received_on > services.today():
         raise ValidationFailed(f"received_on: {body.received_on} is in the future")
+    opened = services.book.opened(fund.code)
+    if opened is not None and body.received_on < opened:
+        raise ValidationFailed(f"received_on: {body.received_on} is before fund {fund.code} "
+                               f"opened in the book on {opened}")
     bank = services.book.bank(body.bank)
     session = uow.session
     row = Contribution(

@@ -223,6 +223,8 @@ def test_bad_payment_contribution_and_key_get_422(world: Any) -> None:
                                "source": {"kind": "thief", "name": "D"}}),
         ("/v1/contributions", {"fund": FUND, "amount": "5.00", "received_on": "2026-01-02",
                                "source": {"kind": "department", "org": "ST01", "name": "D"}}),
+        ("/v1/contributions", {"fund": FUND, "amount": "5.00", "received_on": "2025-12-31",
+                               "source": {"kind": "donor", "name": "before the book opened"}}),
     ]
     for path, body in cases:
         reply = httpx.post(server.url + path, json=body, headers=accountant, timeout=30)
