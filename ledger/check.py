@@ -54,7 +54,7 @@ class CheckReport(NamedTuple):
 
 
 def load_book(layout: Layout) -> tuple[list[data.Directive], list[Any], dict[str, Any]]:
-    """A full Beancount load of the book (with plugins); raises BookNotFound without one."""
+    """A full, uncached Beancount load of the book (with plugins); raises BookNotFound without one."""
     if not layout.main.is_file():
         raise BookNotFound(f"no book at {layout.main}: run `fundbook init` or `fundbook demo` first")
     # A load allocates millions of small objects that live as long as the
@@ -62,7 +62,12 @@ def load_book(layout: Layout) -> tuple[list[data.Directive], list[Any], dict[str
     enabled = gc.isenabled()
     gc.disable()
     try:
-        entries, errors, options = loader.load_file(str(layout.main))
+        # Never through Beancount's pickle cache: it trusts a cache file inside
+        # the book, which answers for the original after a HOME is copied, and
+        # it is a pickle an auditor cannot trust.
+        entries, errors, options = loader._load(
+            [(str(layout.main.resolve()), True)], None, None, None
+        )
     finally:
         if enabled:
             gc.enable()

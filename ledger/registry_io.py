@@ -126,8 +126,9 @@ def chart_entries(
 def _value(entry: data.Custom) -> str | None:
     if len(entry.values) != 1:
         return None
+    # The parser gives ValueType(value, dtype); registry_entries builds (value, type).
     value = entry.values[0]
-    raw = value.value if hasattr(value, "value") else value
+    raw = value[0] if isinstance(value, tuple) else value
     return raw if isinstance(raw, str) else None
 
 
