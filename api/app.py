@@ -36,14 +36,14 @@ from api.routes import (
     public,
     reports,
 )
-from api.service import holds, outbox
+from api.service import disbursements as requests_service
+from api.service import outbox
 from api.service.book import BookState
 from api.service.callers import count_tokens
 from api.service.context import Services
 from api.service.errors import ServiceError
 from api.settings import Settings
 from store.engine import make_engine, reading
-from store.locks import lock_fund
 from store.migrate import upgrade
 
 log = logging.getLogger("fundbook.api")
@@ -71,15 +71,7 @@ def build_services(settings: Settings) -> tuple[Services, object]:
 def sweep(services: Services) -> None:
     """Deliver undelivered postings and expire stale requests, fund by fund."""
     outbox.deliver(services.session_factory, services.book, reader=services.read)
-    cutoff = datetime.datetime.now(datetime.UTC) - services.request_ttl
-    with services.read() as session:
-        stale = holds.funds_with_stale(session, cutoff=cutoff)
-        session.rollback()
-    for fund in stale:
-        with services.session_factory() as session:
-            lock_fund(session, fund)
-            holds.expire_stale(session, fund, cutoff=cutoff)
-            session.commit()
+    requests_service.expire_due(services)
 
 
 def _sweeper(services: Services, interval: float, stop: threading.Event) -> None:

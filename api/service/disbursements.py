@@ -122,7 +122,28 @@ def _cutoff(services: Services) -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC) - services.request_ttl
 
 
+def expire_due(services: Services, funds: list[str] | None = None) -> None:
+    """Expire the stale requests of `funds` (all funds if None) now, each under its fund's lock."""
+    cutoff = _cutoff(services)
+    with services.read() as session:
+        stale = holds.funds_with_stale(session, cutoff=cutoff)
+        session.rollback()
+    for fund in stale:
+        if funds is not None and fund not in funds:
+            continue
+        with services.session_factory() as session:
+            lock_fund(session, fund)
+            holds.expire_stale(session, fund, cutoff=cutoff)
+            session.commit()
+
+
 def get(*, services: Services, caller: Caller, code: str) -> dict[str, Any]:
+    with services.read() as session:
+        row = _find(session, services, caller, code)
+        if row.status not in holds.HOLDING or aware(row.updated_at) >= _cutoff(services):
+            return view(session, services, row)
+        fund = row.fund
+    expire_due(services, [fund])
     with services.read() as session:
         return view(session, services, _find(session, services, caller, code))
 
@@ -135,6 +156,7 @@ def list_requests(
     visible = [code for code, f in registry.funds.items() if fund_visible(registry, caller, f)]
     if fund is not None:
         visible = [code for code in visible if code == fund]
+    expire_due(services, visible)
     with services.read() as session:
         statement = select(Request).where(col(Request.fund).in_(visible))
         if status is not None:

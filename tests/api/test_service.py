@@ -85,6 +85,11 @@ def test_stale_requests_expire_and_release_their_holds(services: Services) -> No
     with pytest.raises(InvalidTransition):
         run(short, disbursements.decide, caller=PARTY, code=code, body=DecisionCreate(decision="approve"))
     assert disbursements.get(services=short, caller=COMMITTEE, code=second)["status"] == "pending"
+    time.sleep(0.7)  # a stale request reads as expired at once, before any sweep
+    assert disbursements.get(services=short, caller=COMMITTEE, code=second)["status"] == "expired"
+    assert available(short) == Decimal("100.00")
+    listed = disbursements.list_requests(services=short, caller=COMMITTEE, status="pending")
+    assert listed == []
 
 
 def test_return_resubmit_cancel_and_void(services: Services) -> None:
