@@ -44,10 +44,6 @@ from store.tables import Decision, Request
 DECIDING_ROLES = frozenset({Role.COMMUNITY_PARTY, Role.STREET, Role.DISTRICT, Role.FOUNDATION})
 
 
-def request_code(row_id: int) -> str:
-    return f"R{row_id:06d}"
-
-
 def link_of(code: str) -> str:
     return f"req-{code}"
 
@@ -190,6 +186,7 @@ def _chain(services: Services, fund: Fund, amount: Decimal) -> str:
 def submit(*, uow: UnitOfWork, services: Services, caller: Caller, body: RequestCreate) -> dict[str, Any]:
     fund = _fund_for_committee(services, caller, body.fund)
     chain = _chain(services, fund, body.amount)
+    tracing.warm(services)  # request codes continue the book's numbering
     session = uow.session
     lock_fund(session, fund.code)
     holds.expire_stale(session, fund.code, cutoff=_cutoff(services))
@@ -204,7 +201,7 @@ def submit(*, uow: UnitOfWork, services: Services, caller: Caller, body: Request
     session.add(row)
     session.flush()
     assert row.id is not None
-    row.code = request_code(row.id)
+    row.code = tracing.code(session, services, "R", row.id)
     session.add(row)
     session.flush()
     result = view(session, services, row)

@@ -49,8 +49,10 @@ LOCK = "~tracing"
 SEED = "book"
 TRACED_KINDS = frozenset({FundKind.GUARANTEE_POOL, FundKind.INCENTIVE_POOL, FundKind.ALLOCATION})
 REF_PREFIXES = ("alloc-", "req-", "grant-", "pledge-")
-CODE_LINKS = {"alloc": "A", "grant": "G", "pledge": "P"}
-_CODE_LINK = re.compile(r"(alloc|grant|pledge)-[AGP]([0-9]+)")
+# Codes are numbered after the book's history, so that a posting id such as
+# "R000042-payment" can never name an entry the book already holds.
+CODE_LINKS = {"alloc": "A", "grant": "G", "pledge": "P", "req": "R"}
+_CODE_LINK = re.compile(r"(alloc|grant|pledge|req)-[AGPR]([0-9]+)")
 
 
 def is_traced(registry: Registry, fund: str) -> bool:

@@ -68,6 +68,7 @@ def test_micro_fund_request_through_the_whole_chain(demo_copy: Path) -> None:
     assert errors == [], errors[:3]
     assert after == before - amount
     linked = [e for e in entries if f"req-{code}" in getattr(e, "links", ())]
+    assert len(linked) == 2, "the request's link names no entry of the book's history"
     by_id = {e.meta["fb_id"]: e for e in linked}
     assert set(by_id) == {f"{code}-commitment", f"{code}-payment"}
     commitment = by_id[f"{code}-commitment"]
