@@ -9,7 +9,9 @@ threads and processes:
    reading only the new bytes of the journal files (never the whole book);
 2. repairs a torn tail: bytes after the last complete entry, left by a process
    killed in the middle of a write, are moved to `book/fundbook/torn/` and cut;
-3. refuses an `fb_id` already in the journal (`DuplicatePosting`);
+3. refuses an `fb_id` already in the journal (`DuplicatePosting`); where a
+   caller asks to append only what is missing, an `fb_id` already written with
+   other content is a `ConflictingPosting`, never silently skipped;
 4. numbers each entry (`fb_seq`), chains it to the previous one (`fb_prev`,
    `fb_hash`, see `ledger.chain`) and appends it to the journal of its year,
    `book/fundbook/YYYY.beancount`, creating that file and its `include` line in
@@ -40,9 +42,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 from beancount.core import data
+from beancount.parser import parser
 
 from ledger import text
-from ledger.chain import CHAIN_KEYS, GENESIS, entry_hash
+from ledger.chain import CHAIN_KEYS, GENESIS, canonical, entry_hash
 from ledger.entries import InvalidEntry
 from ledger.layout import Layout
 
@@ -77,6 +80,15 @@ class DuplicatePosting(Exception):
 
     def __reduce__(self) -> tuple[type[DuplicatePosting], tuple[str, Written | None]]:
         return (type(self), (self.fb_id, self.existing))
+
+
+class ConflictingPosting(DuplicatePosting):
+    """The fb_id is already in the journal, but that entry says something else."""
+
+    def __init__(self, fb_id: str, existing: Written | None = None) -> None:
+        super().__init__(fb_id, existing)
+        where = f" (fb_seq {existing.seq} in {existing.path.name})" if existing else ""
+        self.args = (f"fb_id {fb_id!r} is already written{where} with other content",)
 
 
 class JournalDamaged(Exception):
@@ -124,6 +136,7 @@ class Writer:
         self._thread_lock = threading.Lock()
         self._pid = os.getpid()
         self._ids: dict[str, Written] = {}
+        self._places: dict[str, int] = {}  # fb_id -> a byte offset inside its entry
         self._seq = 0
         self._last = GENESIS
         self._offsets: dict[int, int] = {}
@@ -153,9 +166,16 @@ class Writer:
             return self._ids.get(fb_id)
 
     def append_missing(self, entries: Sequence[data.Transaction]) -> list[Written]:
-        """Under one lock, append the entries whose fb_id is not written yet; Written for all."""
+        """Under one lock, append the entries whose fb_id is not written yet; Written for all.
+
+        An fb_id already written must name the same entry (all but the chain's
+        keys); otherwise `ConflictingPosting`, and nothing is written.
+        """
         prepared = self._prepare(entries)
         with self._locked():
+            for item in prepared:
+                if item.fb_id in self._ids:
+                    self._check_same(item)
             missing = [item for item in prepared if item.fb_id not in self._ids]
             self._write(missing)
             return [self._ids[item.fb_id] for item in prepared]
@@ -164,6 +184,17 @@ class Writer:
         """fb_seq and fb_hash of the last entry of the chain (0 and GENESIS when empty)."""
         with self._locked():
             return self._seq, self._last
+
+    def _check_same(self, item: _Prepared) -> None:
+        written = self._ids[item.fb_id]
+        content = written.path.read_bytes()
+        place = self._places.get(item.fb_id, -1)
+        start = content.rfind(_END, 0, place + 1) + len(_END) if place >= 0 else -1
+        end = content.find(_END, max(start, 0))
+        block = content[start:end].decode("utf-8", "surrogatepass") if 0 <= start < end else ""
+        found = [e for e in parser.parse_string(block)[0] if isinstance(e, data.Transaction)]
+        if len(found) != 1 or _unchained(found[0]) != _unchained(item.entry):
+            raise ConflictingPosting(item.fb_id, written)
 
     # -- validation ----------------------------------------------------------
 
@@ -246,7 +277,7 @@ class Writer:
         complete = new[: end + len(_END)] if end >= 0 else b""
         if len(complete) < len(new):
             self._repair(path, offset + len(complete), new[len(complete):])
-        self._register(path, complete)
+        self._register(path, complete, offset)
         self._offsets[year] = offset + len(complete)
 
     def _repair(self, path: Path, keep: int, tail: bytes) -> None:
@@ -268,7 +299,7 @@ class Writer:
             os.fsync(stream.fileno())
         self.repaired.append(aside)
 
-    def _register(self, path: Path, chunk: bytes) -> None:
+    def _register(self, path: Path, chunk: bytes, base: int) -> None:
         """Learn fb_id, fb_seq and fb_hash of the complete entries in `chunk`.
 
         The writer renders an entry's own metadata (fb_id among it) before the
@@ -281,6 +312,7 @@ class Writer:
             key, value = match.group(1), match.group(2)
             if key == b"id":
                 fb_id, seq = value.decode("ascii", "replace"), None
+                self._places.setdefault(fb_id, base + match.start() + 1)
             elif key == b"seq":
                 seq = int(value) if value.isdigit() else None
             else:
@@ -319,8 +351,11 @@ class Writer:
             prev = digest
         for year, items in runs:
             self._ensure_year(year)
+            place = self._offsets[year]
             self._append_bytes(year, b"".join(rendered for rendered, _ in items))
-            for _, written in items:
+            for rendered, written in items:
+                self._places.setdefault(written.fb_id, place + 1)
+                place += len(rendered)
                 self._learn(written)
         return results
 
@@ -379,3 +414,9 @@ class Writer:
             os.fsync(stream.fileno())
         self._included.add(year)
         self._index_size = index.stat().st_size
+
+
+def _unchained(entry: data.Transaction) -> str:
+    """The canonical form of an entry without the chain's keys."""
+    meta = {key: value for key, value in (entry.meta or {}).items() if key not in CHAIN_KEYS}
+    return canonical(entry._replace(meta=meta))

@@ -23,7 +23,7 @@ from ledger.chain import GENESIS, verify_chain
 from ledger.entries import InvalidEntry
 from ledger.layout import Layout
 from ledger.text import UnsafeText
-from ledger.writer import DuplicatePosting, JournalDamaged, Writer, Written
+from ledger.writer import ConflictingPosting, DuplicatePosting, JournalDamaged, Writer, Written
 
 ACCOUNTS = ("Assets:Bank:ICBC:MF-T1", "Income:Donation:MF-T1", "Expenses:Program:MF-T1")
 ROOT = Path(__file__).resolve().parents[2]
@@ -202,6 +202,31 @@ def test_invalid_batches_touch_nothing(tmp_path: Path, change: Any, error: type[
     assert journal_bytes(layout) == before
     assert writer.written("OK2") is None
     assert len(assert_clean(layout)) == 1
+
+
+@pytest.mark.parametrize("fresh_writer", [False, True], ids=["same-writer", "another-writer"])
+def test_append_missing_refuses_an_fb_id_written_with_other_content(
+    tmp_path: Path, fresh_writer: bool
+) -> None:
+    layout = make_book(tmp_path)
+    writer = Writer(layout)
+    writer.append([txn("R000001-payment", narration="第一笔 \"付款\"", meta={"request": "R000001"}),
+                   txn("R000002-payment")])
+    other = Writer(layout) if fresh_writer else writer
+    before = journal_bytes(layout)
+    # The same entries again: nothing is written, both are answered.
+    again = other.append_missing([txn("R000001-payment", narration="第一笔 \"付款\"",
+                                      meta={"request": "R000001"}), txn("R000002-payment")])
+    assert [w.fb_id for w in again] == ["R000001-payment", "R000002-payment"]
+    assert journal_bytes(layout) == before
+    for changed in (txn("R000001-payment", amount="10.01", narration="第一笔 \"付款\"",
+                        meta={"request": "R000001"}),
+                    txn("R000002-payment", narration="另一笔"),
+                    txn("R000002-payment", meta={"request": "R000999"})):
+        with pytest.raises(ConflictingPosting, match="with other content"):
+            other.append_missing([txn("R000003-payment"), changed])
+        assert journal_bytes(layout) == before
+    assert_clean(layout)
 
 
 def test_append_missing_is_exactly_once(tmp_path: Path) -> None:
