@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from beancount.parser import printer  # noqa: E402
+from benchmarks_md import write_section  # noqa: E402
 
 from funds.model import Fund, FundKind, Organization, OrgKind, Restriction  # noqa: E402
 from funds.registry import Registry  # noqa: E402
@@ -177,18 +178,6 @@ def table(rows: list[dict[str, str]], runs: int, verify: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str, section: str = SECTION) -> None:
-    """Put `text` in docs/BENCHMARKS.md in place of `section`, or at the end."""
-    path = ROOT / "docs" / "BENCHMARKS.md"
-    path.parent.mkdir(exist_ok=True)
-    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if section in current:
-        before, rest = current.split(section, 1)
-        after = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
-        current = before + text + ("\n" + after if after else "")
-    else:
-        current = current.rstrip("\n") + "\n\n" + text
-    path.write_text(current, encoding="utf-8")
 
 
 def main() -> None:
@@ -202,7 +191,7 @@ def main() -> None:
     text = table(rows, args.runs, args.verify)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(text, SECTION)
 
 
 if __name__ == "__main__":

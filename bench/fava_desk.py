@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from beancount import loader  # noqa: E402
+from benchmarks_md import write_section  # noqa: E402
 
 from fava_fundbook.figures import compute_desk  # noqa: E402
 from fava_fundbook.server import make_app  # noqa: E402
@@ -99,17 +100,6 @@ def render(result: dict[str, object], runs: int) -> str:
     )
 
 
-def write_section(text: str) -> None:
-    """Put `text` in docs/BENCHMARKS.md in place of its section, or at the end."""
-    path = ROOT / "docs" / "BENCHMARKS.md"
-    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if SECTION + "\n" in current:
-        before, rest = current.split(SECTION + "\n", 1)
-        after = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
-        current = before + text + ("\n" + after if after else "")
-    else:
-        current = current.rstrip("\n") + "\n\n" + text
-    path.write_text(current, encoding="utf-8")
 
 
 def main() -> None:
@@ -130,7 +120,7 @@ def main() -> None:
     text = render(result, args.runs)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(text, SECTION)
 
 
 if __name__ == "__main__":
