@@ -19,15 +19,9 @@ from beancount.parser import printer
 from funds.model import Fund, FundKind, Organization, OrgKind, Restriction
 from funds.registry import Registry
 from ledger.accounts import Bank
+from ledger.book import PLUGINS
 from ledger.registry_io import chart_entries, registry_entries
 
-PLUGINS = (
-    "ledger.plugins.registered_funds",
-    "ledger.plugins.fund_balance",
-    "ledger.plugins.restricted_spending",
-    "ledger.plugins.no_overdraft",
-    "ledger.plugins.hash_chain",
-)
 OPENED = datetime.date(2024, 1, 1)
 ICBC = Bank("ICBC", "工商银行武侯支行基本户", "4402 2010 0900 0123 456")
 U, R = Restriction.UNRESTRICTED, Restriction.RESTRICTED

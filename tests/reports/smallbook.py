@@ -19,7 +19,7 @@ from funds.model import Fund, FundKind, Organization, OrgKind, Restriction
 from funds.registry import Registry
 from ledger import entries as build
 from ledger.accounts import Bank, IncomeKind
-from ledger.book import BookSpec, create_book
+from ledger.book import PLUGINS, BookSpec, create_book
 from ledger.layout import Layout
 from ledger.registry_io import chart_entries, registry_entries
 from ledger.writer import Writer
@@ -27,13 +27,6 @@ from ledger.writer import Writer
 OPENED = datetime.date(2024, 1, 1)
 ICBC = Bank("ICBC", "工商银行武侯支行基本户", "4402 2010 0900 0123 456")
 U, R = Restriction.UNRESTRICTED, Restriction.RESTRICTED
-PLUGINS = (
-    "ledger.plugins.registered_funds",
-    "ledger.plugins.fund_balance",
-    "ledger.plugins.restricted_spending",
-    "ledger.plugins.no_overdraft",
-    "ledger.plugins.hash_chain",
-)
 
 
 def small_registry() -> Registry:
