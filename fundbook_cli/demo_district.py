@@ -98,9 +98,11 @@ def demo_registry() -> Registry:
         Fund("DCF", FundKind.DISTRICT, "District Community Development Fund", "区级社区发展基金",
              "WUHOU", Restriction.RESTRICTED, POOL_CHAIN),
         Fund("GP", FundKind.GUARANTEE_POOL, "Community Governance Guarantee Fund",
-             "社区发展治理专项保障资金", "WUHOU", Restriction.RESTRICTED, POOL_CHAIN),
+             "社区发展治理专项保障资金", "WUHOU", Restriction.RESTRICTED, POOL_CHAIN,
+             bank=CCB.key),
         Fund("IP", FundKind.INCENTIVE_POOL, "Community Governance Incentive Fund",
-             "社区发展治理专项激励资金", "WUHOU", Restriction.RESTRICTED, POOL_CHAIN),
+             "社区发展治理专项激励资金", "WUHOU", Restriction.RESTRICTED, POOL_CHAIN,
+             bank=CCB.key),
     ]
     for s, (street_zh, street_en, communities) in enumerate(names.STREETS, start=1):
         street = f"ST{s:02d}"
@@ -110,12 +112,13 @@ def demo_registry() -> Registry:
             orgs.append(Organization(code, OrgKind.COMMUNITY, f"{community_en} Community",
                                      community_zh, street))
             funds.append(Fund(f"MF-{code}", FundKind.MICRO, f"{community_en} Community Micro-fund",
-                              f"{community_zh}微基金", code, Restriction.RESTRICTED, MICRO_CHAIN))
+                              f"{community_zh}微基金", code, Restriction.RESTRICTED, MICRO_CHAIN,
+                              bank=BOCD.key if s % 2 == 0 else None))
             for pool, pool_zh in (("GP", "专项保障资金"), ("IP", "专项激励资金")):
                 funds.append(Fund(f"AL-{code}-{pool}", FundKind.ALLOCATION,
                                   f"{community_en} Community {pool} allocation",
                                   f"{community_zh}{pool_zh}", code, Restriction.RESTRICTED,
-                                  ALLOCATION_CHAIN, pool))
+                                  ALLOCATION_CHAIN, pool, bank=CCB.key))
     for d, (dept_zh, dept_en, *_rest) in enumerate(names.DEPARTMENTS, start=1):
         orgs.append(Organization(f"D{d:02d}", OrgKind.DEPARTMENT, dept_en, dept_zh, "WUHOU"))
     for e, (enterprise_zh, enterprise_en, _project) in enumerate(names.ENTERPRISES, start=1):
@@ -267,11 +270,7 @@ class _Sim:
         self.transactions += 1
 
     def bank_of(self, fund: Fund) -> Bank:
-        if fund.kind in (FundKind.GUARANTEE_POOL, FundKind.INCENTIVE_POOL, FundKind.ALLOCATION):
-            return CCB
-        if fund.kind is FundKind.MICRO and int(fund.org[2:4]) % 2 == 0:
-            return BOCD
-        return ICBC
+        return next((bank for bank in BANKS if bank.key == fund.bank), ICBC)
 
     def available(self, fund: Fund) -> Decimal:
         """What a fund can still commit: its balance, bounded by its cash."""

@@ -30,6 +30,7 @@
     org = "ST01C01"
     restriction = "restricted"
     chain = "community_party@community street@street foundation@foundation"
+    bank = "ICBC"          # optional: the account keeping its cash (default: the first)
 
     [[banks]]
     key = "ICBC"
@@ -149,11 +150,13 @@ def _funds(reader: _Reader, doc: Mapping[str, Any]) -> list[Fund]:
             continue
         chain_text = table.get("chain", format_chain(STANDARD_CHAIN))
         pool = table.get("pool")
+        bank = table.get("bank")
         try:
             chain = parse_chain(str(chain_text))
             funds.append(
                 Fund(str(code), kind, name, name_zh, org, restriction, chain,
-                     str(pool) if pool is not None else None)
+                     str(pool) if pool is not None else None,
+                     str(bank) if bank is not None else None)
             )
         except (InvalidChain, InvalidCode, ValueError) as exc:
             reader.problems.append(f"{where}: {exc}")
@@ -211,6 +214,9 @@ def _check_references(reader: _Reader, registry: Registry, banks: list[Bank]) ->
         if bank.key in seen:
             reader.problems.append(f"bank {bank.key!r} is listed twice")
         seen.add(bank.key)
+    for fund in registry.funds.values():
+        if fund.bank is not None and fund.bank not in seen:
+            reader.problems.append(f"fund {fund.code!r}: bank {fund.bank!r} is not a [[banks]] account")
 
 
 def parse_config(text: str) -> DistrictConfig:

@@ -163,6 +163,8 @@ class Fund:
       restriction: restricted or unrestricted.
       chain: the approval chain of disbursements from it.
       pool: for an allocation fund, the code of the pool it is fed from.
+      bank: key of the bank account that keeps the fund's cash (None: the
+        foundation's basic account, the first bank of the book).
       currency: always CNY today.
     """
 
@@ -174,6 +176,7 @@ class Fund:
     restriction: Restriction
     chain: ApprovalChain = STANDARD_CHAIN
     pool: str | None = None
+    bank: str | None = None
     currency: str = field(default=CURRENCY)
 
     def __post_init__(self) -> None:

@@ -82,6 +82,8 @@ def registry_entries(
         }
         if fund.pool:
             meta["pool"] = fund.pool
+        if fund.bank:
+            meta["bank"] = fund.bank
         entries.append(_custom(date, FUND, fund.code, meta))
     for bank in banks:
         entries.append(_custom(date, BANK, bank.key, {"name_zh": bank.name_zh, "number": bank.number}))
@@ -153,7 +155,7 @@ def read_registry(entries: Iterable[data.Directive]) -> tuple[Book, list[Registr
                 chain = parse_chain(meta["chain"])
                 funds.append(Fund(code, FundKind(meta["kind"]), meta["name"], meta["name_zh"],
                                   meta["org"], Restriction(meta["restriction"]), chain,
-                                  meta.get("pool")))
+                                  meta.get("pool"), meta.get("bank")))
             else:
                 banks.append(Bank(code, meta["name_zh"], meta.get("number", "")))
         except KeyError as exc:
@@ -168,4 +170,7 @@ def read_registry(entries: Iterable[data.Directive]) -> tuple[Book, list[Registr
         if fund.pool is not None and fund.pool not in registry.funds:
             errors.append(RegistryError({"filename": "<registry>", "lineno": 0},
                                         f"fund {fund.code}: unknown pool {fund.pool}", None))
+        if fund.bank is not None and fund.bank not in {bank.key for bank in banks}:
+            errors.append(RegistryError({"filename": "<registry>", "lineno": 0},
+                                        f"fund {fund.code}: unknown bank {fund.bank}", None))
     return Book(registry, tuple(banks)), errors

@@ -122,6 +122,7 @@ EXAMPLE_TEXT = EXAMPLE.read_text(encoding="utf-8")
          "only the foundation's own fund may be unrestricted"),
         (lambda t: t + '\n[[funds]]\ncode = "FDN"\nkind = "foundation"\nname = "x"\nname_zh = "y"\n'
          'org = "WHCDF"\nrestriction = "unrestricted"\n', "fund code 'FDN' is used more than once"),
+        (lambda t: t.replace('bank = "CCB"', 'bank = "ABC"'), "fund 'GP': bank 'ABC' is not a [[banks]] account"),
         (lambda t: t.replace("[district]", "[distrikt]"), "[district] table is missing"),
         (lambda t: t + "\n = broken", "not valid TOML"),
     ],

@@ -285,7 +285,7 @@ def book(
         raise ValidationFailed(f"booked_on: {booked_on} is in the future")
     if booked_on < decided_on:
         raise ValidationFailed(f"booked_on: {booked_on} is before the decision on {decided_on}")
-    bank = services.book.bank(body.bank)
+    bank = services.book.bank(body.bank, fund=row.pool)
     assert row.code is not None
     attribution = tracing.consume(session, services, kind="allocation", ref=row.code,
                                   fund=row.pool, target=row.target, amount=row.amount,

@@ -83,11 +83,13 @@ class BookState:
         with self._lock:
             return self._banks
 
-    def bank(self, key: str | None) -> Bank:
-        """The bank account `key`, or the foundation's first (basic) account."""
+    def bank(self, key: str | None, *, fund: str | None = None) -> Bank:
+        """The bank account `key`; by default the fund's own, else the first (basic) one."""
         banks = self.banks
         if not banks:
             raise ValidationFailed("the book defines no bank account")
+        if key is None and fund is not None:
+            key = self.registry.funds[fund].bank if fund in self.registry.funds else None
         if key is None:
             return banks[0]
         for bank in banks:

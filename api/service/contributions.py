@@ -56,7 +56,7 @@ def record(
     if opened is not None and body.received_on < opened:
         raise ValidationFailed(f"received_on: {body.received_on} is before fund {fund.code} "
                                f"opened in the book on {opened}")
-    bank = services.book.bank(body.bank)
+    bank = services.book.bank(body.bank, fund=fund.code)
     session = uow.session
     row = Contribution(
         fund=fund.code, amount=body.amount, source_kind=source.kind, source_org=source.org,

@@ -326,7 +326,7 @@ def pay(*, uow: UnitOfWork, services: Services, caller: Caller, code: str, body:
     row = _locked(session, services, caller, code)
     if row.status != "approved":
         raise InvalidTransition(f"request {code} is {row.status}; only an approved request is paid")
-    bank = services.book.bank(body.bank)
+    bank = services.book.bank(body.bank, fund=row.fund)
     approved_on = aware(row.updated_at).astimezone(services.zone).date()
     if body.paid_on > services.today():
         raise ValidationFailed(f"paid_on: {body.paid_on} is in the future")

@@ -290,7 +290,7 @@ def pay(
     if changed.rowcount != 1:
         raise InvalidTransition(f"tranche {number} of grant {code} is no longer released")
     session.refresh(tranche)
-    bank = services.book.bank(body.bank)
+    bank = services.book.bank(body.bank, fund=row.fund)
     assert row.code is not None
     registry = services.book.registry
     payee = registry.orgs[row.enterprise].name_zh if row.enterprise in registry.orgs \

@@ -141,7 +141,7 @@ def receive(
         raise ValidationFailed(f"received_on: {body.received_on} is in the future")
     if body.received_on < row.pledged_on:
         raise ValidationFailed(f"received_on: {body.received_on} is before the pledge")
-    bank = services.book.bank(body.bank)
+    bank = services.book.bank(body.bank, fund=row.fund)
     assert row.code is not None
     department = services.book.registry.orgs.get(row.department)
     fb_id = f"{row.code}-receipt"

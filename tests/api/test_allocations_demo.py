@@ -52,7 +52,7 @@ def test_allocation_and_payment_on_the_demo_book(demo_copy: Path) -> None:
             assert client.post(f"/v1/allocations/{code}/decisions",
                                json={"decision": "approve"}).status_code == 200
         with server.client(accountant) as client:
-            booked = client.post(f"/v1/allocations/{code}/booking", json={"bank": "CCB"})
+            booked = client.post(f"/v1/allocations/{code}/booking", json={})  # the pool's bank: CCB
             assert booked.status_code == 200, booked.text
             sources = booked.json()["sources"]
             assert sum(Decimal(s["amount"]) for s in sources) == Decimal("1000.00")
@@ -67,7 +67,7 @@ def test_allocation_and_payment_on_the_demo_book(demo_copy: Path) -> None:
                                    json={"decision": "approve"}).status_code == 200
         with server.client(accountant) as client:
             paid = client.post(f"/v1/disbursements/{rid}/payment", json={
-                "paid_on": today, "bank_reference": "CCB-TEST-1", "bank": "CCB"})
+                "paid_on": today, "bank_reference": "CCB-TEST-1"})
             assert paid.status_code == 200, paid.text
     entries, errors, _ = load_fresh(str(home / "book" / "main.beancount"))
     assert errors == [], errors[:3]
@@ -76,6 +76,11 @@ def test_allocation_and_payment_on_the_demo_book(demo_copy: Path) -> None:
     assert al_after == al_before + Decimal("1000.00") - Decimal("400.00")
     payment = [e for e in entries if getattr(e, "meta", {}).get("fb_id") == f"{rid}-payment"
                and e.meta.get("paid_by") == "会计 测试丙"][-1]
+    assert {p.account for p in payment.postings} == {
+        f"Liabilities:Payable:{AL}", f"Assets:Bank:CCB:{AL}"}, "paid from the fund's own bank"
+    transfer = next(e for e in entries if f"alloc-{code}" in getattr(e, "links", ()))
+    assert {p.account for p in transfer.postings if p.account.startswith("Assets:Bank:")} == {
+        "Assets:Bank:CCB:GP", f"Assets:Bank:CCB:{AL}"}
     attribution = attribution_from_meta(payment.meta)
     assert attribution is not None and attribution.total == Decimal("400.00")
     book, _ = read_registry(entries)
