@@ -135,11 +135,17 @@ def _value(entry: data.Custom) -> str | None:
 
 
 def read_registry(entries: Iterable[data.Directive]) -> tuple[Book, list[RegistryError]]:
-    """Organizations, funds and banks defined by the book's custom directives."""
+    """Organizations, funds and banks defined by the book's custom directives.
+
+    Each code is defined once: a second directive with the same type and code
+    (one that would redefine, say, a micro-fund as a foundation fund) is an
+    error and is ignored, so the first definition stands.
+    """
     orgs: list[Organization] = []
     funds: list[Fund] = []
     banks: list[Bank] = []
     errors: list[RegistryError] = []
+    seen: set[tuple[str, str]] = set()
     for entry in entries:
         if not isinstance(entry, data.Custom) or entry.type not in (ORG, FUND, BANK):
             continue
@@ -148,6 +154,9 @@ def read_registry(entries: Iterable[data.Directive]) -> tuple[Book, list[Registr
         try:
             if code is None:
                 raise ValueError(f'"{entry.type}" needs exactly one code, e.g. "ST01C01"')
+            if (entry.type, code) in seen:  # a second definition never replaces the first
+                raise ValueError("is defined twice; a code is registered once")
+            seen.add((entry.type, code))
             if entry.type == ORG:
                 orgs.append(Organization(code, OrgKind(meta["kind"]), meta["name"],
                                          meta["name_zh"], meta.get("parent")))

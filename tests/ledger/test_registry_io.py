@@ -57,3 +57,19 @@ def test_a_fund_of_an_unknown_organization_is_an_error() -> None:
     entries, _, _ = loader.load_string(text)
     _, errors = registry_io.read_registry(entries)
     assert [error.message for error in errors] == ["fund MF-X: unknown organization NOWHERE"]
+
+
+def test_a_second_definition_of_a_code_is_an_error_and_never_replaces_the_first() -> None:
+    # Redefining a micro-fund as a foundation fund would let it give money to any fund.
+    redefinition = (
+        '2026-01-01 custom "fundbook-fund" "MF-ST01C01"\n  kind: "foundation"\n  name: "x"\n'
+        '  name_zh: "x"\n  org: "ST01C01"\n  restriction: "unrestricted"\n'
+        '  chain: "foundation@foundation"\n'
+    )
+    original = "\n".join(render(entry) for entry in registry_io.registry_entries(REGISTRY, BANKS, DAY))
+    entries, parse_errors, _ = loader.load_string(original + "\n" + redefinition)
+    assert parse_errors == []
+    book, errors = registry_io.read_registry(entries)
+    assert [error.message for error in errors] == [
+        "fundbook-fund MF-ST01C01: is defined twice; a code is registered once"]
+    assert book.registry == REGISTRY
