@@ -62,6 +62,11 @@ def _decisions(session: Session, request: Request) -> list[Decision]:
     return list(session.exec(statement))
 
 
+def _all_decisions(session: Session, request: Request) -> list[Decision]:
+    """The decisions of every round, earlier rounds included."""
+    return list(session.exec(select(Decision).where(Decision.request_id == request.id)))
+
+
 def view(session: Session, services: Services, request: Request) -> dict[str, Any]:
     """The API's Request for a row."""
     chain = json.loads(request.chain)
@@ -217,6 +222,10 @@ def resubmit(
     fund = _fund_for_committee(services, caller, row.fund)
     if row.status != "returned":
         raise InvalidTransition(f"request {code} is {row.status}; only a returned request is resubmitted")
+    if caller.name != row.requested_by:
+        # whoever changes a request submits it: only its requester may, so that the
+        # separation of duties below (by requested_by) covers every submitter
+        raise Forbidden(f"only {row.requested_by}, who submitted request {code}, resubmits it")
     changes = body.model_dump(exclude_unset=True)
     if "amount" in changes and body.amount is not None and body.amount != row.amount:
         holds.check_available(session, services.book, fund.code, body.amount, excluding=row.id)
@@ -275,8 +284,10 @@ def decide(
         raise InvalidTransition(f"it is the turn of {step['role']} {step['org']}, not yours")
     if caller.name == row.requested_by:
         raise SelfApproval(f"{caller.name} submitted request {code} and cannot decide it")
-    if any(d.by == caller.name for d in decided):
-        raise SelfApproval(f"{caller.name} already decided an earlier step of request {code}")
+    if any(d.by == caller.name and (d.round == row.round or (d.role, d.org) != (step["role"], step["org"]))
+           for d in _all_decisions(session, row)):
+        # one person fills one step of the chain, in every round a resubmission starts
+        raise SelfApproval(f"{caller.name} already decided another step of request {code}")
     now = datetime.datetime.now(datetime.UTC)
     session.add(Decision(request_id=row.id, round=row.round, step=index, role=step["role"],
                          org=step["org"], decision=body.decision, by=caller.name, at=now,

@@ -25,7 +25,13 @@ from api.schemas import ContributionCreate, DecisionCreate, RequestChange, Reque
 from api.service import contributions, disbursements, holds, outbox
 from api.service.callers import Caller
 from api.service.context import Services
-from api.service.errors import InsufficientFunds, InvalidTransition, ValidationFailed
+from api.service.errors import (
+    Forbidden,
+    InsufficientFunds,
+    InvalidTransition,
+    SelfApproval,
+    ValidationFailed,
+)
 from api.service.unit import UnitOfWork
 from api.settings import Settings
 from funds.model import Role
@@ -122,6 +128,32 @@ def test_return_resubmit_cancel_and_void(services: Services) -> None:
     assert errors == [] and balance == Decimal("100.00")
     void = next(e for e in entries if e.meta.get("fb_id") == f"{code}-void")
     assert f"req-{code}" in void.links and void.meta["reason"] == "重复申请"
+
+
+def test_only_the_requester_resubmits_and_one_person_fills_one_step_across_rounds(
+    services: Services,
+) -> None:
+    code = submit(services, "10.00")
+    run(services, disbursements.decide, caller=PARTY, code=code, body=DecisionCreate(decision="approve"))
+    run(services, disbursements.decide, caller=STREET, code=code, body=DecisionCreate(decision="return"))
+    # another committee member who also sits on the party committee cannot rewrite the
+    # request and then approve it as if someone else had submitted it
+    colleague = Caller("委员乙", Role.COMMITTEE, "ST01C01", "c2")
+    with pytest.raises(Forbidden):
+        run(services, disbursements.resubmit, caller=colleague, code=code,
+            body=RequestChange(payee="委员乙"))
+    run(services, disbursements.resubmit, caller=COMMITTEE, code=code, body=RequestChange())
+    other_party = Caller("党委乙", Role.COMMUNITY_PARTY, "ST01C01", "p2")
+    run(services, disbursements.decide, caller=other_party, code=code,
+        body=DecisionCreate(decision="approve"))
+    # who approved the party step of the first round does not take the street step now
+    party_as_street = Caller(PARTY.name, Role.STREET, "ST01", "s2")
+    with pytest.raises(SelfApproval):
+        run(services, disbursements.decide, caller=party_as_street, code=code,
+            body=DecisionCreate(decision="approve"))
+    # the same step again in a later round is the same duty
+    assert run(services, disbursements.decide, caller=STREET, code=code,
+               body=DecisionCreate(decision="approve"))["next_step"]["role"] == "foundation"
 
 
 CONTRIBUTIONS = [
