@@ -1,13 +1,16 @@
 """Plugin: restricted money is spent only from its own fund.
 
-Together with `fund_balance` (each fund balances within every transaction), a
-fund's money can leave it only through `Equity:Interfund`. This plugin decides
-where it may go:
+Together with `fund_balance` (each fund balances within every transaction),
+money that moves between funds in a transaction shows as one fund's net
+assets falling while another's rise. This plugin decides where it may go:
 
-- interfund postings appear only in transactions tagged `#interfund` (and in a
-  single fund's year-end `#close`, which moves no money);
-- money leaves a fund through its interfund account (a positive posting to
-  `Equity:Interfund:<fund>`) only to a permitted target: the foundation fund
+- interfund postings, and any transaction in which one fund's net assets
+  (Assets and Liabilities) fall while another's rise, appear only in
+  transactions tagged `#interfund` (and in a single fund's year-end `#close`,
+  which moves no money);
+- money leaves a fund (a positive posting to `Equity:Interfund:<fund>`, or a
+  fall of its net assets in a transaction where another fund's rise) only to a
+  permitted target: the foundation fund
   and the district fund may give to any fund; a guarantee or incentive pool
   only to allocation funds fed from that pool; a micro-fund or an allocation
   fund never transfers out.
@@ -98,7 +101,8 @@ def restricted_spending(
     for entry in entries:
         if not isinstance(entry, data.Transaction):
             continue
-        flows: dict[str, Decimal] = {}
+        flows: dict[str, Decimal] = {}  # interfund postings: positive leaves the fund
+        changes: dict[str, Decimal] = {}  # net assets: negative leaves the fund
         touched: set[str] = set()
         moves_money = False
         for posting in entry.postings:
@@ -107,28 +111,41 @@ def restricted_spending(
                 continue
             touched.add(fund)
             moves_money = moves_money or is_net_asset_account(posting.account)
-            if is_interfund_account(posting.account) and posting.units is not None:
-                number = posting.units.number
-                if isinstance(number, Decimal):
-                    flows[fund] = flows.get(fund, Decimal(0)) + number
-        if not flows:
+            number = posting.units.number if posting.units is not None else None
+            if not isinstance(number, Decimal):
+                continue
+            if is_interfund_account(posting.account):
+                flows[fund] = flows.get(fund, Decimal(0)) + number
+            if is_net_asset_account(posting.account):
+                changes[fund] = changes.get(fund, Decimal(0)) + number
+        givers = {code for code, flow in flows.items() if flow > TOLERANCE}
+        givers |= {code for code, change in changes.items() if change < -TOLERANCE}
+        takers = {code for code, flow in flows.items() if flow < -TOLERANCE}
+        takers |= {code for code, change in changes.items() if change > TOLERANCE}
+        between_funds = any(giver != taker for giver in givers for taker in takers)
+        if not flows and not between_funds:
             continue
         tags = entry.tags or frozenset()
         if CLOSE_TAG in tags and len(touched) == 1 and not moves_money:
             continue
         if INTERFUND_TAG not in tags:
-            names = ", ".join(sorted(flows))
-            message = (
-                f"postings to Equity:Interfund of fund {names} outside an #interfund "
-                f"transaction, in {describe(entry)}"
-            )
+            if flows:
+                names = ", ".join(sorted(flows))
+                message = (
+                    f"postings to Equity:Interfund of fund {names} outside an #interfund "
+                    f"transaction, in {describe(entry)}"
+                )
+            else:
+                message = (
+                    f"money moves from fund {', '.join(sorted(givers))} to fund "
+                    f"{', '.join(sorted(takers))} outside an #interfund transaction, "
+                    f"in {describe(entry)}"
+                )
             errors.append(RestrictedSpendingError(source_of(entry), message, entry))
             continue
-        sources = [funds[code] for code, flow in flows.items() if flow > TOLERANCE and code in funds]
-        targets = [funds[code] for code, flow in flows.items() if flow < -TOLERANCE and code in funds]
-        for giver in sources:
-            for target in targets:
-                if not permitted(giver, target):
-                    message = f"{_refusal(giver, target)}, in {describe(entry)}"
+        for giver in sorted(givers & funds.keys()):
+            for taker in sorted(takers & funds.keys()):
+                if giver != taker and not permitted(funds[giver], funds[taker]):
+                    message = f"{_refusal(funds[giver], funds[taker])}, in {describe(entry)}"
                     errors.append(RestrictedSpendingError(source_of(entry), message, entry))
     return entries, errors

@@ -89,3 +89,48 @@ def test_rejects_a_close_that_moves_money() -> None:
     )
     assert len(errors) == 1
     assert "MF-ST01C01 outside an #interfund transaction" in errors[0].message
+
+
+@pytest.mark.parametrize(
+    "postings",
+    [
+        # through net assets instead of Equity:Interfund
+        """
+  Assets:Bank:ICBC:MF-ST01C01                  -100.00 CNY
+  Equity:NetAssets:Restricted:MF-ST01C01        100.00 CNY
+  Assets:Bank:ICBC:MF-ST01C02                   100.00 CNY
+  Equity:NetAssets:Restricted:MF-ST01C02       -100.00 CNY""",
+        # as an expense of one fund and income of the other
+        """
+  Expenses:Program:MF-ST01C01                   100.00 CNY
+  Assets:Bank:ICBC:MF-ST01C01                  -100.00 CNY
+  Assets:Bank:ICBC:MF-ST01C02                   100.00 CNY
+  Income:Donation:Restricted:MF-ST01C02        -100.00 CNY""",
+    ],
+)
+def test_rejects_money_moved_between_funds_without_interfund_postings(postings: str) -> None:
+    untagged = f'2026-03-01 * "挪用"{postings}\n'
+    _, errors = load(untagged, PLUGIN)
+    (message,) = messages(errors)
+    assert message == (
+        'money moves from fund MF-ST01C01 to fund MF-ST01C02 outside an #interfund '
+        'transaction, in 2026-03-01 "挪用"'
+    )
+    tagged = f'2026-03-01 * "挪用" #interfund{postings}\n'
+    _, errors = load(tagged, PLUGIN)
+    (message,) = messages(errors)
+    assert message.startswith("fund MF-ST01C01 (micro, restricted) never transfers out")
+
+
+def test_accepts_one_transaction_paying_from_several_funds() -> None:
+    _, errors = load(
+        """
+2026-06-01 * "银行手续费"
+  Expenses:Admin:FDN                              1.00 CNY
+  Assets:Bank:ICBC:FDN                           -1.00 CNY
+  Expenses:Admin:MF-ST01C01                       1.00 CNY
+  Assets:Bank:ICBC:MF-ST01C01                    -1.00 CNY
+""",
+        PLUGIN,
+    )
+    assert errors == []
