@@ -10,8 +10,14 @@ close never changes a column:
 - `Equity:Interfund:F`: the column of fund F's restriction;
 - any other Income, Expenses or Equity account: unrestricted.
 
-A restricted fund's spending therefore lowers the unrestricted column until
-the release (`#release`, 3102 -> 3101) that the close books moves it back.
+Expenses of a restricted fund meet its restriction when they are incurred
+(民非制度: 限定性净资产的限制解除), but the book moves them from 3102 to 3101
+only with the release (`#release`) that the year-end close books for exactly
+the expenses it closes. Until then they are *unreleased*: the balance of the
+restricted funds' Expenses accounts (zero right after a close). `net_assets`
+counts them as released, so on any day, before a close as after it, the
+restricted column holds what the restricted funds hold and no restricted
+spending lowers the unrestricted column.
 """
 
 from __future__ import annotations
@@ -95,14 +101,27 @@ def columns_sum(items: Iterable[Columns]) -> Columns:
     return total
 
 
+def unreleased(view: BookView, balances: Mapping[str, Decimal]) -> Decimal:
+    """Restricted funds' expenses not yet released by a booked `#release` (see above)."""
+    return sum(
+        (number for account, number in balances.items()
+         if account.startswith("Expenses:") and view.fund_restriction(fund_of(account)) is R),
+        ZERO,
+    )
+
+
 def net_assets(view: BookView, balances: Mapping[str, Decimal]) -> Columns:
-    """Net assets by column from account balances (credit balances count positive)."""
+    """Net assets by column from account balances (credit balances count positive).
+
+    The restricted funds' unreleased expenses count as released (3102 -> 3101).
+    """
     total = Columns()
     for account, number in balances.items():
         column = net_column(view, account)
         if column is not None:
             total = total + Columns.of(column, -number)
-    return total
+    pending = unreleased(view, balances)
+    return total + Columns(pending, -pending)
 
 
 def by_parent(balances: Mapping[str, Decimal]) -> dict[str, Decimal]:

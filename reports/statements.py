@@ -13,7 +13,10 @@ Statement of activities (业务活动表): income by kind and expenses by catego
 in 非限定性 / 限定性 / 合计 columns, the release of restrictions, interfund
 transfers and other direct changes of net assets. `#close` entries are left
 out: they only move income and expense into net assets, which the columns
-already count. The change in net assets equals the balance sheet's.
+already count. The release is the booked `#release` entries plus the
+restricted funds' spending of the period that no booked release covers yet
+(`reports.figures.unreleased`). The change in net assets equals the balance
+sheet's.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from reports.figures import (
     net_assets,
     net_column,
     sort_key,
+    unreleased,
 )
 from reports.labels import income_codes, label
 
@@ -279,9 +283,14 @@ def activities(ctx: ReportContext) -> Activities:
                                             (name.name_zh, name.name_en)))
     income_total = columns_sum(income.values())
     expense_total = columns_sum(expenses.values())
+    before = view.balances(end=period.opening, fund=ctx.fund)
+    after = view.balances(end=period.end, fund=ctx.fund)
+    # Restricted spending of the period not yet released by a booked #release
+    # (the year-end close books it) is released all the same (reports.figures).
+    pending = unreleased(view, after) - unreleased(view, before)
+    release = release + Columns(pending, -pending)
     change = income_total - expense_total + release + interfund + other
-    opening = net_assets(view, view.balances(end=period.opening, fund=ctx.fund))
-    closing = net_assets(view, view.balances(end=period.end, fund=ctx.fund))
+    opening, closing = net_assets(view, before), net_assets(view, after)
     return Activities(
         income_lines, _activity_line("income_total", "", income_total),
         tuple(expense_lines), _activity_line("expense_total", "", expense_total),

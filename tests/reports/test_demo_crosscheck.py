@@ -79,6 +79,11 @@ def test_statements_of_each_year_agree_with_beancount(view: BookView, offset: in
     assert act.change.total == bs.total_net_assets.closing - bs.total_net_assets.opening
     assert act.change.unrestricted == bs.net_unrestricted.closing - bs.net_unrestricted.opening
     assert act.change.restricted == bs.net_restricted.closing - bs.net_restricted.opening
+    # Restricted net assets are what the restricted funds hold, closed year or not.
+    restricted = "|".join(code for code, fund in view.registry.funds.items() if fund.restricted)
+    held = query_sum(view, f"account ~ '^(Assets|Liabilities):.*:({restricted})$' AND {at_end}")
+    assert bs.net_restricted.closing == held
+    assert bs.net_unrestricted.closing == net_after - held
 
     # Each fund's closing balance is its Beancount balance.
     per_account = query_by_account(view, f"account ~ '^(Assets|Liabilities):' AND {at_end}")
@@ -122,3 +127,16 @@ def test_one_fund_statement_agrees_with_beancount(view: BookView) -> None:
     assert cf.closing_cash == query_sum(
         view, f"account ~ '^Assets:Bank:.*:{fund}$' AND date <= {year}-12-31")
     assert cf.opening_cash + cf.net_increase == cf.closing_cash
+
+
+def test_restricted_net_assets_mid_year_are_the_restricted_funds(view: BookView) -> None:
+    # Before the year-end close books the release, restricted spending is released all the same.
+    year = years(view)[0]
+    end = datetime.date(year, 6, 30)
+    bs = balance_sheet(ReportContext(view, Period(datetime.date(year, 1, 1), end)))
+    restricted = "|".join(code for code, fund in view.registry.funds.items() if fund.restricted)
+    held = query_sum(view, f"account ~ '^(Assets|Liabilities):.*:({restricted})$' "
+                           f"AND date <= {end.isoformat()}")
+    assert bs.net_restricted.closing == held
+    assert bs.net_unrestricted.closing == query_sum(
+        view, f"account ~ '^(Assets|Liabilities):' AND date <= {end.isoformat()}") - held

@@ -70,9 +70,14 @@ def test_balance_sheet_by_hand(view) -> None:
     assert bs25.total_assets.opening == D("83600.00")
     assert bs25.total_assets.closing == D("85600.00")
     assert bs25.total_liabilities.closing == D("1500.00")
-    # Before a close, restricted spending sits in the unrestricted column.
-    assert bs25.net_unrestricted.closing == D("32100.00")
-    assert bs25.net_restricted.closing == D("52000.00")
+    # Before the close, MF's commitment of 1,500 is released all the same: the
+    # restricted column is what the restricted funds hold (50,000 + 2,000 - 1,500).
+    assert bs25.net_unrestricted.closing == D("33600.00")
+    assert bs25.net_restricted.closing == D("50500.00")
+    act25 = activities(ReportContext(view, Y2025))
+    assert (act25.release.unrestricted, act25.release.restricted) == (D("1500.00"),
+                                                                       D("-1500.00"))
+    assert act25.change.unrestricted == D("0.00") and act25.change.restricted == D("500.00")
 
 
 def test_activities_by_hand_with_the_close_in_the_period(view) -> None:
