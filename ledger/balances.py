@@ -31,6 +31,7 @@ the same size with the same last bytes is not noticed.
 
 from __future__ import annotations
 
+import datetime
 import glob
 import hashlib
 import os
@@ -45,6 +46,7 @@ from typing import NamedTuple
 from beancount.core import data
 from beancount.parser import parser
 
+from ledger.accounts import fund_of_account
 from ledger.check import load_book
 from ledger.fund_effects import (
     ZERO,
@@ -66,6 +68,7 @@ GENERATED = "<generated>"  # entries a plugin made, not read from a file
 _JOURNAL_NAME = re.compile(r"[0-9]{4}\.beancount")
 _INCLUDE_LINE = re.compile(rb'^include\s+"((?:[^"\\]|\\.)*)"', re.MULTILINE)
 _GLOB_CHARS = re.compile(r"[*?\[]")
+CLOSE_TAG = "close"  # a fund's year-end close (`ledger.entries.year_end_close`)
 
 class StatKey(NamedTuple):
     size: int
@@ -106,6 +109,19 @@ class _File:
     tail: bytes = b""  # journals: the last bytes of the consumed part
     ids: set[str] = field(default_factory=set)  # journals: fb_id of every entry parsed
     lines: int = 0  # journals, during a full load: lines of the consumed part
+    closes: dict[str, datetime.date] = field(default_factory=dict)  # fund -> last #close
+
+
+def _note_close(closes: dict[str, datetime.date], entry: data.Transaction) -> None:
+    """Remember the date of a `#close` entry for each fund it closes."""
+    if CLOSE_TAG not in (entry.tags or ()):
+        return
+    fund = (entry.meta or {}).get("fund")
+    funds = {fund} if isinstance(fund, str) else {
+        code for code in (fund_of_account(p.account) for p in entry.postings) if code}
+    for code in funds:
+        if code not in closes or closes[code] < entry.date:
+            closes[code] = entry.date
 
 
 def _stat(path: str) -> StatKey | None:
@@ -197,6 +213,12 @@ class FundBalances:
         with self._lock:
             return self._totals.get(fund, ZERO) + self._pending_totals.get(fund, ZERO)
 
+    def closed_through(self, fund: str) -> datetime.date | None:
+        """The date of the fund's last `#close` entry in the book, if any."""
+        with self._lock:
+            dates = [r.closes[fund] for r in self._files.values() if fund in r.closes]
+            return max(dates, default=None)
+
     def balances(self) -> dict[str, Decimal]:
         """Every fund's balance; funds at zero are left out."""
         with self._lock:
@@ -253,6 +275,7 @@ class FundBalances:
                 if isinstance(fb_id, str):
                     owner.ids.add(fb_id)
             add(owner.contribution, effect_of(entry, self._funds))
+            _note_close(owner.closes, entry)
         self._files = files
         self._totals = {}
         for record in files.values():
@@ -351,6 +374,7 @@ class FundBalances:
         record.consumed = 0
         record.tail = b""
         record.ids = set()
+        record.closes = {}
 
     def _take_chunk(self, record: _File, chunk: bytes) -> int:
         """Parse whole entries appended to a journal and count them (each fb_id once)."""
@@ -370,6 +394,7 @@ class FundBalances:
                 if pending is not None:
                     add(self._pending_totals, pending, -1)
             add(contribution, effect_of(entry, self._funds))
+            _note_close(record.closes, entry)
             count += 1
         self._replace(record, contribution)
         return count
@@ -415,12 +440,15 @@ class FundBalances:
         entries, _, options = parser.parse_string(content.decode("utf-8", "replace"),
                                                   report_filename=record.path)
         contribution: Balances = {}
+        closes: dict[str, datetime.date] = {}
         for entry in entries:
             if isinstance(entry, data.Pad):
                 raise NeedsFullLoad(f"a pad in {record.path}")
             if isinstance(entry, data.Transaction):
                 add(contribution, effect_of(entry, self._funds))
+                _note_close(closes, entry)
         self._replace(record, contribution)
+        record.closes = closes
         includes = tuple(options["include"])
         changed = includes != record.includes
         record.stat, record.seen_ns = key, seen_ns

@@ -103,6 +103,12 @@ class BookState:
             self._balances.refresh()
             return Decimal(self._balances.balance(fund))
 
+    def closed_through(self, fund: str) -> datetime.date | None:
+        """The date of the fund's last year-end close (`#close`) in the book as it is now."""
+        with self._lock:
+            self._balances.refresh()
+            return self._balances.closed_through(fund)
+
     def balances(self, funds: Sequence[str]) -> dict[str, Decimal]:
         with self._lock:
             self._balances.refresh()

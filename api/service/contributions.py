@@ -56,6 +56,10 @@ def record(
     if opened is not None and body.received_on < opened:
         raise ValidationFailed(f"received_on: {body.received_on} is before fund {fund.code} "
                                f"opened in the book on {opened}")
+    closed = services.book.closed_through(fund.code)
+    if closed is not None and body.received_on <= closed:
+        raise ValidationFailed(f"received_on: {body.received_on} falls in a year of fund "
+                               f"{fund.code} already closed in the book on {closed}")
     bank = services.book.bank(body.bank, fund=fund.code)
     session = uow.session
     row = Contribution(

@@ -190,6 +190,35 @@ def test_income_only_for_departments(services: Services) -> None:
         run(services, contributions.record, caller=ACCOUNTANT, body=body)
 
 
+def test_no_contribution_into_a_year_the_book_has_closed(services: Services) -> None:
+    from api.service.book import BookState
+    from ledger import entries as build
+    from ledger.writer import Writer
+
+    registry = services.book.registry
+    closed_on = datetime.date(2026, 1, 31)
+    Writer(services.book.layout).append(build.year_end_close(
+        fb_id=f"CLOSE-{FUND}", date=closed_on, fund=registry.fund(FUND),
+        balances={f"Income:Donation:Restricted:{FUND}": Decimal("-100.00")}))
+
+    def record(fund: str, received_on: str) -> dict[str, Any]:
+        body = ContributionCreate.model_validate({
+            "fund": fund, "amount": "1.00", "source": {"kind": "donor", "name": "x"},
+            "received_on": received_on})
+        return run(services, contributions.record, caller=ACCOUNTANT, body=body)
+
+    for day in ("2026-01-15", "2026-01-31"):
+        with pytest.raises(ValidationFailed, match="closed"):
+            record(FUND, day)
+    assert services.book.balance(FUND) == Decimal("100.00")
+    assert record(FUND, "2026-02-01")["fund"] == FUND
+    other = next(code for code in registry.funds if code != FUND)
+    assert record(other, "2026-01-15")["fund"] == other  # another fund's year is still open
+    assert BookState(services.book.layout).closed_through(FUND) == closed_on  # full load too
+    _, errors, _ = book_balance(services.book.layout.home, FUND)
+    assert errors == []
+
+
 def test_outbox_rows_left_undone_are_delivered_once(services: Services) -> None:
     code = submit(services, "10.00")
     approve_all(services, code)
