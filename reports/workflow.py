@@ -3,8 +3,13 @@
 Reports never write the database. It is opened read-only (SQLite in `mode=ro`,
 or any SQLAlchemy URL) with plain SQL over the tables of `store/`:
 `request` (code, fund, amount, status, ledger_entries), `contribution`
-(fb_id) and `outbox` (fb_id, done). A missing database is not an error:
-the reports that need it say it was not available.
+(fb_id), `outbox` (fb_id, fund, delta, done) and `allocation` (pool, amount,
+status). A missing database is not an error: the reports that need it say it
+was not available.
+
+A fund's holds are counted as the API counts them (`api.service.holds`):
+requests being decided (pending, returned), decreases of the fund still in the
+outbox, and for a pool the allocations proposed or approved, not booked yet.
 """
 
 from __future__ import annotations
@@ -93,7 +98,7 @@ def read_workflow(ctx: ReportContext) -> WorkflowState | None:
     url = None if database is None else _url(database)
     if url is None:
         return None
-    from sqlalchemy import text
+    from sqlalchemy import inspect, text
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
@@ -101,11 +106,19 @@ def read_workflow(ctx: ReportContext) -> WorkflowState | None:
             rows = conn.execute(text(
                 "SELECT code, fund, amount, status, ledger_entries FROM request")).all()
             contributions = conn.execute(text("SELECT fb_id FROM contribution")).all()
-            outbox = conn.execute(text("SELECT fb_id FROM outbox WHERE done = :f"),
+            outbox = conn.execute(text("SELECT fb_id, fund, delta FROM outbox WHERE done = :f"),
                                   {"f": False}).all()
+            allocations = conn.execute(text(
+                "SELECT pool, amount FROM allocation WHERE status IN ('pending', 'approved')"
+            )).all() if inspect(conn).has_table("allocation") else []
     except SQLAlchemyError:
         return None
     holds: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for _, fund, delta in outbox:
+        if Decimal(str(delta)) < 0:
+            holds[fund] -= Decimal(str(delta)).quantize(Decimal("0.01"))
+    for pool, amount in allocations:
+        holds[pool] += Decimal(str(amount)).quantize(Decimal("0.01"))
     requests = []
     for code, fund, amount, status, entries in rows:
         value = Decimal(str(amount)).quantize(Decimal("0.01"))

@@ -17,6 +17,7 @@ from reports.fundstatements import fund_statements
 from reports.integrity import integrity
 from store.engine import make_engine
 from store.migrate import upgrade
+from store.pools import Allocation
 from store.tables import Outbox, Request
 from tests.reports.smallbook import make_home
 
@@ -93,6 +94,9 @@ def test_book_against_the_database(tmp_path: Path, database_url: str) -> None:
             _request("R000006", "MF-ST01C01", "400.00", "pending", []),
             Outbox(fb_id="R5-commitment", fund="MF-ST01C01", delta=Decimal("-200.00"),
                    payload="{}"),
+            # A pool holds what it promised to allocations not yet booked.
+            _allocation("GP", "700.00", "approved"),
+            _allocation("GP", "900.00", "booked"),
         ])
         session.commit()
     engine.dispose()
@@ -104,9 +108,18 @@ def test_book_against_the_database(tmp_path: Path, database_url: str) -> None:
         ("missing_in_book", "R000004", "R4-commitment"),
         ("missing_in_database", "R000002", "R2-payment"),
     }
-    mf = next(s for s in fund_statements(ctx).funds if s.code == "MF-ST01C01")
-    assert mf.holds == Decimal("400.00")
-    assert mf.available == mf.closing - Decimal("400.00")
+    # Held as the API holds: R000006 pending (400) and R5's commitment in the outbox (200).
+    statements = {s.code: s for s in fund_statements(ctx).funds}
+    mf = statements["MF-ST01C01"]
+    assert mf.holds == Decimal("600.00")
+    assert mf.available == mf.closing - Decimal("600.00")
+    assert statements["GP"].holds == Decimal("700.00")
+    assert statements["FDN"].holds == Decimal("0.00")
+
+
+def _allocation(pool: str, amount: str, status: str) -> Allocation:
+    return Allocation(pool=pool, community="ST01C01", street="ST01", target="AL-ST01C01-GP",
+                      amount=Decimal(amount), purpose="p", status=status, proposed_by="赵敏")
 
 
 @pytest.mark.parametrize("missing", ["nothing-here.db"])
