@@ -123,7 +123,7 @@ def integrity_section(ctx: ReportContext) -> Section:
         "book_vs_db", t("book_vs_db"),
         (Column("kind", t("exception_kind")), Column("request", t("request")),
          Column("fb_id", "fb_id"), Column("detail", t("detail"))),
-        tuple(Row((m.kind, m.request, m.fb_id, m.detail)) for m in result.mismatches),
+        tuple(Row((t(m.kind), m.request, m.fb_id, m.detail)) for m in result.mismatches),
         note=t("db_missing") if not result.database_checked else
         f"{t('request')}: {result.requests_checked}",
     )

@@ -170,6 +170,9 @@ _LABELS: dict[str, tuple[str, str]] = {
     "book_vs_db": ("账簿与工作流数据库核对", "Book against the workflow database"),
     "db_missing": ("没有工作流数据库，未核对。", "No workflow database; not checked."),
     "load_errors": ("账簿加载错误", "Errors loading the book"),
+    "missing_in_book": ("数据库有记录、账簿中缺失", "In the database, missing from the book"),
+    "missing_in_database": ("账簿有分录、数据库中无对应请款",
+                            "In the book, missing from the database"),
 }
 
 _INCOME_CODES = ("4101", "4301", "4401", "4601", "4901")

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from reports.book import BookView, Period, load_book
 from reports.context import ReportContext
 from reports.fundstatements import fund_statements
-from reports.integrity import integrity
+from reports.integrity import integrity, integrity_section
 from store.engine import make_engine
 from store.migrate import upgrade
 from store.pools import Allocation
@@ -108,6 +108,10 @@ def test_book_against_the_database(tmp_path: Path, database_url: str) -> None:
         ("missing_in_book", "R000004", "R4-commitment"),
         ("missing_in_database", "R000002", "R2-payment"),
     }
+    for lang, words in (("zh", "数据库有记录、账簿中缺失"), ("en", "missing from the book")):
+        rows = integrity_section(ReportContext(view, YEAR, lang=lang, database=database_url)
+                                 ).tables[1].rows
+        assert any(words in str(row.cells[0]) for row in rows), lang
     # Held as the API holds: R000006 pending (400) and R5's commitment in the outbox (200).
     statements = {s.code: s for s in fund_statements(ctx).funds}
     mf = statements["MF-ST01C01"]
