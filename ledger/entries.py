@@ -387,7 +387,10 @@ def year_end_close(
     `balances` maps each of the fund's Income, Expenses and Equity:Interfund
     accounts to its balance at `date`. Restricted income and transfers close
     to 3102, unrestricted ones and all expenses to 3101; for a restricted fund
-    the expenses then release as much from 3102 to 3101.
+    the expenses then release as much from 3102 to 3101 (`#release`). When
+    a restricted fund's expenses of the year are negative (voids and refunds
+    of earlier years' spending exceed it), the release runs the other way,
+    3101 back to 3102, so a restricted fund never keeps unrestricted net assets.
     """
     unrestricted = chart.NET_UNRESTRICTED.for_fund(fund.code)
     restricted = chart.NET_RESTRICTED.for_fund(fund.code)
@@ -431,6 +434,17 @@ def year_end_close(
             restriction_release(
                 fb_id=f"{fb_id}-release", date=date, fund=fund, amount=expenses,
                 narration=f"{date.year}年度限定性净资产解除限定: {fund.name_zh}",
+            )
+        )
+    elif fund.restricted and expenses < 0:
+        entries.append(
+            transaction(
+                date=date,
+                payee=None,
+                narration=f"{date.year}年度冲回解除限定(支出退回): {fund.name_zh}",
+                postings=[(unrestricted, -expenses), (restricted, expenses)],
+                meta={"fb_id": f"{fb_id}-release", "fund": fund.code},
+                tags=frozenset({"release"}),
             )
         )
     return entries
