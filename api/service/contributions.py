@@ -29,6 +29,20 @@ def contribution_code(row_id: int) -> str:
     return f"C{row_id:06d}"
 
 
+def check_open_day(services: Services, *, fund: str, day: datetime.date, field: str) -> None:
+    """ValidationFailed unless money can be booked into `fund` on `day`: not in the future,
+    not before the fund opened, not in a year the book has already closed for it."""
+    if day > services.today():
+        raise ValidationFailed(f"{field}: {day} is in the future")
+    opened = services.book.opened(fund)
+    if opened is not None and day < opened:
+        raise ValidationFailed(f"{field}: {day} is before fund {fund} opened in the book on {opened}")
+    closed = services.book.closed_through(fund)
+    if closed is not None and day <= closed:
+        raise ValidationFailed(f"{field}: {day} falls in a year of fund {fund} already closed "
+                               f"in the book on {closed}")
+
+
 def record(
     *, uow: UnitOfWork, services: Services, caller: Caller, body: ContributionCreate
 ) -> dict[str, Any]:
@@ -50,16 +64,7 @@ def record(
         if source.org is not None and source.org not in registry.orgs:
             raise ValidationFailed(f"source.org: unknown organization {source.org!r}")
         income = INCOME_OF_SOURCE[source.kind]
-    if body.received_on > services.today():
-        raise ValidationFailed(f"received_on: {body.received_on} is in the future")
-    opened = services.book.opened(fund.code)
-    if opened is not None and body.received_on < opened:
-        raise ValidationFailed(f"received_on: {body.received_on} is before fund {fund.code} "
-                               f"opened in the book on {opened}")
-    closed = services.book.closed_through(fund.code)
-    if closed is not None and body.received_on <= closed:
-        raise ValidationFailed(f"received_on: {body.received_on} falls in a year of fund "
-                               f"{fund.code} already closed in the book on {closed}")
+    check_open_day(services, fund=fund.code, day=body.received_on, field="received_on")
     bank = services.book.bank(body.bank, fund=fund.code)
     session = uow.session
     row = Contribution(

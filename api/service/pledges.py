@@ -21,6 +21,7 @@ from api.pools_schemas import PledgeCreate, PledgeReceipt
 from api.service import outbox, tracing
 from api.service.callers import Caller
 from api.service.context import Services
+from api.service.contributions import check_open_day
 from api.service.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from api.service.unit import UnitOfWork
 from funds.model import OrgKind, Role
@@ -99,8 +100,7 @@ def create(
     department = registry.orgs.get(body.department)
     if department is None or department.kind is not OrgKind.DEPARTMENT:
         raise ValidationFailed(f"department: {body.department!r} is not a department")
-    if body.pledged_on > services.today():
-        raise ValidationFailed(f"pledged_on: {body.pledged_on} is in the future")
+    check_open_day(services, fund=fund.code, day=body.pledged_on, field="pledged_on")
     session = uow.session
     row = Pledge(fund=fund.code, department=department.code, amount=body.amount,
                  income=body.income, pledged_on=body.pledged_on, purpose=body.purpose,
@@ -137,8 +137,7 @@ def receive(
     session.refresh(row)
     if row.status != "pledged":
         raise InvalidTransition(f"pledge {code} is {row.status}; only a pledged one is received")
-    if body.received_on > services.today():
-        raise ValidationFailed(f"received_on: {body.received_on} is in the future")
+    check_open_day(services, fund=row.fund, day=body.received_on, field="received_on")
     if body.received_on < row.pledged_on:
         raise ValidationFailed(f"received_on: {body.received_on} is before the pledge")
     bank = services.book.bank(body.bank, fund=row.fund)

@@ -20,9 +20,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from api.app import NoAuthentication, build_services, create_app
+from api.pools_schemas import PledgeCreate
 from api.reports_port import RenderedReport, ReportQuery, UnknownReport
 from api.schemas import ContributionCreate, DecisionCreate, RequestChange, RequestCreate, VoidCreate
-from api.service import contributions, disbursements, holds, outbox
+from api.service import contributions, disbursements, holds, outbox, pledges
 from api.service.callers import Caller
 from api.service.context import Services
 from api.service.errors import (
@@ -210,6 +211,12 @@ def test_no_contribution_into_a_year_the_book_has_closed(services: Services) -> 
     for day in ("2026-01-15", "2026-01-31"):
         with pytest.raises(ValidationFailed, match="closed"):
             record(FUND, day)
+    for day in ("2026-01-15", "2025-12-31"):  # closed; before the fund opened
+        pledge = PledgeCreate.model_validate({
+            "fund": FUND, "department": "D01", "amount": "1.00", "pledged_on": day,
+            "purpose": "补助"})
+        with pytest.raises(ValidationFailed, match=r"closed|opened"):
+            run(services, pledges.create, caller=ACCOUNTANT, body=pledge)
     assert services.book.balance(FUND) == Decimal("100.00")
     assert record(FUND, "2026-02-01")["fund"] == FUND
     other = next(code for code in registry.funds if code != FUND)
