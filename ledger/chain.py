@@ -4,8 +4,10 @@ The writer numbers every transaction it appends (`fb_seq`: "1", "2", ...,
 across all yearly journal files) and stores in it the hash of the previous one
 (`fb_prev`, `GENESIS` for the first) and its own hash (`fb_hash`): the SHA-256
 of a canonical form of the entry as the parser reads it back, followed by
-`fb_prev`. Changing, deleting, inserting or reordering any chained entry
-breaks the chain at that entry, and `verify_chain` names it.
+`fb_prev`. Changing, inserting or renumbering any chained entry, or deleting
+any but the last ones, breaks the chain at that entry, and `verify_chain`
+names it. Cutting entries off the end leaves a shorter chain that verifies:
+only a head (`Writer.head`) kept outside the book can tell.
 
 The canonical form covers date, flag, payee, narration, sorted tags and links,
 metadata (except what the parser adds: filename, lineno, `__*__`, and except
