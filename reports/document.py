@@ -84,8 +84,3 @@ class Document:
     sections: tuple[Section, ...]
     cover: bool = False
     meta: Mapping[str, str] = field(default_factory=dict)
-
-
-def money_row(label: str, *values: Decimal, style: RowStyle = "", code: str | None = None) -> Row:
-    cells: tuple[Cell, ...] = (label, *values) if code is None else (code, label, *values)
-    return Row(cells, style)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from ledger.accounts import Category
-
 LANGS = ("zh", "en")
 
 _LABELS: dict[str, tuple[str, str]] = {
@@ -164,7 +162,6 @@ _LABELS: dict[str, tuple[str, str]] = {
     # integrity
     "chain": ("哈希链校验", "Hash chain verification"),
     "chain_ok": ("哈希链完整", "The hash chain is intact"),
-    "chain_missing": ("哈希链校验模块不可用", "Hash chain verification is not available"),
     "entries_checked": ("校验分录数", "Entries checked"),
     "problem": ("问题", "Problem"),
     "book_vs_db": ("账簿与工作流数据库核对", "Book against the workflow database"),
@@ -181,10 +178,6 @@ _INCOME_CODES = ("4101", "4301", "4401", "4601", "4901")
 def label(key: str, lang: str) -> str:
     zh, en = _LABELS.get(key, (key, key))
     return zh if lang == "zh" else en
-
-
-def category_name(category: Category, lang: str) -> str:
-    return category.name_zh if lang == "zh" else category.name_en
 
 
 def income_codes() -> tuple[str, ...]:
