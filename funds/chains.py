@@ -6,7 +6,8 @@ spaces, each `role@scope` with an optional `>=amount` threshold:
     community_party@community street@street>=5000.00 foundation@foundation
 
 reads: the community party organization always decides first, the street only
-for 5,000.00 or more, then the foundation.
+for 5,000.00 or more, then the foundation. At least one step has no threshold,
+so every request has someone to decide it.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ def parse_chain(text: str) -> ApprovalChain:
         steps.append(ApprovalStep(role, scope, amount_min))
     if not steps:
         raise InvalidChain("an approval chain needs at least one step")
+    if all(step.amount_min > 0 for step in steps):
+        # Otherwise a small request would have no step: nobody could ever decide it.
+        raise InvalidChain("an approval chain needs a step without threshold, applying to every amount")
     return ApprovalChain(tuple(steps))
 
 
