@@ -143,6 +143,7 @@ class FundbookDesk(FavaExtensionBase):
 
     def fund_rows(self, workflow: Workflow | str) -> list[dict[str, Any]]:
         """Every fund with balance, held, available and its history's sparkline."""
+        known = isinstance(workflow, Workflow)
         held = workflow.held if isinstance(workflow, Workflow) else {}
         rows = []
         for fund in self.desk().funds:
@@ -153,9 +154,10 @@ class FundbookDesk(FavaExtensionBase):
                     "name_zh": fund.name_zh,
                     "kind": fund.kind,
                     "balance": fund.balance,
-                    "held": fund_held if isinstance(workflow, Workflow) else None,
-                    # As the API reports it: balance − held, never below zero.
-                    "available": max(fund.balance - fund_held, ZERO),
+                    "held": fund_held if known else None,
+                    # As the API reports it: balance − held, never below zero; unknown
+                    # (a dash) when the holds cannot be read.
+                    "available": max(fund.balance - fund_held, ZERO) if known else None,
                     "sparkline": Markup(sparkline_svg(fund.history)),  # noqa: S704
                 }
             )

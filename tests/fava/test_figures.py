@@ -190,3 +190,23 @@ def test_only_writes_into_the_journal_are_refused(tmp_path):
     assert ask("json_api.put_attach_document", entry_hash="J") == journal
     assert ask("json_api.put_source_slice", entry_hash="M") is None
     assert ask("json_api.put_add_entries", entries=[]) is None
+
+
+def test_without_the_workflow_database_held_and_available_are_unknown():
+    from fava_fundbook.extension import FundbookDesk
+    from fava_fundbook.workflow import Workflow
+
+    entries, errors, _ = loader.load_string(BOOK)
+    assert errors == []
+    desk = object.__new__(FundbookDesk)  # the page's rows only need the book's figures
+    figures = compute_desk(entries, TODAY)
+    desk.desk = lambda: figures  # type: ignore[method-assign]
+    rows = {row["code"]: row for row in desk.fund_rows("no workflow database at fundbook.db")}
+    assert rows["FDN"]["balance"] == Decimal("1000.00")
+    assert rows["FDN"]["held"] is None and rows["FDN"]["available"] is None
+    known = Workflow(held={"FDN": Decimal("300.00")}, approved=(), outbox_pending=0)
+    rows = {row["code"]: row for row in desk.fund_rows(known)}
+    assert (rows["FDN"]["held"], rows["FDN"]["available"]) == (Decimal("300.00"),
+                                                                Decimal("700.00"))
+    assert (rows["MF-ST01C01"]["held"], rows["MF-ST01C01"]["available"]) == (
+        Decimal("0.00"), Decimal("380.00"))
