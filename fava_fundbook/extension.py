@@ -98,6 +98,7 @@ class FundbookDesk(FavaExtensionBase):
 
         params: dict[str, Any] = dict(request.args)
         if request.method in ("PUT", "POST", "DELETE"):
+            params.update(request.form)
             body = request.get_json(silent=True)
             if isinstance(body, dict):
                 params.update(body)

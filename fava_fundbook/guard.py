@@ -20,9 +20,11 @@ JOURNAL_DIR = "fundbook"
 # Fava's JSON API endpoints that rewrite a file, and how each names its file.
 _BY_PATH = {"json_api.put_source": "file_path"}
 _BY_ENTRY = {
-    "json_api.put_source_slice",
-    "json_api.delete_source_slice",
-    "json_api.put_attach_document",
+    "json_api.put_source_slice": "entry_hash",
+    "json_api.delete_source_slice": "entry_hash",
+    "json_api.put_attach_document": "entry_hash",
+    # An uploaded document with a form field `hash` is written into that entry.
+    "json_api.put_add_document": "hash",
 }
 
 
@@ -51,7 +53,7 @@ def refused_target(
         value = params.get(_BY_PATH[endpoint])
         target = value if isinstance(value, str) else None
     elif endpoint in _BY_ENTRY:
-        entry_hash = params.get("entry_hash")
+        entry_hash = params.get(_BY_ENTRY[endpoint])
         target = filename_of_entry(entry_hash) if isinstance(entry_hash, str) else None
     if target is None:
         return None

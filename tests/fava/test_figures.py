@@ -188,6 +188,9 @@ def test_only_writes_into_the_journal_are_refused(tmp_path):
     assert ask("json_api.put_source_slice", entry_hash="J") == journal
     assert ask("json_api.delete_source_slice", method="DELETE", entry_hash="J") == journal
     assert ask("json_api.put_attach_document", entry_hash="J") == journal
+    assert ask("json_api.put_add_document", hash="J") == journal
+    assert ask("json_api.put_add_document", hash="M") is None
+    assert ask("json_api.put_add_document") is None
     assert ask("json_api.put_source_slice", entry_hash="M") is None
     assert ask("json_api.put_add_entries", entries=[]) is None
 
