@@ -211,6 +211,7 @@ class Writer:
             for key in CHAIN_KEYS:
                 if key in meta:
                     raise InvalidEntry(f"entry {index} ({fb_id}): {key} is set by the writer")
+            _refuse_parser_keys(entry)
             text.render(entry)  # raises UnsafeText before any file is touched
             if not 1000 <= entry.date.year <= 9999:
                 raise InvalidEntry(f"entry {index} ({fb_id}): year {entry.date.year} out of range")
@@ -414,6 +415,22 @@ class Writer:
             os.fsync(stream.fileno())
         self._included.add(year)
         self._index_size = index.stat().st_size
+
+
+def _refuse_parser_keys(entry: data.Transaction) -> None:
+    """UnsafeText for metadata the parser sets itself (filename, lineno, `__*`).
+
+    `ledger.text` leaves such keys out when it renders, which suits directives
+    read from a book; in an entry to append, a caller's value would silently
+    not be written, so it is refused instead.
+    """
+    places = [("meta", entry.meta or {})]
+    places += [(f"postings[{i}].meta", getattr(p, "meta", None) or {})
+               for i, p in enumerate(entry.postings)]
+    for field, meta in places:
+        for key in meta:
+            if isinstance(key, str) and text.is_hidden_key(key):
+                raise text.UnsafeText(field, f"metadata key {key!r} is set by Beancount's parser")
 
 
 def _unchained(entry: data.Transaction) -> str:

@@ -126,8 +126,11 @@ def test_appends_round_trip_and_chain(tmp_path: Path) -> None:
     assert txns[2].narration == '他说"好"\\'
     assert layout.main.read_bytes() == main_before
     assert writer.written("A2") == more[0]
-    # What the parser sets itself is never written: a caller cannot move an entry's source.
-    writer.append([txn("A4", meta={"filename": "elsewhere.beancount", "lineno": 1})])
+    # What the parser sets itself is refused, never silently dropped: a caller cannot move
+    # an entry's source, nor lose a value it thought written.
+    with pytest.raises(UnsafeText, match="'filename' is set by Beancount's parser"):
+        writer.append([txn("A4", meta={"filename": "elsewhere.beancount", "lineno": 1})])
+    assert writer.written("A4") is None
     assert assert_clean(layout)[-1].meta["filename"] == str(layout.journal_for_year(2026))
     assert writer.written("nope") is None
 
