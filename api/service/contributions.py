@@ -11,7 +11,7 @@ import datetime
 from typing import Any
 
 from api.schemas import ContributionCreate
-from api.service import outbox
+from api.service import outbox, tracing
 from api.service.callers import Caller
 from api.service.context import Services
 from api.service.errors import Forbidden, ValidationFailed
@@ -23,10 +23,6 @@ from store.tables import Contribution
 
 INCOME_OF_SOURCE = {"donor": IncomeKind.DONATION, "interest": IncomeKind.INVESTMENT,
                     "other": IncomeKind.OTHER}
-
-
-def contribution_code(row_id: int) -> str:
-    return f"C{row_id:06d}"
 
 
 def check_open_day(services: Services, *, fund: str, day: datetime.date, field: str) -> None:
@@ -66,6 +62,7 @@ def record(
         income = INCOME_OF_SOURCE[source.kind]
     check_open_day(services, fund=fund.code, day=body.received_on, field="received_on")
     bank = services.book.bank(body.bank, fund=fund.code)
+    tracing.warm(services)  # contribution codes continue the book's numbering
     session = uow.session
     row = Contribution(
         fund=fund.code, amount=body.amount, source_kind=source.kind, source_org=source.org,
@@ -76,7 +73,7 @@ def record(
     session.add(row)
     session.flush()
     assert row.id is not None
-    row.code = contribution_code(row.id)
+    row.code = tracing.code(session, services, "C", row.id)
     row.fb_id = row.code
     meta = {"contribution": row.code, "source_kind": source.kind, "recorded_by": caller.name}
     if source.org:

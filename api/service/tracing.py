@@ -53,6 +53,7 @@ REF_PREFIXES = ("alloc-", "req-", "grant-", "pledge-")
 # "R000042-payment" can never name an entry the book already holds.
 CODE_LINKS = {"alloc": "A", "grant": "G", "pledge": "P", "req": "R"}
 _CODE_LINK = re.compile(r"(alloc|grant|pledge|req)-[AGPR]([0-9]+)")
+_CONTRIBUTION = re.compile(r"C([0-9]+)")
 
 
 def is_traced(registry: Registry, fund: str) -> bool:
@@ -134,9 +135,13 @@ def ensure_seeded(
 
 
 def _highest_codes(entries: Sequence[object]) -> dict[str, int]:
-    """The highest number of each code prefix linked in the book (A000007 -> 7)."""
-    highest = dict.fromkeys(CODE_LINKS.values(), 0)
+    """The highest number of each code prefix linked in the book (A000007 -> 7), and of
+    the contributions the service wrote (meta `contribution: "C000012"`, no link)."""
+    highest = dict.fromkeys([*CODE_LINKS.values(), "C"], 0)
     for entry in entries:
+        match = _CONTRIBUTION.fullmatch(str((getattr(entry, "meta", None) or {}).get("contribution", "")))
+        if match:
+            highest["C"] = max(highest["C"], int(match.group(1)))
         for link in getattr(entry, "links", None) or ():
             match = _CODE_LINK.fullmatch(link)
             if match:

@@ -183,6 +183,31 @@ def test_contributions_book_the_right_income(services: Services) -> None:
         assert entry.meta["receipt_no"] == f"No.{index}"
 
 
+def test_contribution_codes_continue_the_book_on_a_new_database(
+    services: Services, tmp_path: Path
+) -> None:
+    def record(target: Services, name: str) -> str:
+        body = ContributionCreate.model_validate({
+            "fund": FUND, "amount": "2.00", "source": {"kind": "donor", "name": name},
+            "received_on": "2026-02-01"})
+        return str(run(target, contributions.record, caller=ACCOUNTANT, body=body)["id"])
+
+    first = record(services, "甲")
+    # the same book served from a new, empty database (e.g. moved to PostgreSQL)
+    fresh, engine = build_services(Settings(home=services.book.layout.home,
+                                            database_url=f"sqlite:///{tmp_path / 'new.db'}"))
+    try:
+        second = record(fresh, "乙")
+        with fresh.read() as session:
+            assert outbox.pending(session) == []  # delivered, not stuck on an id clash
+    finally:
+        engine.dispose()  # type: ignore[attr-defined]
+    assert second != first
+    balance, errors, entries = book_balance(services.book.layout.home, FUND)
+    assert errors == [] and balance == Decimal("104.00")
+    assert {e.meta.get("fb_id") for e in entries} >= {first, second}
+
+
 def test_income_only_for_departments(services: Services) -> None:
     body = ContributionCreate.model_validate({
         "fund": FUND, "amount": "1.00", "source": {"kind": "donor", "name": "x"},
