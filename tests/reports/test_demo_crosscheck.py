@@ -79,8 +79,17 @@ def test_statements_of_each_year_agree_with_beancount(view: BookView, offset: in
     assert act.change.total == bs.total_net_assets.closing - bs.total_net_assets.opening
     assert act.change.unrestricted == bs.net_unrestricted.closing - bs.net_unrestricted.opening
     assert act.change.restricted == bs.net_restricted.closing - bs.net_restricted.opening
-    # Restricted net assets are what the restricted funds hold, closed year or not.
+    # Income and expenses of the year, the close left out; restricted spending is released.
     restricted = "|".join(code for code, fund in view.registry.funds.items() if fund.restricted)
+    in_year = f"year = {year} AND NOT ('close' IN tags)"
+    assert act.income_total.total == -query_sum(view, f"account ~ '^Income:' AND {in_year}")
+    assert act.income_total.restricted == -query_sum(
+        view, f"account ~ '^Income:.*:Restricted:' AND {in_year}")
+    assert act.expense_total.total == act.expense_total.unrestricted == query_sum(
+        view, f"account ~ '^Expenses:' AND {in_year}")
+    assert act.release.unrestricted == -act.release.restricted == query_sum(
+        view, f"account ~ '^Expenses:.*:({restricted})$' AND {in_year}")
+    # Restricted net assets are what the restricted funds hold, closed year or not.
     held = query_sum(view, f"account ~ '^(Assets|Liabilities):.*:({restricted})$' AND {at_end}")
     assert bs.net_restricted.closing == held
     assert bs.net_unrestricted.closing == net_after - held
