@@ -311,7 +311,7 @@ def compliance_section(ctx: ReportContext) -> Section:
          Column("admin", "管理费用" if ctx.lang == "zh" else "Management expenses", "money"),
          Column("expenses", t("expense_total"), "money")),
         tuple(Row((str(f.year), f.income, f.program, f.admin, f.expenses)) for f in comp.years),
-        note=(f"{t('year')} {', '.join(map(str, comp.average_years))}: "
+        note=(f"{t('average_income')} ({', '.join(map(str, comp.average_years)) or '—'}): "
               f"{comp.average_income if comp.average_income is not None else '—'}"),
     )
     findings = Table(

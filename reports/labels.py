@@ -149,6 +149,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "fail": ("不符合", "not met"),
     "not_applicable": ("无法计算", "n/a"),
     "inputs": ("计算依据", "Inputs"),
+    "average_income": ("前三年平均总收入", "Average income of the prior three years"),
     "year": ("年度", "Year"),
     "exceptions": ("例外事项", "Exceptions"),
     "exception_kind": ("类型", "Kind"),

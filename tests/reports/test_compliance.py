@@ -11,7 +11,7 @@ from beancount.parser import printer
 
 from ledger.chain import GENESIS, entry_hash
 from reports.book import Period, load_text
-from reports.compliance import compliance
+from reports.compliance import compliance, compliance_section
 from reports.context import ReportContext
 from tests.reports.smallbook import book_text
 
@@ -84,6 +84,8 @@ def test_ratios_by_hand() -> None:
     assert result.charitable_average.met is False
     assert result.charitable_met is True
     assert result.admin.value == D("0.1127") and result.admin.met is False
+    inputs = compliance_section(ReportContext(view, year(2027))).tables[1]
+    assert inputs.note == "前三年平均总收入 (2024, 2025, 2026): 100000.00"
 
 
 def test_average_counts_only_years_in_the_book() -> None:
