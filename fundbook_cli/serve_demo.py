@@ -18,8 +18,10 @@ from pathlib import Path
 from fundbook_cli.cmd_api import create_token, database_url, registry_of
 from funds.model import FundKind, OrgKind
 
-API_PORT = int(os.environ.get("FUNDBOOK_API_PORT", "8000"))
-FAVA_PORT = int(os.environ.get("FUNDBOOK_FAVA_PORT", "5000"))
+
+def _port(variable: str, default: int) -> int:
+    """A port from the environment, read when serving (never at import time)."""
+    return int(os.environ.get(variable, str(default)))
 
 
 def demo_roles(home: Path) -> list[tuple[str, str | None, str]]:
@@ -50,17 +52,18 @@ def create_demo_tokens(home: Path) -> list[tuple[str, str | None, str, str]]:
 
 
 def serve_demo(home: Path) -> int:
+    api_port, fava_port = _port("FUNDBOOK_API_PORT", 8000), _port("FUNDBOOK_FAVA_PORT", 5000)
     tokens = create_demo_tokens(home)
     print("API tokens of the demo roles (shown once; only their hashes are stored):")
     for role, org, name, token in tokens:
         print(f"  {role:16} {org or '':8} {name}  {token}")
-    api = f"http://127.0.0.1:{API_PORT}"
+    api = f"http://127.0.0.1:{api_port}"
     print(f"API:  {api}/docs   e.g. curl -H 'Authorization: Bearer <token>' {api}/v1/funds")
-    print(f"Fava: http://127.0.0.1:{FAVA_PORT}/   (Ctrl-C stops both)", flush=True)
+    print(f"Fava: http://127.0.0.1:{fava_port}/   (Ctrl-C stops both)", flush=True)
     command = [sys.executable, "-m", "fundbook_cli.main"]
     processes = [
-        subprocess.Popen([*command, "serve", str(home), "--port", str(API_PORT)]),
-        subprocess.Popen([*command, "fava", str(home), "--port", str(FAVA_PORT)]),
+        subprocess.Popen([*command, "serve", str(home), "--port", str(api_port)]),
+        subprocess.Popen([*command, "fava", str(home), "--port", str(fava_port)]),
     ]
     try:
         while all(process.poll() is None for process in processes):
