@@ -185,3 +185,26 @@ def verify_chain(entries: Iterable[data.Directive]) -> list[ChainError]:
         previous = meta["fb_hash"]
         expected = number + 1
     return errors
+
+
+def repeated_ids(entries: Iterable[data.Directive]) -> list[ChainError]:
+    """Transactions that repeat the fb_id of an earlier one: one movement booked twice.
+
+    The writer refuses an fb_id already in its journal, but it does not read
+    history or manual files; a copy there, chained or not, is found here.
+    """
+    errors: list[ChainError] = []
+    first: dict[str, data.Transaction] = {}
+    for entry in entries:
+        if not isinstance(entry, data.Transaction) or not entry.meta:
+            continue
+        fb_id = entry.meta.get("fb_id")
+        if not isinstance(fb_id, str):
+            continue
+        if fb_id in first:
+            errors.append(_error(
+                entry, f"the fb_id is also used by the entry at {_where(first[fb_id])}: "
+                "one movement is booked twice"))
+        else:
+            first[fb_id] = entry
+    return errors

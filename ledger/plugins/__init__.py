@@ -7,7 +7,8 @@ Fava and `fundbook check` all apply them:
     plugin "ledger.plugins.fund_balance"          each transaction balances fund by fund
     plugin "ledger.plugins.restricted_spending"   restricted money stays in its fund
     plugin "ledger.plugins.no_overdraft"          no fund below zero at the end of a day
-    plugin "ledger.plugins.hash_chain"            Fundbook-written entries keep their chain
+    plugin "ledger.plugins.hash_chain"            Fundbook-written entries keep their chain;
+                                                  no fb_id is booked twice
 
 Each plugin makes one pass over the entries, changes none of them and returns
 its findings as error values `(source, message, entry)`.

@@ -48,3 +48,19 @@ def test_ignores_entries_without_chain_metadata() -> None:
         PLUGIN,
     )
     assert errors == []
+
+
+def test_rejects_an_entry_booked_twice_under_one_fb_id() -> None:
+    # A copy of payment 2 typed into another file, without the chain's keys: money paid twice.
+    copy = """
+2026-03-05 * "社区老年协会" "支付 2"
+  fb_id: "R000002-payment"
+  fund: "MF-ST01C01"
+  Expenses:Program:MF-ST01C01                    20.00 CNY
+  Assets:Bank:ICBC:MF-ST01C01                   -20.00 CNY
+"""
+    _, errors = load(chain_text() + copy, PLUGIN)
+    (message,) = messages(errors)
+    assert "fb_id R000002-payment" in message
+    assert "one movement is booked twice" in message
+    assert errors[0].entry.date.isoformat() == "2026-03-05"
