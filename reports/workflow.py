@@ -1,7 +1,8 @@
 """Read-only access to the workflow database: holds, booked requests, outbox.
 
-Reports never write the database. It is opened read-only (SQLite in `mode=ro`,
-or any SQLAlchemy URL) with plain SQL over the tables of `store/`:
+Reports never write the database. It is opened read-only (a SQLite file, given
+as a path or a `sqlite:///` URL, in `mode=ro`; PostgreSQL in read-only
+sessions) and read with plain SQL over the tables of `store/`:
 `request` (code, fund, amount, status, ledger_entries), `contribution`
 (fb_id), `outbox` (fb_id, fund, delta, done) and `allocation` (pool, amount,
 status). A missing database is not an error: the reports that need it say it
@@ -47,22 +48,27 @@ class WorkflowState:
 
 
 def _url(database: str | Path) -> str | None:
-    if isinstance(database, Path) or "://" not in str(database):
+    """A read-only URL of the database; None for a SQLite file that does not exist."""
+    text = str(database)
+    if not isinstance(database, Path) and text.startswith(("sqlite:///", "sqlite+pysqlite:///")):
+        database = Path(text.split(":///", 1)[1])
+    if isinstance(database, Path) or "://" not in text:
         path = Path(database)
         if not path.is_file():
             return None
         return f"sqlite:///file:{path}?mode=ro&uri=true"
-    url = str(database)
-    if url.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
+    if text.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + text.split("://", 1)[1]
+    return text
 
 
 @contextmanager
 def _connection(url: str) -> Iterator[Any]:
     from sqlalchemy import create_engine
 
-    engine = create_engine(url)
+    # PostgreSQL sessions are read-only; SQLite files are opened with mode=ro.
+    engine = create_engine(url, connect_args={"options": "-c default_transaction_read_only=on"}
+                           ) if url.startswith("postgresql") else create_engine(url)
     try:
         with engine.connect() as conn:
             yield conn

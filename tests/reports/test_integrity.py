@@ -132,3 +132,7 @@ def test_without_a_database_the_second_half_says_so(tmp_path: Path, missing: str
     result = integrity(ReportContext(load_book(home), YEAR, database=tmp_path / missing))
     assert not result.database_checked and result.mismatches == ()
     assert fund_statements(ReportContext(load_book(home), YEAR)).holds_known is False
+    # Named by URL, a missing SQLite file is not created either.
+    url = f"sqlite:///{tmp_path / 'missing.db'}"
+    assert not integrity(ReportContext(load_book(home), YEAR, database=url)).database_checked
+    assert not (tmp_path / "missing.db").exists()
