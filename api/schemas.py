@@ -54,6 +54,7 @@ Comment = Annotated[str, Field(max_length=LONG_TEXT_LENGTH_MAX * 4),
                     _line(LONG_TEXT_LENGTH_MAX, empty_ok=True)]
 Code = Annotated[str, AfterValidator(_code)]
 Reference = Annotated[str, Field(max_length=400), _line(100)]
+Label = Annotated[str, Field(max_length=400), _line(100)]  # fits a 100-character column
 
 
 class Strict(BaseModel):
@@ -65,7 +66,7 @@ class RequestCreate(Strict):
     amount: Amount
     payee: Line
     purpose: LongLine
-    category: Line | None = None
+    category: Label | None = None
     documents: list[Line] = Field(default_factory=list, max_length=50)
 
 
@@ -73,7 +74,7 @@ class RequestChange(Strict):
     amount: Amount | None = None
     payee: Line | None = None
     purpose: LongLine | None = None
-    category: Line | None = None
+    category: Label | None = None
     documents: list[Line] | None = Field(default=None, max_length=50)
 
 

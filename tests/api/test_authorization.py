@@ -178,6 +178,7 @@ BAD_REQUESTS: list[tuple[str, dict[str, Any]]] = [
     ("bad fund code", {"fund": "mf\nx"}),
     ("oversized payee", {"payee": "长" * 501}),
     ("oversized purpose", {"purpose": "x" * 2001}),
+    ("oversized category", {"category": "类" * 101}),  # the column holds 100
     ("newline injection", {"payee": 'P"\n2026-01-01 open Assets:Evil:MF-ST01C01 CNY\n'}),
     ("NUL", {"purpose": "a\x00b"}),
     ("line separator", {"purpose": "a\u2028b"}),
