@@ -17,9 +17,10 @@ Exceptions, over the period:
 
 - `unapproved_posting`: a debit to an `Expenses:Program` account (not in a
   `#close` entry) whose transaction is not approved. It is approved when it
-  has a `^grant-…` or `^alloc-…` link or `grant` / `allocation` metadata, or
-  a `^req-…` link or `request` metadata whose request has, somewhere in the
-  book, a transaction carrying its approval chain (`approval_1_role`).
+  names a request (`^req-…` link or `request` metadata), a grant (`^grant-…`
+  or `grant`) or an allocation (`^alloc-…` or `allocation`) that has,
+  somewhere in the book, a transaction carrying its approval chain
+  (`approval_1_role`): a link or a name alone approves nothing.
 - `negative_fund`: a fund whose balance (Assets + Liabilities) is below zero
   at the end of a day in the period (or at its opening).
 - `broken_chain`: an error of `ledger.chain.verify_chain`.
@@ -151,28 +152,30 @@ def _where(entry: data.Directive) -> str:
     return f"{meta.get('filename', '?')}:{meta.get('lineno', '?')}"
 
 
+# metadata key naming a decided item -> the prefix of its link
+_DECIDED = {"request": "req-", "grant": "grant-", "allocation": "alloc-"}
+
+
+def _decided(txn: data.Transaction) -> set[str]:
+    """The links of the requests, grants and allocations a transaction names."""
+    meta = txn.meta or {}
+    names = {link for link in (txn.links or ()) if link.startswith(tuple(_DECIDED.values()))}
+    for key, prefix in _DECIDED.items():
+        if isinstance(meta.get(key), str):
+            names.add(f"{prefix}{meta[key]}")
+    return names
+
+
 def _approved_requests(ctx: ReportContext) -> set[str]:
     approved: set[str] = set()
     for txn in ctx.view.transactions:
-        meta = txn.meta or {}
-        if "approval_1_role" not in meta:
-            continue
-        approved.update(link for link in (txn.links or ()) if link.startswith("req-"))
-        if isinstance(meta.get("request"), str):
-            approved.add(f"req-{meta['request']}")
+        if "approval_1_role" in (txn.meta or {}):
+            approved.update(_decided(txn))
     return approved
 
 
 def _is_approved(txn: data.Transaction, approved: set[str]) -> bool:
-    meta = txn.meta or {}
-    links = txn.links or frozenset()
-    if any(link.startswith(("grant-", "alloc-")) for link in links) or \
-            "grant" in meta or "allocation" in meta:
-        return True
-    requests = {link for link in links if link.startswith("req-")}
-    if isinstance(meta.get("request"), str):
-        requests.add(f"req-{meta['request']}")
-    return bool(requests & approved)
+    return bool(_decided(txn) & approved)
 
 
 def unapproved_postings(ctx: ReportContext) -> list[Finding]:

@@ -147,17 +147,36 @@ def test_program_postings_without_an_approved_request() -> None:
 2024-06-03 * "某人" "退款冲减, 不是支出"
   Assets:Bank:ICBC:MF-ST01C01               20.00 CNY
   Expenses:Program:MF-ST01C01              -20.00 CNY
+
+2024-06-04 * "某企业" "资助, 协议未经审批" ^grant-G000009
+  grant: "G000009"
+  Expenses:Program:MF-ST01C01               30.00 CNY
+  Liabilities:Payable:MF-ST01C01           -30.00 CNY
+
+2024-06-05 * "某企业" "资助协议" ^grant-G000002
+  grant: "G000002"
+  approval_1_role: "foundation"
+  approval_1_org: "WHCDF"
+  approval_1_by: "陈静"
+  approval_1_at: "2024-06-01T10:00:00+08:00"
+  Expenses:Program:MF-ST01C01               40.00 CNY
+  Liabilities:Payable:MF-ST01C01           -40.00 CNY
+
+2024-06-06 * "某企业" "资助协议的追加" ^grant-G000002
+  Expenses:Program:MF-ST01C01                5.00 CNY
+  Liabilities:Payable:MF-ST01C01            -5.00 CNY
 """
     view = load_text(book_text(seeded))
     found = list(compliance(ReportContext(view, year(2024))).findings)
     assert [(f.kind, f.date) for f in found] == [("unapproved_posting", "2024-06-01"),
-                                                 ("unapproved_posting", "2024-06-02")]
+                                                 ("unapproved_posting", "2024-06-02"),
+                                                 ("unapproved_posting", "2024-06-04")]
     assert found[0].fund == "MF-ST01C01" and ":" in found[0].location
 
 
 def test_negative_fund() -> None:
     seeded = CLEAN + """
-2024-07-01 * "工程队" "超额支付" ^grant-G000001
+2024-07-01 * "工程队" "超额支付" ^req-R000001
   Expenses:Program:MF-ST01C01             2000.00 CNY
   Assets:Bank:ICBC:MF-ST01C01            -2000.00 CNY
 
