@@ -198,7 +198,7 @@ def test_bad_input_gets_422_and_changes_nothing(world: Any, label: str, change: 
     before = _snapshot(home)
     reply = httpx.post(server.url + "/v1/disbursements", json=body, timeout=30,
                        headers={"Authorization": f"Bearer {tokens['committee_own']}",
-                                "Idempotency-Key": f"bad-{label}"})
+                                "Idempotency-Key": "bad-" + label.replace(" ", "-")})
     assert reply.status_code == 422, (label, reply.text)
     problem = reply.json()
     assert reply.headers["content-type"].startswith("application/problem+json")
