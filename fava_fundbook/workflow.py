@@ -164,7 +164,9 @@ def read_workflow(engine: Engine, *, zone: ZoneInfo | None = None) -> Workflow:
                 found = connection.execute(
                     text(
                         'SELECT request_id, round, step, role, org, decision, "by", at '
-                        "FROM decision WHERE decision = 'approve' ORDER BY request_id, step"
+                        "FROM decision WHERE decision = 'approve' AND request_id IN "
+                        "(SELECT id FROM request WHERE status = 'approved') "
+                        "ORDER BY request_id, step"
                     )
                 )
                 for request_id, round_, step, role, org, _, by, at in found:
