@@ -172,6 +172,10 @@ def read_registry(entries: Iterable[data.Directive]) -> tuple[Book, list[Registr
         except (ValueError, InvalidCode, InvalidChain) as exc:
             errors.append(RegistryError(meta, f"{entry.type} {code}: {exc}", entry))
     registry = Registry.build(orgs, funds)
+    for org in registry.orgs.values():
+        if org.parent is not None and org.parent not in registry.orgs:
+            errors.append(RegistryError({"filename": "<registry>", "lineno": 0},
+                                        f"organization {org.code}: unknown parent {org.parent}", None))
     for fund in registry.funds.values():
         if fund.org not in registry.orgs:
             errors.append(RegistryError({"filename": "<registry>", "lineno": 0},

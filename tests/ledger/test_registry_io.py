@@ -73,3 +73,12 @@ def test_a_second_definition_of_a_code_is_an_error_and_never_replaces_the_first(
     assert [error.message for error in errors] == [
         "fundbook-fund MF-ST01C01: is defined twice; a code is registered once"]
     assert book.registry == REGISTRY
+
+
+def test_an_organization_under_an_unknown_parent_is_an_error() -> None:
+    # A community of a street the book does not know: no one could fill its street step.
+    text = ('2024-01-01 custom "fundbook-org" "ST09C01"\n  kind: "community"\n  name: "x"\n'
+            '  name_zh: "x"\n  parent: "ST09"\n')
+    entries, _, _ = loader.load_string(text)
+    _, errors = registry_io.read_registry(entries)
+    assert [error.message for error in errors] == ["organization ST09C01: unknown parent ST09"]
