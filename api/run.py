@@ -67,7 +67,8 @@ def _run(
             result = action(uow)
     except ServiceError as error:
         code, problem = problems.for_error(error)
-        if claim is not None:
+        if claim is not None and (uow is None or not uow.committed):
+            # a failure after the commit (delivering to the book) keeps the committed response
             idempotency.record(services.session_factory, claim, code, problem)
         return _json(code, problem)
     except BaseException:

@@ -266,6 +266,24 @@ def test_outbox_rows_left_undone_are_delivered_once(services: Services) -> None:
     assert [e.meta.get("fb_id") for e in entries].count(f"{code}-commitment") == 1
 
 
+def test_a_key_keeps_the_committed_response_when_delivery_fails_after_the_commit(
+    services: Services,
+) -> None:
+    from api.run import _run
+
+    def commit_then_fail(uow: UnitOfWork) -> None:
+        uow.commit({"done": True})
+        raise ValidationFailed("the book refused the posting")
+
+    def call(action: Any) -> Any:
+        return _run(services=services, caller=ACCOUNTANT, key="k-1", method="POST",
+                    path="/v1/x", body=b"{}", status=201, action=action)
+
+    assert call(commit_then_fail).status_code == 422
+    replay = call(lambda uow: pytest.fail("a replay runs nothing"))
+    assert (replay.status_code, replay.body) == (201, b'{"done": true}')
+
+
 def test_migrations_upgrade_twice_to_head(database_url: str) -> None:
     upgrade(database_url)
     upgrade(database_url)
