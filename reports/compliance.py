@@ -275,8 +275,8 @@ def stale_banks(ctx: ReportContext) -> list[Finding]:
         seen = last.get(account)
         findings.append(Finding(
             "stale_bank", end.isoformat(), "",
-            f"{account}: " + (f"last balance assertion {seen.isoformat()}" if seen
-                              else "no balance assertion"),
+            f"{account}: " + (f"{ctx.t('last_assertion')} {seen.isoformat()}" if seen
+                              else ctx.t("no_assertion")),
             account))
     return findings
 

@@ -87,17 +87,17 @@ def _book_vs_database(ctx: ReportContext) -> tuple[bool, int, tuple[Mismatch, ..
                                            f"{request.status} {request.amount}"))
     for fb_id in state.contributions:
         if fb_id not in in_book and fb_id not in state.outbox_pending:
-            mismatches.append(Mismatch("missing_in_book", "", fb_id, "contribution"))
+            mismatches.append(Mismatch("missing_in_book", "", fb_id, ctx.t("contribution")))
     written = {str((t.meta or {}).get("fb_id")) for t in chained(ctx.view.entries)}
     for fb_id, code in sorted(in_book.items()):
         if not code or fb_id not in written:
             continue
         if code not in known:
             mismatches.append(Mismatch("missing_in_database", code, fb_id,
-                                       "no such request in the database"))
+                                       ctx.t("no_such_request")))
         elif fb_id not in known[code]:
             mismatches.append(Mismatch("missing_in_database", code, fb_id,
-                                       "not among the request's ledger entries"))
+                                       ctx.t("not_in_request")))
     return True, len(state.requests), tuple(mismatches)
 
 

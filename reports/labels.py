@@ -159,6 +159,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "unapproved_posting": ("无核准请款的业务支出", "Program posting without an approved request"),
     "negative_fund": ("基金余额为负", "Negative fund balance"),
     "broken_chain": ("哈希链断裂", "Broken hash chain"),
+    "last_assertion": ("最近一次余额核对", "last balance assertion"),
+    "no_assertion": ("从未核对余额", "no balance assertion"),
     "stale_bank": ("银行账户缺少近期余额核对", "Bank account without a recent balance assertion"),
     # integrity
     "chain": ("哈希链校验", "Hash chain verification"),
@@ -169,6 +171,9 @@ _LABELS: dict[str, tuple[str, str]] = {
     "db_missing": ("没有工作流数据库，未核对。", "No workflow database; not checked."),
     "load_errors": ("账簿加载错误", "Errors loading the book"),
     "missing_in_book": ("数据库有记录、账簿中缺失", "In the database, missing from the book"),
+    "contribution": ("捐赠/拨入记录", "contribution"),
+    "no_such_request": ("数据库中没有该请款", "no such request in the database"),
+    "not_in_request": ("不在该请款的记账分录中", "not among the request's ledger entries"),
     "missing_in_database": ("账簿有分录、数据库中无对应请款",
                             "In the book, missing from the database"),
 }

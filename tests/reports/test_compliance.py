@@ -194,6 +194,11 @@ def test_stale_bank_assertion() -> None:
     assert findings(CLEAN + old) == [("stale_bank", "")]
     recent = "\n2024-11-27 balance Assets:Bank:ICBC  700.00 CNY\n"  # day 35 counting back
     assert findings(CLEAN + recent) == []
+    view = load_text(book_text(CLEAN + old))
+    for lang, words in (("zh", "最近一次余额核对 2024-11-20"),
+                        ("en", "last balance assertion 2024-11-20")):
+        (stale,) = compliance(ReportContext(view, year(2024), lang=lang)).findings
+        assert stale.detail == f"Assets:Bank:ICBC: {words}"
 
 
 def _chained(amounts: list[str]) -> list[data.Transaction]:

@@ -108,10 +108,12 @@ def test_book_against_the_database(tmp_path: Path, database_url: str) -> None:
         ("missing_in_book", "R000004", "R4-commitment"),
         ("missing_in_database", "R000002", "R2-payment"),
     }
-    for lang, words in (("zh", "数据库有记录、账簿中缺失"), ("en", "missing from the book")):
+    for lang, words, detail in (("zh", "数据库有记录、账簿中缺失", "不在该请款的记账分录中"),
+                                ("en", "missing from the book", "not among the request's")):
         rows = integrity_section(ReportContext(view, YEAR, lang=lang, database=database_url)
                                  ).tables[1].rows
         assert any(words in str(row.cells[0]) for row in rows), lang
+        assert any(detail in str(row.cells[3]) for row in rows), lang
     # Held as the API holds: R000006 pending (400) and R5's commitment in the outbox (200).
     statements = {s.code: s for s in fund_statements(ctx).funds}
     mf = statements["MF-ST01C01"]
