@@ -115,9 +115,16 @@ def cash_flow(ctx: ReportContext) -> CashFlow:
     return CashFlow(
         operating_in, operating_out, op_net, investing, inv_net, financing, fin_net,
         op_net + inv_net + fin_net, opening, closing,
-        tuple(CashLine(account, account, account, number)
+        tuple(_account_line(ctx, account, number)
               for account, number in sorted(closing_by_account.items())),
     )
+
+
+def _account_line(ctx: ReportContext, account: str, number: Decimal) -> CashLine:
+    category = ctx.view.category(account)
+    if category is None:
+        return CashLine(account, account, account, number)
+    return CashLine(account, category.name_zh, category.name_en, number)
 
 
 def _cash(ctx: ReportContext, *, end: datetime.date) -> Decimal:
@@ -161,7 +168,9 @@ def cash_flow_section(ctx: ReportContext) -> Section:
     main = Table("cash_flow", t("cash-flow"), columns, tuple(rows))
     by_account = Table(
         "cash_by_account", t("cash_by_account"),
-        (Column("account", t("account")), Column("amount", t("amount"), "money")),
-        tuple(Row((x.key, x.amount)) for x in cf.cash_by_account),
+        (Column("account", t("account")), Column("name", t("name")),
+         Column("amount", t("amount"), "money")),
+        tuple(Row((x.key, x.name_zh if ctx.lang == "zh" else x.name_en, x.amount))
+              for x in cf.cash_by_account),
     )
     return Section("cash-flow", t("cash-flow"), (main, by_account), data=cf)

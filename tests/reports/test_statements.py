@@ -150,3 +150,11 @@ def test_registers_and_sources_by_hand(view) -> None:
     assert (d01.department, d01.contributed, d01.allocated, d01.paid_out) == (
         "D01", D("50000.00"), D("20000.00"), D("5000.00"))
     assert source_tracing(ReportContext(view, Y2024, department="D02")).departments == ()
+
+
+def test_cash_by_account_names_each_bank_account(view) -> None:
+    from reports.cashflow import cash_flow_section
+
+    for lang, name in (("zh", "银行存款-工商银行武侯支行基本户"), ("en", "Bank: ICBC")):
+        table = cash_flow_section(ReportContext(view, Y2024, lang=lang)).tables[1]
+        assert [row.cells for row in table.rows] == [("Assets:Bank:ICBC", name, D("83600.00"))]
