@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from reports.errors import ReportError
 from reports.service import FORMATS, REPORT_NAMES, render_report
+
+ENV_DATABASE_URL = "FUNDBOOK_DATABASE_URL"
 
 
 def _date(text: str) -> datetime.date:
@@ -35,7 +38,7 @@ def _report(args: argparse.Namespace) -> int:
         body, _ = render_report(
             name=args.name, home=Path(args.home), date_from=date_from, date_to=date_to,
             fmt=args.format, lang=args.lang, fund=args.fund, scope=args.department,
-            database=args.database,
+            database=args.database or os.environ.get(ENV_DATABASE_URL) or None,
         )
     except ReportError as exc:
         print(f"fundbook report: {exc}", file=sys.stderr)
@@ -61,5 +64,6 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--out", help="file to write (default: standard output)")
     parser.add_argument("--fund", help="one fund's report instead of the whole foundation")
     parser.add_argument("--department", help="source tracing of one department only")
-    parser.add_argument("--database", help="workflow database (default HOME/fundbook.db)")
+    parser.add_argument("--database", help="workflow database (default FUNDBOOK_DATABASE_URL, "
+                                           "else HOME/fundbook.db)")
     parser.set_defaults(handler=_report)

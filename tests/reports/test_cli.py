@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,9 +18,11 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_home(tmp_path_factory.mktemp("cli") / "home")
 
 
-def fundbook(*args: str) -> subprocess.CompletedProcess[str]:
+def fundbook(*args: str, env: dict[str, str] | None = None
+             ) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "fundbook_cli.main", *args],
-                          check=False, capture_output=True, text=True, timeout=300)
+                          check=False, capture_output=True, text=True, timeout=300,
+                          env=None if env is None else {**os.environ, **env})
 
 
 def test_report_writes_the_file(home: Path, tmp_path: Path) -> None:
@@ -47,3 +50,18 @@ def test_refusals_exit_2(home: Path, tmp_path: Path) -> None:
     assert done.returncode == 2 and "no book" in done.stderr
     done = fundbook("report", "funds", str(home), "--from", "2025-01-01", "--to", "2024-01-01")
     assert done.returncode == 2 and "before it begins" in done.stderr
+
+
+def test_the_workflow_database_of_the_environment(home: Path, tmp_path: Path) -> None:
+    """As the API and Fava do, the report reads FUNDBOOK_DATABASE_URL when --database is absent."""
+    from store.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    upgrade(url)
+    out = tmp_path / "integrity.json"
+    done = fundbook("report", "integrity", str(home), "--from", "2024-01-01", "--to",
+                    "2024-12-31", "--format", "json", "--out", str(out),
+                    env={"FUNDBOOK_DATABASE_URL": url})
+    assert done.returncode == 0, done.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))["sections"][0]["data"]
+    assert data["database_checked"] is True
