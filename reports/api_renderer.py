@@ -8,12 +8,15 @@ filename). A department sees only its own source tracing.
 A running service keeps the last loaded book of each HOME and reloads it only
 when a file of the book changed (size or modification time), so a report from
 a running service does not pay for parsing an unchanged book; the workflow
-database is read afresh on every request.
+database is read afresh on every request. It is the service's own,
+`FUNDBOOK_DATABASE_URL` (which `fundbook serve` sets for its workers), else
+`HOME/fundbook.db`.
 """
 
 from __future__ import annotations
 
 import datetime
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +28,7 @@ from reports.errors import BookNotFound
 from reports.service import build_document, render_document
 
 _EXTENSIONS = {"json": "json", "html": "html", "pdf": "pdf", "xlsx": "xlsx"}
+ENV_DATABASE_URL = "FUNDBOOK_DATABASE_URL"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +78,8 @@ def render(query: Any, *, cache: BookCache | None = None) -> Rendered:
     scope = query.org if query.role == "department" else None
     view = (cache or _CACHE).view(Path(query.home))
     document = build_document(view=view, name=query.name, date_from=date_from, date_to=date_to,
-                              lang=query.lang, scope=scope)
+                              lang=query.lang, scope=scope,
+                              database=os.environ.get(ENV_DATABASE_URL) or None)
     content, media_type = render_document(document, query.format)
     filename = f"{query.name}-{date_from}-{date_to}.{_EXTENSIONS.get(query.format, 'bin')}"
     return Rendered(media_type, content, filename)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -63,3 +64,32 @@ def test_the_cache_reloads_only_a_changed_book(home: Path) -> None:
     second = cache.view(home)
     assert second is not first
     assert len(second.transactions) == len(first.transactions) + 1
+
+
+def test_the_service_reads_its_own_workflow_database(home: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database the service runs on (FUNDBOOK_DATABASE_URL), not HOME/fundbook.db."""
+    from types import SimpleNamespace
+
+    from sqlmodel import Session
+
+    from store.engine import make_engine
+    from store.migrate import upgrade
+    from store.tables import Request
+
+    url = f"sqlite:///{tmp_path / 'service.db'}"
+    upgrade(url)
+    engine = make_engine(url, pool_size=1)
+    with Session(engine) as session:
+        session.add(Request(code="R000009", fund="MF-ST01C01", amount=Decimal("250.00"),
+                            payee="p", purpose="p", status="pending", requested_by="王芳",
+                            ledger_entries="[]"))
+        session.commit()
+    engine.dispose()
+    monkeypatch.setenv("FUNDBOOK_DATABASE_URL", url)
+    query = SimpleNamespace(name="funds", period_from=datetime.date(2024, 1, 1),
+                            period_to=datetime.date(2024, 12, 31), format="json", lang="en",
+                            role="auditor", org=None, home=str(home))
+    report = json.loads(render(query, cache=BookCache()).content)
+    funds = {f["code"]: f for f in report["sections"][0]["data"]["funds"]}
+    assert funds["MF-ST01C01"]["holds"] == "250.00"
