@@ -75,10 +75,22 @@ def transaction(
     )
 
 
-def _meta(fb_id: str, fund: Fund, extra: Meta | None) -> dict[str, str]:
-    meta = {"fb_id": fb_id, "fund": fund.code}
-    meta.update(extra or {})
+def _merged(base: Meta, extra: Meta | None) -> dict[str, str]:
+    """`base` (what the builder's arguments say) plus the caller's `extra` metadata.
+
+    Extra metadata never contradicts an argument: a `fund` or `fb_id` in it
+    other than the builder's own would make the entry lie about itself.
+    """
+    meta = dict(base)
+    for key, value in (extra or {}).items():
+        if key in meta and meta[key] != value:
+            raise InvalidEntry(f"meta {key}: {value!r} contradicts the entry's {meta[key]!r}")
+        meta[key] = value
     return meta
+
+
+def _meta(fb_id: str, fund: Fund, extra: Meta | None) -> dict[str, str]:
+    return _merged({"fb_id": fb_id, "fund": fund.code}, extra)
 
 
 def contribution(
@@ -97,7 +109,7 @@ def contribution(
 ) -> data.Transaction:
     """Money received into a fund: donation, department money, interest, other."""
     value = _positive(amount)
-    extra = {"source": source, **(meta or {})}
+    extra = _merged({"source": source}, meta)
     if receipt_no:
         extra["receipt_no"] = receipt_no
     return transaction(
@@ -135,7 +147,7 @@ def pledge(
             (chart.RECEIVABLE.for_fund(fund.code), value),
             (chart.income_account(income, fund), -value),
         ],
-        meta=_meta(fb_id, fund, {"source": source, **(meta or {})}),
+        meta=_meta(fb_id, fund, _merged({"source": source}, meta)),
         links=frozenset({link}),
     )
 
@@ -162,7 +174,7 @@ def pledge_receipt(
             (chart.bank_account(bank, fund.code), value),
             (chart.RECEIVABLE.for_fund(fund.code), -value),
         ],
-        meta=_meta(fb_id, fund, {"source": source, **(meta or {})}),
+        meta=_meta(fb_id, fund, _merged({"source": source}, meta)),
         links=frozenset({link}),
     )
 
@@ -191,7 +203,7 @@ def transfer(
     value = _positive(amount)
     if source.code == target.code:
         raise InvalidEntry("a transfer needs two different funds")
-    extra = {"fb_id": fb_id, "fund": source.code, "target_fund": target.code, **(meta or {})}
+    extra = _merged({"fb_id": fb_id, "fund": source.code, "target_fund": target.code}, meta)
     return transaction(
         date=date,
         payee=None,

@@ -6,11 +6,12 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
+import pytest
 from beancount.core import data
 
 from ledger import entries as build
 from ledger.book import PLUGINS
-from tests.plugins.book import load, render, small_registry
+from tests.plugins.book import ICBC, load, render, small_registry
 
 DAY = datetime.date(2026, 12, 31)
 REGISTRY = small_registry()
@@ -82,3 +83,21 @@ def test_the_close_and_its_release_pass_every_plugin() -> None:
     )
     _, errors = load(body + render(closing), PLUGINS)
     assert errors == []
+
+
+@pytest.mark.parametrize("meta", [{"fund": "MF-ST01C02"}, {"fb_id": "OTHER"},
+                                  {"target_fund": "AL-ST01C02-IP"}])
+def test_extra_metadata_never_contradicts_the_builders_arguments(meta: dict[str, str]) -> None:
+    fund, target = REGISTRY.fund("GP"), REGISTRY.fund("AL-ST01C01-GP")
+    with pytest.raises(build.InvalidEntry, match="contradicts"):
+        build.transfer(fb_id="A1-transfer", date=DAY, source=fund, target=target,
+                       amount=Decimal("1.00"), bank=ICBC, narration="下达", link="alloc-A1",
+                       meta=meta)
+    if "target_fund" not in meta:
+        with pytest.raises(build.InvalidEntry, match="contradicts"):
+            build.commitment(fb_id="R1-commitment", date=DAY, fund=fund, amount=Decimal("1.00"),
+                             payee="x", narration="审批通过", link="req-R1", meta=meta)
+    same = build.commitment(fb_id="R1-commitment", date=DAY, fund=fund, amount=Decimal("1.00"),
+                            payee="x", narration="审批通过", link="req-R1",
+                            meta={"fund": "GP", "request": "R1"})
+    assert same.meta == {"fb_id": "R1-commitment", "fund": "GP", "request": "R1"}
