@@ -1,7 +1,7 @@
 """The registry: every organization and fund of a district, and lookups over them.
 
 Built from the book's `custom` directives by `ledger.registry_io`, or directly
-in tests. Answers the questions the workflow asks: whose fund is this, which
+from a district's description (`fundbook init`, the demo). Answers the questions the workflow asks: whose fund is this, which
 street is a community in, which organization fills a step of a chain.
 """
 

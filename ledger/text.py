@@ -62,7 +62,6 @@ _NEEDS_ESCAPE = re.compile('[\\\\"\n\t\r\f\b]')
 _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
 
-ACCOUNT_ROOTS = ("Assets", "Liabilities", "Equity", "Income", "Expenses")
 _ACCOUNT = re.compile(r"(?:Assets|Liabilities|Equity|Income|Expenses)(?::[A-Z0-9][A-Za-z0-9-]*)+")
 _CURRENCY = re.compile(r"[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]")
 _TAG = re.compile(r"[A-Za-z0-9_/.-]+")
