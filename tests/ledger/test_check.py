@@ -117,8 +117,20 @@ def test_an_overdrawn_fund_fails_check_in_a_real_process(tmp_path: Path) -> None
             ["fund MF-ST01C01 (micro, restricted) never transfers out, so its money cannot go "
              'to MF-ST01C02, in 2026-06-01 "挪用玉林社区微基金" (fb_id M2)'],
         ),
+        (
+            """
+2026-06-01 * "挪用玉林社区微基金(经净资产)"
+  fb_id: "M3"
+  Assets:Bank:ICBC:MF-ST01C01                  -100.00 CNY
+  Equity:NetAssets:Restricted:MF-ST01C01        100.00 CNY
+  Assets:Bank:ICBC:MF-ST01C02                   100.00 CNY
+  Equity:NetAssets:Restricted:MF-ST01C02       -100.00 CNY
+""",
+            ["money moves from fund MF-ST01C01 to fund MF-ST01C02 outside an #interfund "
+             'transaction, in 2026-06-01 "挪用玉林社区微基金(经净资产)" (fb_id M3)'],
+        ),
     ],
-    ids=["paid-from-another-fund", "interfund-out-of-a-micro-fund"],
+    ids=["paid-from-another-fund", "interfund-out-of-a-micro-fund", "moved-through-net-assets"],
 )
 def test_spending_restricted_money_of_another_fund_fails_check(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], manual: str, expected: list[str]
