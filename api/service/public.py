@@ -8,13 +8,17 @@ organization of the registry or its name says it is one (公司, 协会, 中心,
 any other payee, which may be a person, is published as "个人(不公开)".
 
 Payments are read from the book (the book of record), through a cache that
-reloads only when a file of the book changed.
+reloads when a file of the book changed, at most once a minute: a full load
+takes seconds on a large book, and anonymous callers must not be able to make
+the service load it on every request. While one request reloads, others get
+the payments as last loaded; disclosure may lag the book by that minute.
 """
 
 from __future__ import annotations
 
 import datetime
 import threading
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -61,7 +65,9 @@ class BookCache:
     """The payments of a book, reloaded when one of its files changes."""
 
     main: Path
+    min_interval: float = 60.0
     _stamp: tuple[tuple[str, int, int], ...] = ()
+    _checked_at: float | None = None
     _payments: list[PublicPayment] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -74,13 +80,23 @@ class BookCache:
         return tuple(stamps)
 
     def payments(self) -> list[PublicPayment]:
-        with self._lock:
+        loaded = self._checked_at is not None
+        # Once something is loaded, nobody waits for another caller's reload.
+        if not self._lock.acquire(blocking=not loaded):
+            return self._payments
+        try:
+            now = time.monotonic()
+            if self._checked_at is not None and now - self._checked_at < self.min_interval:
+                return self._payments
             stamp = self._current_stamp()
             if stamp != self._stamp:
                 entries, _errors, _options = load_fresh(str(self.main))
                 self._payments = _payments(entries)
                 self._stamp = stamp
+            self._checked_at = now
             return self._payments
+        finally:
+            self._lock.release()
 
 
 def _payments(entries: list[data.Directive]) -> list[PublicPayment]:
