@@ -11,7 +11,11 @@ audit reports. The book's figures are computed once per load of the book
 (Fava calls `after_load_file` when it reloads), never per request; the
 workflow database is read (read-only, a few small queries) per request.
 
-An optional config names the API the report links point to:
+The report links open the audit reports right in Fava
+(`/<slug>/extension/FundbookDesk/report?name=...&from=...&to=...&format=...`),
+rendered from the book Fava has already loaded, so an accountant needs no API
+token and no second load of the book. An optional config also names the API
+whose `/v1/reports/{name}` serves the same reports to token holders:
 
     2000-01-01 custom "fava-extension" "fava_fundbook" "{'api': 'https://fundbook.example'}"
 """
@@ -26,7 +30,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from fava.ext import FavaExtensionBase
+from fava.ext import FavaExtensionBase, extension_endpoint
+from flask import Response, request
 from markupsafe import Markup
 
 from bankstatements.config import IMPORT_CONFIG, ensure_import_config
@@ -206,17 +211,45 @@ class FundbookDesk(FavaExtensionBase):
         return str(url).rstrip("/") if url else None
 
     def reports(self) -> list[dict[str, str]]:
-        """The audit reports: their API address and the CLI line that writes them."""
+        """The audit reports: this year's, in Fava, through the API, and from the CLI."""
         api = self.api_url()
         home = self.book_dir.parent
         year = datetime.date.today().year
+        period = f"from={year}-01-01&to={year}-12-31"
         return [
             {
                 "name": name,
                 "title": label(f"report.{name}", self.language()),
-                "href": f"{api}/v1/reports/{name}?from={year}-01-01&to={year}-12-31&format=html"
-                if api else "",
+                "href": f"report?name={name}&{period}&format=html&lang={self.language()}",
+                "api": f"{api}/v1/reports/{name}?{period}&format=html" if api else "",
                 "cli": f"fundbook report {name} {home} --from {year}-01-01 --to {year}-12-31 --format html",
             }
             for name in REPORTS
         ]
+
+    @extension_endpoint("report")
+    def report(self) -> Response:
+        """An audit report of the loaded book: ?name=&from=&to=&format=&lang=&fund=."""
+        from reports.book import view_of
+        from reports.errors import ReportError
+        from reports.service import build_document, render_document
+
+        args = request.args
+        try:
+            date_from = datetime.date.fromisoformat(args.get("from", ""))
+            date_to = datetime.date.fromisoformat(args.get("to", ""))
+        except ValueError:
+            return Response("from and to must be dates YYYY-MM-DD", status=400,
+                            mimetype="text/plain")
+        view = view_of(self.ledger.all_entries, self.ledger.options, self.ledger.errors,
+                       home=self.book_dir.parent)
+        try:
+            document = build_document(
+                view=view, name=args.get("name", ""), date_from=date_from, date_to=date_to,
+                lang=args.get("lang", self.language()), fund=args.get("fund") or None,
+                database=database_url(self.book_dir),
+            )
+            body, media_type = render_document(document, args.get("format", "html"))
+        except ReportError as exc:
+            return Response(str(exc), status=400, mimetype="text/plain")
+        return Response(body, mimetype=media_type)
