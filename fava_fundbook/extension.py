@@ -47,8 +47,9 @@ from fava_fundbook.workflow import (
     read_workflow,
 )
 from funds.money import ZERO, format_amount
+from ledger.accounts import RECONCILIATION_DAYS_MAX
 
-STALE_DAYS = 31
+STALE_DAYS = RECONCILIATION_DAYS_MAX
 ENV_API_URL = "FUNDBOOK_API_URL"
 
 

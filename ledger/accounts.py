@@ -27,6 +27,13 @@ from dataclasses import dataclass
 
 from funds.model import Fund, Restriction
 
+# A fund's balance (its net assets) is the sum of its postings under these roots.
+NET_ASSET_ROOTS = ("Assets:", "Liabilities:")
+
+# A bank account whose last balance assertion is older than this is stale:
+# its reconciliation is overdue (the desk and the compliance report agree).
+RECONCILIATION_DAYS_MAX = 35
+
 
 class Section(enum.StrEnum):
     """Where a category appears in the statutory statements."""

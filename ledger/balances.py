@@ -48,6 +48,7 @@ from beancount.parser import parser
 
 from ledger.accounts import fund_of_account
 from ledger.check import load_book
+from ledger.entries import CLOSE_TAG
 from ledger.fund_effects import (
     ZERO,
     Balances,
@@ -68,7 +69,6 @@ GENERATED = "<generated>"  # entries a plugin made, not read from a file
 _JOURNAL_NAME = re.compile(r"[0-9]{4}\.beancount")
 _INCLUDE_LINE = re.compile(rb'^include\s+"((?:[^"\\]|\\.)*)"', re.MULTILINE)
 _GLOB_CHARS = re.compile(r"[*?\[]")
-CLOSE_TAG = "close"  # a fund's year-end close (`ledger.entries.year_end_close`)
 
 class StatKey(NamedTuple):
     size: int

@@ -31,6 +31,10 @@ from ledger import accounts as chart
 from ledger.accounts import Bank, Category, IncomeKind
 
 FLAG = "*"
+# Tags the builders put on movements that are not income or spending of the period.
+INTERFUND_TAG = "interfund"  # a transfer between funds
+CLOSE_TAG = "close"  # a year-end close
+RELEASE_TAG = "release"  # restricted net assets released (3102 -> 3101)
 Meta = Mapping[str, str]
 
 
@@ -216,7 +220,7 @@ def transfer(
         ],
         meta=extra,
         links=frozenset({link}),
-        tags=frozenset({"interfund"}),
+        tags=frozenset({INTERFUND_TAG}),
     )
 
 
@@ -383,7 +387,7 @@ def restriction_release(
             (chart.NET_UNRESTRICTED.for_fund(fund.code), -value),
         ],
         meta=_meta(fb_id, fund, meta),
-        tags=frozenset({"release"}),
+        tags=frozenset({RELEASE_TAG}),
     )
 
 
@@ -438,7 +442,7 @@ def year_end_close(
                 narration=f"{date.year}年度结账: {fund.name_zh}",
                 postings=list(closing.items()),
                 meta={"fb_id": fb_id, "fund": fund.code},
-                tags=frozenset({"close"}),
+                tags=frozenset({CLOSE_TAG}),
             )
         )
     if fund.restricted and expenses > 0:
@@ -456,7 +460,7 @@ def year_end_close(
                 narration=f"{date.year}年度冲回解除限定(支出退回): {fund.name_zh}",
                 postings=[(unrestricted, -expenses), (restricted, expenses)],
                 meta={"fb_id": f"{fb_id}-release", "fund": fund.code},
-                tags=frozenset({"release"}),
+                tags=frozenset({RELEASE_TAG}),
             )
         )
     return entries

@@ -22,10 +22,9 @@ from beancount.core import data
 from beancount.core.amount import Amount
 
 from funds.money import CURRENCY
-from ledger.accounts import fund_of_account
+from ledger.accounts import NET_ASSET_ROOTS, fund_of_account
 
 ZERO = Decimal(0)
-NET_ASSET_ROOTS = ("Assets:", "Liabilities:")
 
 Balances = dict[str, Decimal]
 

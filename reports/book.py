@@ -30,14 +30,12 @@ from funds.registry import Registry
 from ledger import accounts as chart
 from ledger.accounts import Bank, Category
 from ledger.chain import verify_chain
+from ledger.entries import CLOSE_TAG
 from ledger.layout import Layout
 from ledger.registry_io import read_registry
 from reports.errors import BookNotFound, InvalidPeriod, UnknownFund
 
 ZERO = Decimal("0.00")
-CLOSE_TAG = "close"
-RELEASE_TAG = "release"
-INTERFUND_TAG = "interfund"
 
 
 @dataclass(frozen=True, slots=True)

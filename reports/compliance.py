@@ -45,7 +45,7 @@ from reports.document import Column, Row, Section, Table
 
 THRESHOLD_CHARITABLE = Decimal("0.70")
 THRESHOLD_ADMIN = Decimal("0.10")
-BANK_ASSERTION_DAYS = 35
+BANK_ASSERTION_DAYS = chart.RECONCILIATION_DAYS_MAX
 RATIO_PLACES = Decimal("0.0001")
 
 

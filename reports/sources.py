@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from funds.model import POOL_KINDS, FundKind
-from reports.book import INTERFUND_TAG, ZERO, is_close, posting_number
+from ledger.entries import INTERFUND_TAG
+from reports.book import ZERO, is_close, posting_number
 from reports.context import ReportContext
 from reports.document import Chart, Column, Row, Section, Series, Table
 from reports.registers import is_payment

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ledger.accounts import Section as ChartSection
-from reports.book import RELEASE_TAG, ZERO, posting_number
+from ledger.entries import RELEASE_TAG
+from reports.book import ZERO, posting_number
 from reports.charts import spending_chart
 from reports.context import ReportContext
 from reports.document import Column, Row, Section, Table

@@ -15,10 +15,9 @@ from typing import Any
 
 from beancount.core import data
 
-from ledger.accounts import INTERFUND, fund_of_account
+from ledger.accounts import INTERFUND, NET_ASSET_ROOTS, fund_of_account
 
 INTERFUND_PREFIX = INTERFUND.account + ":"
-NET_ASSET_ROOTS = ("Assets:", "Liabilities:")
 # Half a cent: Beancount's own tolerance for CNY amounts with two decimals.
 TOLERANCE = Decimal("0.005")
 NARRATION_SHOWN_MAX = 60

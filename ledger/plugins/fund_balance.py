@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 
 from beancount.core import data
 
+from ledger.entries import CLOSE_TAG
 from ledger.plugins.common import (
     TOLERANCE,
     FundOfAccount,
@@ -40,7 +41,6 @@ from ledger.plugins.common import (
 
 __plugins__ = ("fund_balance",)
 
-CLOSE_TAG = "close"
 
 
 class FundImbalanceError(NamedTuple):

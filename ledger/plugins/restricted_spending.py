@@ -42,6 +42,7 @@ from typing import Any, NamedTuple
 from beancount.core import data
 
 from funds.model import POOL_KINDS, Fund, FundKind
+from ledger.entries import CLOSE_TAG, INTERFUND_TAG
 from ledger.plugins.common import (
     TOLERANCE,
     FundOfAccount,
@@ -54,8 +55,6 @@ from ledger.registry_io import read_registry
 
 __plugins__ = ("restricted_spending",)
 
-INTERFUND_TAG = "interfund"
-CLOSE_TAG = "close"
 GIVERS = frozenset({FundKind.FOUNDATION, FundKind.DISTRICT})
 
 
