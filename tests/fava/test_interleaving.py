@@ -41,7 +41,11 @@ def _json(url: str, *, method: str = "GET", body: object | None = None,
         with urllib.request.urlopen(request, timeout=120) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
+        text = error.read()
+        try:
+            return error.code, json.loads(text or b"null")
+        except ValueError:  # an error page, not JSON: keep it for the failure message
+            return error.code, text.decode("utf-8", "replace")[-2000:]
 
 
 def _manual_entry(number: int) -> dict[str, Any]:
@@ -85,6 +89,7 @@ def test_fava_saves_and_api_posts_interleave_without_losing_an_entry(tmp_path: P
     api_times: list[float] = []
     fava_times: list[float] = []
     refused: list[int] = []
+    reload_failures: list[int] = []
 
     def api_posts() -> None:
         start.wait()
@@ -115,7 +120,13 @@ def test_fava_saves_and_api_posts_interleave_without_losing_an_entry(tmp_path: P
             else:
                 status, body = _json(f"{base}/api/add_entries", method="PUT",
                                      body={"entries": [_manual_entry(number)]})
-                if status != 200:
+                if status == 500 and isinstance(body, str):
+                    # Fava writes the entry, then reloads the book in the same
+                    # request; Beancount's parser can fail that reload ("Parser
+                    # internal error") while a file is being written. The entry
+                    # is saved all the same: the checks below find it once.
+                    reload_failures.append(number)
+                elif status != 200:
                     errors.append(f"Fava add_entries {number}: {status} {body}")
             fava_times.append(time.monotonic())
             if number == ROUNDS // 2:
@@ -138,6 +149,7 @@ def test_fava_saves_and_api_posts_interleave_without_losing_an_entry(tmp_path: P
             thread.join(timeout=600)
         assert not any(thread.is_alive() for thread in threads)
     assert errors == []
+    assert len(reload_failures) <= ROUNDS // 20, reload_failures
     # The two sides really ran at the same time: most of Fava's saves happened
     # between the API's first and last posting.
     during = [moment for moment in fava_times if api_times[0] < moment < api_times[-1]]
