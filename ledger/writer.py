@@ -187,11 +187,8 @@ class Writer:
 
     def _check_same(self, item: _Prepared) -> None:
         written = self._ids[item.fb_id]
-        content = written.path.read_bytes()
-        place = self._places.get(item.fb_id, -1)
-        start = content.rfind(_END, 0, place + 1) + len(_END) if place >= 0 else -1
-        end = content.find(_END, max(start, 0))
-        block = content[start:end].decode("utf-8", "surrogatepass") if 0 <= start < end else ""
+        place = self._places.get(item.fb_id)
+        block = _block_at(written.path, place) if place is not None else ""
         found = [e for e in parser.parse_string(block)[0] if isinstance(e, data.Transaction)]
         if len(found) != 1 or _unchained(found[0]) != _unchained(item.entry):
             raise ConflictingPosting(item.fb_id, written)
@@ -437,3 +434,33 @@ def _unchained(entry: data.Transaction) -> str:
     """The canonical form of an entry without the chain's keys."""
     meta = {key: value for key, value in (entry.meta or {}).items() if key not in CHAIN_KEYS}
     return canonical(entry._replace(meta=meta))
+
+
+_WINDOWS = (1 << 16, 1 << 20, 1 << 24)
+
+
+def _block_at(path: Path, place: int) -> str:
+    """The text of the entry around byte `place` of a journal, read without the whole file.
+
+    Entries are separated by a blank line and hold none, so the entry runs from
+    the blank line before `place` to the next one.
+    """
+    with path.open("rb") as stream:
+        start = 0
+        for window in (*_WINDOWS, place + 1):
+            low = max(0, place - window)
+            stream.seek(low)
+            found = stream.read(place + 1 - low).rfind(_END)
+            if found >= 0:
+                start = low + found + len(_END)
+                break
+            if low == 0:
+                break
+        stream.seek(start)
+        for size in (*_WINDOWS, None):
+            text = stream.read(size) if size is not None else stream.read()
+            end = text.find(_END)
+            if end >= 0 or size is None or len(text) < size:
+                return (text[:end] if end >= 0 else text).decode("utf-8", "surrogatepass")
+            stream.seek(start)
+    return ""

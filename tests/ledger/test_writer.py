@@ -232,6 +232,20 @@ def test_append_missing_refuses_an_fb_id_written_with_other_content(
     assert_clean(layout)
 
 
+def test_append_missing_compares_entries_larger_than_a_read_window(tmp_path: Path) -> None:
+    layout = make_book(tmp_path)
+    writer = Writer(layout)
+    big = {f"note_{index}": "长" * 4000 for index in range(8)}  # about 96 KB of UTF-8
+    writer.append([txn("B0"), txn("B1", meta=big), txn("B2", meta=big)])
+    fresh = Writer(layout)
+    assert [w.fb_id for w in fresh.append_missing([txn("B1", meta=big), txn("B2", meta=big)])] == [
+        "B1", "B2"]
+    changed = {**big, "note_7": "长" * 3999 + "短"}
+    with pytest.raises(ConflictingPosting):
+        fresh.append_missing([txn("B2", meta=changed)])
+    assert_clean(layout)
+
+
 def test_append_missing_is_exactly_once(tmp_path: Path) -> None:
     layout = make_book(tmp_path)
     writer = Writer(layout)
