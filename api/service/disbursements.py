@@ -207,9 +207,14 @@ def submit(*, uow: UnitOfWork, services: Services, caller: Caller, body: Request
     session.flush()
     assert row.id is not None
     row.code = tracing.code(session, services, "R", row.id)
-    session.add(row)
-    session.flush()
-    result = view(session, services, row)
+    return _saved(uow, services, row)
+
+
+def _saved(uow: UnitOfWork, services: Services, row: Request) -> dict[str, Any]:
+    """Flush the changed request, commit once, and answer with its view."""
+    uow.session.add(row)
+    uow.session.flush()
+    result = view(uow.session, services, row)
     uow.commit(result)
     return result
 
@@ -240,11 +245,7 @@ def resubmit(
     row.round += 1
     row.status = "pending"
     row.submitted_at = row.updated_at = now
-    session.add(row)
-    session.flush()
-    result = view(session, services, row)
-    uow.commit(result)
-    return result
+    return _saved(uow, services, row)
 
 
 def cancel(*, uow: UnitOfWork, services: Services, caller: Caller, code: str) -> dict[str, Any]:
@@ -255,11 +256,7 @@ def cancel(*, uow: UnitOfWork, services: Services, caller: Caller, code: str) ->
         raise InvalidTransition(f"request {code} is {row.status}; only pending or returned requests are cancelled")
     row.status = "cancelled"
     row.updated_at = datetime.datetime.now(datetime.UTC)
-    session.add(row)
-    session.flush()
-    result = view(session, services, row)
-    uow.commit(result)
-    return result
+    return _saved(uow, services, row)
 
 
 # ---------------------------------------------------------------- deciding
@@ -301,11 +298,7 @@ def decide(
         row.status = "approved"
         session.flush()
         _book_commitment(session, services, row, now)
-    session.add(row)
-    session.flush()
-    result = view(session, services, row)
-    uow.commit(result)
-    return result
+    return _saved(uow, services, row)
 
 
 def _book_commitment(session: Session, services: Services, row: Request, now: datetime.datetime) -> None:
@@ -360,11 +353,7 @@ def pay(*, uow: UnitOfWork, services: Services, caller: Caller, code: str, body:
     row.bank_reference = body.bank_reference
     row.updated_at = datetime.datetime.now(datetime.UTC)
     row.ledger_entries = json.dumps([*json.loads(row.ledger_entries), fb_id])
-    session.add(row)
-    session.flush()
-    result = view(session, services, row)
-    uow.commit(result)
-    return result
+    return _saved(uow, services, row)
 
 
 def void(*, uow: UnitOfWork, services: Services, caller: Caller, code: str, body: VoidCreate) -> dict[str, Any]:
@@ -386,8 +375,4 @@ def void(*, uow: UnitOfWork, services: Services, caller: Caller, code: str, body
     row.void_reason = body.reason
     row.updated_at = datetime.datetime.now(datetime.UTC)
     row.ledger_entries = json.dumps([*json.loads(row.ledger_entries), fb_id])
-    session.add(row)
-    session.flush()
-    result = view(session, services, row)
-    uow.commit(result)
-    return result
+    return _saved(uow, services, row)
