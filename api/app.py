@@ -61,7 +61,9 @@ def build_services(settings: Settings) -> tuple[Services, object]:
     factory = sessionmaker(engine, class_=Session, expire_on_commit=False)
     reader = sessionmaker(reading(engine), class_=Session, expire_on_commit=False)
     services = Services(
-        session_factory=factory, reader=reader, book=BookState(settings.layout),
+        session_factory=factory,
+        reader=reader,
+        book=BookState(settings.layout),
         request_ttl=datetime.timedelta(seconds=settings.request_ttl_seconds),
         zone=ZoneInfo(settings.timezone),
     )
@@ -92,13 +94,18 @@ def create_app(settings: Settings, *, report_renderer: ReportRenderer | None = N
             if count_tokens(session) == 0:
                 raise NoAuthentication(
                     "no API token exists: create one with `fundbook token create HOME "
-                    "--role ROLE [--org ORG] --name NAME` before serving")
+                    "--role ROLE [--org ORG] --name NAME` before serving"
+                )
             session.rollback()
         sweep(services)
         app.state.services = services
         stop = threading.Event()
-        thread = threading.Thread(target=_sweeper, args=(services, settings.sweep_interval_seconds,
-                                                         stop), daemon=True, name="fundbook-sweeper")
+        thread = threading.Thread(
+            target=_sweeper,
+            args=(services, settings.sweep_interval_seconds, stop),
+            daemon=True,
+            name="fundbook-sweeper",
+        )
         thread.start()
         try:
             yield
@@ -108,16 +115,28 @@ def create_app(settings: Settings, *, report_renderer: ReportRenderer | None = N
             engine.dispose()  # type: ignore[attr-defined]
 
     app = FastAPI(
-        title="Fundbook API", version="1",
+        title="Fundbook API",
+        version="1",
         description="Disbursement requests, approvals, holds and payments of a district "
-                    "community development foundation, booked in its Beancount book.",
+        "community development foundation, booked in its Beancount book.",
         lifespan=lifespan,
     )
     app.state.report_renderer = report_renderer
     app.add_exception_handler(ServiceError, problems.on_service_error)
     app.add_exception_handler(RequestValidationError, problems.on_validation_error)
     app.add_exception_handler(StarletteHTTPException, problems.on_http_error)
-    for module in (health, me, orgs, funds, disbursements, contributions, reports,
-                   pledges, allocations, grants, public):
+    for module in (
+        health,
+        me,
+        orgs,
+        funds,
+        disbursements,
+        contributions,
+        reports,
+        pledges,
+        allocations,
+        grants,
+        public,
+    ):
         app.include_router(module.router)
     return app

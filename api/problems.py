@@ -28,19 +28,33 @@ PROBLEMS: dict[type[errors.ServiceError], tuple[int, str, str]] = {
     errors.NotConfigured: (501, "not_configured", "Not configured"),
 }
 
-_BY_STATUS = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-              422: "validation_error"}
+_BY_STATUS = {
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    422: "validation_error",
+}
 
 
 def problem_body(status: int, code: str, title: str, detail: str) -> dict[str, Any]:
-    return {"type": f"https://fundbook.example/problems/{code}", "title": title,
-            "status": status, "detail": detail, "code": code}
+    return {
+        "type": f"https://fundbook.example/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
 
 
 def problem_response(status: int, code: str, title: str, detail: str) -> Response:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return Response(json.dumps(problem_body(status, code, title, detail), ensure_ascii=False),
-                    status_code=status, media_type=MEDIA_TYPE, headers=headers)
+    return Response(
+        json.dumps(problem_body(status, code, title, detail), ensure_ascii=False),
+        status_code=status,
+        media_type=MEDIA_TYPE,
+        headers=headers,
+    )
 
 
 def for_error(error: errors.ServiceError) -> tuple[int, dict[str, Any]]:

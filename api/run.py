@@ -41,29 +41,53 @@ async def run_post(
 ) -> Response:
     body = await request.body()
     return await run_in_threadpool(
-        lambda: _run(services=services, caller=caller, key=key, method=request.method,
-                     path=request.url.path, body=body, status=status, action=action))
+        lambda: _run(
+            services=services,
+            caller=caller,
+            key=key,
+            method=request.method,
+            path=request.url.path,
+            body=body,
+            status=status,
+            action=action,
+        )
+    )
 
 
 def _run(
-    *, services: Services, caller: Caller, key: str | None, method: str, path: str, body: bytes,
-    status: int, action: Callable[[UnitOfWork], Any],
+    *,
+    services: Services,
+    caller: Caller,
+    key: str | None,
+    method: str,
+    path: str,
+    body: bytes,
+    status: int,
+    action: Callable[[UnitOfWork], Any],
 ) -> Response:
     claim: int | None = None
     uow: UnitOfWork | None = None
     if key is not None:
         idempotency.check_key(key)
         found = idempotency.claim(
-            services.session_factory, reader=services.read, caller=caller.token_hash, key=key,
-            print_=idempotency.fingerprint(method, path, body))
+            services.session_factory,
+            reader=services.read,
+            caller=caller.token_hash,
+            key=key,
+            print_=idempotency.fingerprint(method, path, body),
+        )
         if isinstance(found, idempotency.Replay):
             outbox.deliver(services.session_factory, services.book, reader=services.read)
             return _json(found.status_code, found.body)
         claim = found
     try:
-        with UnitOfWork(session_factory=services.session_factory, book=services.book,
-                        reader=services.read,
-                        claim=claim, claim_status=status) as uow:
+        with UnitOfWork(
+            session_factory=services.session_factory,
+            book=services.book,
+            reader=services.read,
+            claim=claim,
+            claim_status=status,
+        ) as uow:
             result = action(uow)
     except ServiceError as error:
         code, problem = problems.for_error(error)

@@ -36,8 +36,11 @@ def _line(limit: int, *, empty_ok: bool = False) -> Any:
             raise ValueError(f"is {len(value)} characters long; at most {limit} are allowed")
         for position, char in enumerate(value):
             if char in _BIDI or unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp", "Co", "Cn"):
-                raise ValueError(f"contains control character U+{ord(char):04X} at position {position}")
+                raise ValueError(
+                    f"contains control character U+{ord(char):04X} at position {position}"
+                )
         return value
+
     return AfterValidator(check)
 
 
@@ -50,8 +53,9 @@ def _code(value: str) -> str:
 Amount = Annotated[Decimal, BeforeValidator(_amount)]
 Line = Annotated[str, Field(max_length=TEXT_LENGTH_MAX * 4), _line(TEXT_LENGTH_MAX)]
 LongLine = Annotated[str, Field(max_length=LONG_TEXT_LENGTH_MAX * 4), _line(LONG_TEXT_LENGTH_MAX)]
-Comment = Annotated[str, Field(max_length=LONG_TEXT_LENGTH_MAX * 4),
-                    _line(LONG_TEXT_LENGTH_MAX, empty_ok=True)]
+Comment = Annotated[
+    str, Field(max_length=LONG_TEXT_LENGTH_MAX * 4), _line(LONG_TEXT_LENGTH_MAX, empty_ok=True)
+]
 Code = Annotated[str, AfterValidator(_code)]
 Reference = Annotated[str, Field(max_length=400), _line(100)]
 Label = Annotated[str, Field(max_length=400), _line(100)]  # fits a 100-character column

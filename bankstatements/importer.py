@@ -70,9 +70,13 @@ def booked_keys(existing: Iterable[data.Directive], bank_account: str) -> set[tu
         if not references:
             continue
         moved = sum(
-            (posting.units.number for posting in entry.postings
-             if (posting.account == bank_account or posting.account.startswith(prefix))
-             and posting.units is not None and isinstance(posting.units.number, Decimal)),
+            (
+                posting.units.number
+                for posting in entry.postings
+                if (posting.account == bank_account or posting.account.startswith(prefix))
+                and posting.units is not None
+                and isinstance(posting.units.number, Decimal)
+            ),
             Decimal("0.00"),
         )
         for reference in references:
@@ -80,7 +84,9 @@ def booked_keys(existing: Iterable[data.Directive], bank_account: str) -> set[tu
     return keys
 
 
-def asserted(existing: Iterable[data.Directive], account: str) -> set[tuple[datetime.date, Decimal]]:
+def asserted(
+    existing: Iterable[data.Directive], account: str
+) -> set[tuple[datetime.date, Decimal]]:
     return {
         (entry.date, entry.amount.number)
         for entry in existing
@@ -95,8 +101,10 @@ def chronological(lines: Sequence[Line]) -> list[Line]:
 
     def consistent(ordered: Sequence[Line]) -> int:
         return sum(
-            1 for before, after in itertools.pairwise(ordered)
-            if before.balance is not None and after.balance is not None
+            1
+            for before, after in itertools.pairwise(ordered)
+            if before.balance is not None
+            and after.balance is not None
             and before.balance + after.amount == after.balance
         )
 
@@ -171,17 +179,24 @@ class BankStatementImporter(beangulp.Importer):  # type: ignore[misc]
         meta["needs_fund"] = "TRUE"
         counter = INCOME_UNASSIGNED if line.amount > 0 else EXPENSE_UNASSIGNED
         return data.Transaction(
-            meta, line.date, FLAG_NEEDS_FUND, line.payee or None,
-            line.narration or "银行对账单导入", data.EMPTY_SET, data.EMPTY_SET,
+            meta,
+            line.date,
+            FLAG_NEEDS_FUND,
+            line.payee or None,
+            line.narration or "银行对账单导入",
+            data.EMPTY_SET,
+            data.EMPTY_SET,
             [
-                data.Posting(self.bank_account, Amount(line.amount, CURRENCY), None, None, None,
-                             None),
+                data.Posting(
+                    self.bank_account, Amount(line.amount, CURRENCY), None, None, None, None
+                ),
                 data.Posting(counter, Amount(-line.amount, CURRENCY), None, None, None, None),
             ],
         )
 
-    def _assertions(self, filepath: str, statement: Statement, existing: Iterable[data.Directive]
-                    ) -> list[data.Balance]:
+    def _assertions(
+        self, filepath: str, statement: Statement, existing: Iterable[data.Directive]
+    ) -> list[data.Balance]:
         closing: dict[datetime.date, Line] = {}
         for line in chronological(statement.lines):
             if line.balance is not None:
@@ -195,7 +210,8 @@ class BankStatementImporter(beangulp.Importer):  # type: ignore[misc]
                 continue
             meta = data.new_metadata(filepath, line.row)
             result.append(
-                data.Balance(meta, when, self.bank_account, Amount(line.balance, CURRENCY),
-                             None, None)
+                data.Balance(
+                    meta, when, self.bank_account, Amount(line.balance, CURRENCY), None, None
+                )
             )
         return result

@@ -113,8 +113,9 @@ def _clean(cell: str) -> str:
 
 
 def _find(header: Sequence[str], names: Sequence[str]) -> int | None:
-    cleaned = [_clean(cell).replace(" ", "").replace("(元)", "").replace("（元）", "")
-               for cell in header]
+    cleaned = [
+        _clean(cell).replace(" ", "").replace("(元)", "").replace("（元）", "") for cell in header
+    ]
     for name in names:
         if name in cleaned:
             return cleaned.index(name)
@@ -142,10 +143,16 @@ def _columns(header: Sequence[str]) -> _Columns | None:
     if date is None or ((income is None or expense is None) and amount is None):
         return None
     return _Columns(
-        date=date, income=income, expense=expense, amount=amount,
-        direction=_find(header, DIRECTION), balance=_find(header, BALANCE),
-        narration=_find(header, NARRATION), payee=_find(header, PAYEE),
-        payee_account=_find(header, PAYEE_ACCOUNT), reference=_find(header, REFERENCE),
+        date=date,
+        income=income,
+        expense=expense,
+        amount=amount,
+        direction=_find(header, DIRECTION),
+        balance=_find(header, BALANCE),
+        narration=_find(header, NARRATION),
+        payee=_find(header, PAYEE),
+        payee_account=_find(header, PAYEE_ACCOUNT),
+        reference=_find(header, REFERENCE),
     )
 
 
@@ -217,7 +224,7 @@ def parse_statement(text: str) -> Statement:
             account_number = digits(match.group(1))
             break
     lines = []
-    for number, row in enumerate(rows[index + 1:], start=index + 2):
+    for number, row in enumerate(rows[index + 1 :], start=index + 2):
         date = parse_date(_cell(row, columns.date)) if row else None
         if date is None:
             continue

@@ -63,13 +63,23 @@ def get(url: str, token: str) -> tuple[float, int]:
 
 def service(home: Path, year: int, runs: int) -> dict[str, tuple[float, float, int]]:
     """(first request, median of later requests, bytes) per format, from `fundbook serve`."""
-    token = subprocess.run(fundbook("token", "create", str(home), "--role", "auditor",
-                                    "--name", "审计员"),
-                           check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    token = (
+        subprocess.run(
+            fundbook("token", "create", str(home), "--role", "auditor", "--name", "审计员"),
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     port = free_port()
     log = open(home / "serve.log", "wb")  # noqa: SIM115 - closed in finally
-    server = subprocess.Popen(fundbook("serve", str(home), "--port", str(port),
-                                       "--log-level", "warning"), stdout=log, stderr=log)
+    server = subprocess.Popen(
+        fundbook("serve", str(home), "--port", str(port), "--log-level", "warning"),
+        stdout=log,
+        stderr=log,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
@@ -80,8 +90,10 @@ def service(home: Path, year: int, runs: int) -> dict[str, tuple[float, float, i
                 time.sleep(0.1)
         results = {}
         for fmt in FORMATS:
-            url = (f"{base}/v1/reports/audit-pack?from={year}-01-01&to={year}-12-31"
-                   f"&format={fmt}&lang=zh")
+            url = (
+                f"{base}/v1/reports/audit-pack?from={year}-01-01&to={year}-12-31"
+                f"&format={fmt}&lang=zh"
+            )
             first, size = get(url, token)
             later = [get(url, token)[0] for _ in range(runs)]
             results[fmt] = (first, statistics.median(later), size)
@@ -109,15 +121,34 @@ def measure(year: int, runs: int, home: Path | None) -> str:
             print(f"demo built in {time.perf_counter() - start:.1f} s")
         main = home / "book" / "main.beancount"
         transactions = sum(1 for line in _book_lines(home) if line[:4].isdigit() and " * " in line)
-        check = [timed([str(Path(sys.executable).parent / "bean-check"), "-C", str(main)])
-                 for _ in range(runs)]
+        check = [
+            timed([str(Path(sys.executable).parent / "bean-check"), "-C", str(main)])
+            for _ in range(runs)
+        ]
         print(f"bean-check -C: {statistics.median(check):.2f} s")
         cold: dict[str, tuple[float, int]] = {}
         for fmt in FORMATS:
             out = workdir / f"pack.{fmt}"
-            times = [timed(fundbook("report", "audit-pack", str(home), "--from", f"{year}-01-01",
-                                    "--to", f"{year}-12-31", "--format", fmt, "--lang", "zh",
-                                    "--out", str(out))) for _ in range(runs)]
+            times = [
+                timed(
+                    fundbook(
+                        "report",
+                        "audit-pack",
+                        str(home),
+                        "--from",
+                        f"{year}-01-01",
+                        "--to",
+                        f"{year}-12-31",
+                        "--format",
+                        fmt,
+                        "--lang",
+                        "zh",
+                        "--out",
+                        str(out),
+                    )
+                )
+                for _ in range(runs)
+            ]
             cold[fmt] = (statistics.median(times), out.stat().st_size)
             print(f"cold {fmt}: {cold[fmt][0]:.2f} s, {cold[fmt][1]:,} bytes")
         rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -137,11 +168,19 @@ def _book_lines(home: Path) -> list[str]:
     return lines
 
 
-def render(year: int, runs: int, transactions: int, check: float,
-           cold: dict[str, tuple[float, int]], warm: dict[str, tuple[float, float, int]],
-           rss: float, load: float) -> str:
+def render(
+    year: int,
+    runs: int,
+    transactions: int,
+    check: float,
+    cold: dict[str, tuple[float, int]],
+    warm: dict[str, tuple[float, float, int]],
+    rss: float,
+    load: float,
+) -> str:
     lines = [
-        SECTION, "",
+        SECTION,
+        "",
         f"Command: `.venv/bin/python bench/audit_pack.py --year {year} --runs {runs}` "
         f"(Python {platform.python_version()}, {os.cpu_count()} cores; medians of {runs} runs; "
         f"the Wuhou demo district, {transactions:,} transactions in the whole book, all "
@@ -158,8 +197,9 @@ def render(year: int, runs: int, transactions: int, check: float,
     for fmt in FORMATS:
         seconds, size = cold[fmt]
         first, later, _ = warm[fmt]
-        lines.append(f"| {fmt} | {size / 1024:,.0f} KB | {seconds:.2f} s | {first:.2f} s | "
-                     f"{later:.2f} s |")
+        lines.append(
+            f"| {fmt} | {size / 1024:,.0f} KB | {seconds:.2f} s | {first:.2f} s | {later:.2f} s |"
+        )
     lines += [
         "",
         "A cold start pays for starting Python, loading the book (parse, booking, "
@@ -170,8 +210,6 @@ def render(year: int, runs: int, transactions: int, check: float,
         "",
     ]
     return "\n".join(lines)
-
-
 
 
 def main() -> None:

@@ -47,15 +47,18 @@ OPENED = datetime.date(2023, 1, 1)
 
 
 def registry() -> Registry:
-    orgs = [Organization("WUHOU", OrgKind.DISTRICT, "Wuhou", "武侯区"),
-            Organization("WHCDF", OrgKind.FOUNDATION, "WHCDF", "基金会", "WUHOU"),
-            Organization("ST01", OrgKind.STREET, "Street", "街道", "WUHOU")]
+    orgs = [
+        Organization("WUHOU", OrgKind.DISTRICT, "Wuhou", "武侯区"),
+        Organization("WHCDF", OrgKind.FOUNDATION, "WHCDF", "基金会", "WUHOU"),
+        Organization("ST01", OrgKind.STREET, "Street", "街道", "WUHOU"),
+    ]
     funds = [Fund("FDN", FundKind.FOUNDATION, "FDN", "基金会", "WHCDF", Restriction.UNRESTRICTED)]
     for i in range(1, 50):
         code = f"ST01C{i:02d}"
         orgs.append(Organization(code, OrgKind.COMMUNITY, code, f"社区{i}", "ST01"))
-        funds.append(Fund(f"MF-{code}", FundKind.MICRO, code, f"微基金{i}", code,
-                          Restriction.RESTRICTED))
+        funds.append(
+            Fund(f"MF-{code}", FundKind.MICRO, code, f"微基金{i}", code, Restriction.RESTRICTED)
+        )
     return Registry.build(orgs, funds)
 
 
@@ -68,16 +71,25 @@ def build_book(home: Path, transactions: int) -> Layout:
     reg = registry()
     codes = sorted(reg.funds)
     years = (2023, 2024, 2025)
-    main = ['option "title" "bench"', 'option "operating_currency" "CNY"',
-            *(f'plugin "{plugin}"' for plugin in PLUGINS),
-            'include "chart.beancount"', 'include "registry.beancount"',
-            *(f'include "history/{year}.beancount"' for year in years),
-            'include "manual.beancount"', 'include "fundbook/journal.beancount"']
+    main = [
+        'option "title" "bench"',
+        'option "operating_currency" "CNY"',
+        *(f'plugin "{plugin}"' for plugin in PLUGINS),
+        'include "chart.beancount"',
+        'include "registry.beancount"',
+        *(f'include "history/{year}.beancount"' for year in years),
+        'include "manual.beancount"',
+        'include "fundbook/journal.beancount"',
+    ]
     layout.main.write_text("\n".join(main) + "\n", encoding="utf-8")
-    layout.chart.write_text("".join(printer.format_entry(e) + "\n" for e in
-                                    chart_entries(reg, [BANK], OPENED)), encoding="utf-8")
-    layout.registry.write_text("".join(printer.format_entry(e) + "\n" for e in
-                                       registry_entries(reg, [BANK], OPENED)), encoding="utf-8")
+    layout.chart.write_text(
+        "".join(printer.format_entry(e) + "\n" for e in chart_entries(reg, [BANK], OPENED)),
+        encoding="utf-8",
+    )
+    layout.registry.write_text(
+        "".join(printer.format_entry(e) + "\n" for e in registry_entries(reg, [BANK], OPENED)),
+        encoding="utf-8",
+    )
     layout.manual.write_text("", encoding="utf-8")
     layout.journal_index.write_text("", encoding="utf-8")
     rnd = random.Random(7)
@@ -89,14 +101,18 @@ def build_book(home: Path, transactions: int) -> Layout:
             day = datetime.date(year, 1, 1) + datetime.timedelta(days=i * 364 // per_year)
             if i % 3 == 2:
                 amount = f"{rnd.randint(1, 500)}.{rnd.randint(0, 99):02d}"
-                blocks.append(f'{day} * "供应商" "活动支出 {i}"\n  fund: "{fund}"\n'
-                              f"  Expenses:Program:{fund}  {amount} CNY\n"
-                              f"  Assets:Bank:ICBC:{fund}  -{amount} CNY\n")
+                blocks.append(
+                    f'{day} * "供应商" "活动支出 {i}"\n  fund: "{fund}"\n'
+                    f"  Expenses:Program:{fund}  {amount} CNY\n"
+                    f"  Assets:Bank:ICBC:{fund}  -{amount} CNY\n"
+                )
             else:
                 amount = f"{rnd.randint(500, 2000)}.{rnd.randint(0, 99):02d}"
-                blocks.append(f'{day} * "居民" "捐赠 {i}"\n  fund: "{fund}"\n'
-                              f"  Assets:Bank:ICBC:{fund}  {amount} CNY\n"
-                              f"  Income:Donation:Restricted:{fund}  -{amount} CNY\n")
+                blocks.append(
+                    f'{day} * "居民" "捐赠 {i}"\n  fund: "{fund}"\n'
+                    f"  Assets:Bank:ICBC:{fund}  {amount} CNY\n"
+                    f"  Income:Donation:Restricted:{fund}  -{amount} CNY\n"
+                )
         (book / "history" / f"{year}.beancount").write_text("\n".join(blocks), encoding="utf-8")
     return layout
 
@@ -126,10 +142,20 @@ def measure(size: int, runs: int, verify: bool) -> dict[str, str]:
         fund = registry().fund("MF-ST01C01")
         appended = []
         for i in range(runs):
-            writer.append([builders.contribution(
-                fb_id=f"B{i}", date=datetime.date(2026, 1, 2), fund=fund,
-                amount=Decimal("10.00"), bank=BANK, income=IncomeKind.DONATION,
-                source="居民", narration="捐赠")])
+            writer.append(
+                [
+                    builders.contribution(
+                        fb_id=f"B{i}",
+                        date=datetime.date(2026, 1, 2),
+                        fund=fund,
+                        amount=Decimal("10.00"),
+                        bank=BANK,
+                        income=IncomeKind.DONATION,
+                        source="居民",
+                        narration="捐赠",
+                    )
+                ]
+            )
             started = time.perf_counter()
             report = tracker.refresh()
             appended.append(time.perf_counter() - started)
@@ -137,9 +163,11 @@ def measure(size: int, runs: int, verify: bool) -> dict[str, str]:
         edited = []
         for i in range(max(10, runs // 5)):
             with layout.manual.open("a", encoding="utf-8") as stream:
-                stream.write(f'\n2025-12-31 * "会计" "手工 {i}"\n'
-                             "  Assets:Bank:ICBC:FDN  1.00 CNY\n"
-                             "  Income:Other:Unrestricted:FDN  -1.00 CNY\n")
+                stream.write(
+                    f'\n2025-12-31 * "会计" "手工 {i}"\n'
+                    "  Assets:Bank:ICBC:FDN  1.00 CNY\n"
+                    "  Income:Other:Unrestricted:FDN  -1.00 CNY\n"
+                )
             started = time.perf_counter()
             report = tracker.refresh()
             edited.append(time.perf_counter() - started)
@@ -148,8 +176,12 @@ def measure(size: int, runs: int, verify: bool) -> dict[str, str]:
             assert tracker.balances() == full_balances(layout), "balances differ from a full load"
         mb = sum(path.stat().st_size for path in layout.book_dir.rglob("*.beancount")) / 1e6
     return {
-        "size": f"{size:,}", "mb": f"{mb:.1f}", "load": f"{load_s:.1f} s",
-        "idle": _ms(idle), "append": _ms(appended), "append_p99": _p99(appended),
+        "size": f"{size:,}",
+        "mb": f"{mb:.1f}",
+        "load": f"{load_s:.1f} s",
+        "idle": _ms(idle),
+        "append": _ms(appended),
+        "append_p99": _p99(appended),
         "edit": _ms(edited),
     }
 
@@ -160,8 +192,7 @@ def table(rows: list[dict[str, str]], runs: int, verify: bool) -> str:
         "",
         f"Command: `{COMMAND}` (CPython {platform.python_version()}, {runs} refreshes per "
         "case, medians; synthetic book: 50 funds, history over three years, 2 postings "
-        "per transaction"
-        + ("; balances verified equal to a full load" if verify else "") + ").",
+        "per transaction" + ("; balances verified equal to a full load" if verify else "") + ").",
         "`load` is the one full Beancount load at start (plugins included); every later "
         "`refresh()` stats the included files and parses only what changed. The cost of "
         "a refresh does not grow with the book: it depends on what changed.",
@@ -176,8 +207,6 @@ def table(rows: list[dict[str, str]], runs: int, verify: bool) -> str:
         for r in rows
     ]
     return "\n".join(lines) + "\n"
-
-
 
 
 def main() -> None:

@@ -44,9 +44,14 @@ def measure(runs: int) -> dict[str, str]:
             size = sum(path.stat().st_size for path in book.rglob("*.beancount"))
             started = time.perf_counter()
             result = subprocess.run(
-                [str(Path(sys.executable).parent / "bean-check"), "--no-cache",
-                 str(Layout(home).main)],
-                capture_output=True, text=True, check=False,
+                [
+                    str(Path(sys.executable).parent / "bean-check"),
+                    "--no-cache",
+                    str(Layout(home).main),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
             )
             checks.append(time.perf_counter() - started)
             if result.returncode or result.stdout or result.stderr:
@@ -70,8 +75,6 @@ def table(row: dict[str, str], runs: int) -> str:
         "| transactions | book MB | build | bean-check |\n|---|---|---|---|\n"
         f"| {row['transactions']} | {row['mb']} | {row['build']} | {row['check']} |\n"
     )
-
-
 
 
 def main() -> None:

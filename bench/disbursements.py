@@ -91,15 +91,36 @@ def grow(home: Path, target: int) -> int:
         day = start + datetime.timedelta(days=(index // 600) % 290)
         link = f"syn-{index:07d}"
         batch += [
-            build.contribution(fb_id=f"SYN{index:07d}-in", date=day, fund=fund,
-                               amount=Decimal("100.00"), bank=bank, income=IncomeKind.DONATION,
-                               source="合成捐赠人", narration="合成历史: 捐赠", link=link),
-            build.commitment(fb_id=f"SYN{index:07d}-c", date=day, fund=fund,
-                             amount=Decimal("40.00"), payee="合成收款人",
-                             narration="合成历史: 批准", link=link),
-            build.payment(fb_id=f"SYN{index:07d}-p", date=day, fund=fund,
-                          amount=Decimal("40.00"), payee="合成收款人", bank=bank,
-                          narration="合成历史: 支付", link=link),
+            build.contribution(
+                fb_id=f"SYN{index:07d}-in",
+                date=day,
+                fund=fund,
+                amount=Decimal("100.00"),
+                bank=bank,
+                income=IncomeKind.DONATION,
+                source="合成捐赠人",
+                narration="合成历史: 捐赠",
+                link=link,
+            ),
+            build.commitment(
+                fb_id=f"SYN{index:07d}-c",
+                date=day,
+                fund=fund,
+                amount=Decimal("40.00"),
+                payee="合成收款人",
+                narration="合成历史: 批准",
+                link=link,
+            ),
+            build.payment(
+                fb_id=f"SYN{index:07d}-p",
+                date=day,
+                fund=fund,
+                amount=Decimal("40.00"),
+                payee="合成收款人",
+                bank=bank,
+                narration="合成历史: 支付",
+                link=link,
+            ),
         ]
         have += 3
         index += 1
@@ -118,9 +139,24 @@ class Server:
         self.log = (home / "bench-server.log").open("wb")
         started = time.monotonic()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "fundbook_cli.main", "serve", str(home), "--port",
-             str(self.port), "--workers", str(workers), "--log-level", "warning"],
-            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "fundbook_cli.main",
+                "serve",
+                str(home),
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         while True:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited; see {home / 'bench-server.log'}")
@@ -150,38 +186,52 @@ def tokens(home: Path) -> dict[str, str]:
     entries, _, _ = parser.parse_file(str(Layout(home).registry))
     registry = registry_io.read_registry(entries)[0].registry
     street = registry.street_of(COMMUNITY)
-    people = {"committee": ("committee", COMMUNITY, "测试居委会"),
-              "party": ("community_party", COMMUNITY, "测试党委"),
-              "street": ("street", street, "测试街道"),
-              "foundation": ("foundation", None, "测试秘书处"),
-              "accountant": ("accountant", None, "测试会计")}
-    return {key: create_token(home, role=role, org=org, name=name)
-            for key, (role, org, name) in people.items()}
+    people = {
+        "committee": ("committee", COMMUNITY, "测试居委会"),
+        "party": ("community_party", COMMUNITY, "测试党委"),
+        "street": ("street", street, "测试街道"),
+        "foundation": ("foundation", None, "测试秘书处"),
+        "accountant": ("accountant", None, "测试会计"),
+    }
+    return {
+        key: create_token(home, role=role, org=org, name=name)
+        for key, (role, org, name) in people.items()
+    }
 
 
 def disburse(clients: dict[str, httpx.Client], paid_on: str) -> float:
     started = time.perf_counter()
-    reply = clients["committee"].post("/v1/disbursements", json={
-        "fund": FUND, "amount": "1.00", "payee": "基准收款人", "purpose": "基准测试"})
+    reply = clients["committee"].post(
+        "/v1/disbursements",
+        json={"fund": FUND, "amount": "1.00", "payee": "基准收款人", "purpose": "基准测试"},
+    )
     reply.raise_for_status()
     request = reply.json()
     for step in request["steps"]:
-        who = {"community_party": "party", "street": "street", "foundation": "foundation"}[step["role"]]
-        clients[who].post(f"/v1/disbursements/{request['id']}/decisions",
-                          json={"decision": "approve"}).raise_for_status()
-    clients["accountant"].post(f"/v1/disbursements/{request['id']}/payment", json={
-        "paid_on": paid_on, "bank_reference": f"BENCH-{request['id']}"}).raise_for_status()
+        who = {"community_party": "party", "street": "street", "foundation": "foundation"}[
+            step["role"]
+        ]
+        clients[who].post(
+            f"/v1/disbursements/{request['id']}/decisions", json={"decision": "approve"}
+        ).raise_for_status()
+    clients["accountant"].post(
+        f"/v1/disbursements/{request['id']}/payment",
+        json={"paid_on": paid_on, "bank_reference": f"BENCH-{request['id']}"},
+    ).raise_for_status()
     return time.perf_counter() - started
 
 
-def run_level(url: str, toks: dict[str, str], concurrency: int, per_client: int,
-              paid_on: str) -> tuple[float, list[float]]:
+def run_level(
+    url: str, toks: dict[str, str], concurrency: int, per_client: int, paid_on: str
+) -> tuple[float, list[float]]:
     latencies: list[float] = []
     lock = threading.Lock()
 
     def client_loop() -> None:
-        clients = {k: httpx.Client(base_url=url, timeout=300,
-                                   headers={"Authorization": f"Bearer {v}"}) for k, v in toks.items()}
+        clients = {
+            k: httpx.Client(base_url=url, timeout=300, headers={"Authorization": f"Bearer {v}"})
+            for k, v in toks.items()
+        }
         try:
             for _ in range(per_client):
                 took = disburse(clients, paid_on)
@@ -218,10 +268,17 @@ def measure(home: Path, label: str, workers: int) -> Iterator[tuple[str, ...]]:
         for concurrency in CONCURRENCY:
             per_client = max(2, 40 // concurrency)
             wall, latencies = run_level(server.url, toks, concurrency, per_client, paid_on)
-            row = (label, f"{transactions:,}", f"{size_mb:.1f}", f"{server.start_s:.1f} s",
-                   str(concurrency), str(len(latencies)), f"{len(latencies) / wall:.1f}",
-                   f"{statistics.median(latencies) * 1000:.0f} ms",
-                   f"{percentile(latencies, 0.99) * 1000:.0f} ms")
+            row = (
+                label,
+                f"{transactions:,}",
+                f"{size_mb:.1f}",
+                f"{server.start_s:.1f} s",
+                str(concurrency),
+                str(len(latencies)),
+                f"{len(latencies) / wall:.1f}",
+                f"{statistics.median(latencies) * 1000:.0f} ms",
+                f"{percentile(latencies, 0.99) * 1000:.0f} ms",
+            )
             print(" | ".join(row), flush=True)
             yield row
     finally:
@@ -230,7 +287,8 @@ def measure(home: Path, label: str, workers: int) -> Iterator[tuple[str, ...]]:
 
 def table(rows: list[tuple[str, ...]], command: str, workers: int) -> str:
     lines = [
-        SECTION, "",
+        SECTION,
+        "",
         f"Command: `{command}` (CPython {platform.python_version()}, {os.cpu_count()} cores, "
         f"SQLite, `fundbook serve --workers {workers}`). One disbursement = submit, each "
         "approval of its chain (the last books the commitment: append + fsync) and the "
@@ -248,12 +306,14 @@ def table(rows: list[tuple[str, ...]], command: str, workers: int) -> str:
     return "\n".join(lines)
 
 
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--demo-home", type=Path, default=None,
-                        help="an already built demo HOME to copy (default: build one)")
+    parser.add_argument(
+        "--demo-home",
+        type=Path,
+        default=None,
+        help="an already built demo HOME to copy (default: build one)",
+    )
     parser.add_argument("--factor", type=int, default=10, help="size of the larger book")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-write", action="store_true", help="print only")
@@ -271,9 +331,14 @@ def main() -> None:
         demo_size = count_transactions(demo)
         started = time.monotonic()
         grown = grow(large, demo_size * args.factor)
-        print(f"grew the larger book to {grown:,} transactions in {time.monotonic() - started:.0f} s",
-              flush=True)
-        rows = [*measure(demo, "demo", args.workers), *measure(large, f"demo x{args.factor}", args.workers)]
+        print(
+            f"grew the larger book to {grown:,} transactions in {time.monotonic() - started:.0f} s",
+            flush=True,
+        )
+        rows = [
+            *measure(demo, "demo", args.workers),
+            *measure(large, f"demo x{args.factor}", args.workers),
+        ]
     command = ".venv/bin/python bench/disbursements.py"
     text = table(rows, command, args.workers)
     print(text)

@@ -76,9 +76,15 @@ def measure(home: Path, runs: int) -> dict[str, object]:
     assert client.get(url).status_code == 200
     after_edit = time.perf_counter() - started
     return {
-        "transactions": transactions, "funds": len(desk.funds), "errors": len(errors),
-        "load": load, "fava_load": fava_load, "compute": statistics.median(computes), "first": first_page,
-        "page": statistics.median(pages), "after_edit": after_edit,
+        "transactions": transactions,
+        "funds": len(desk.funds),
+        "errors": len(errors),
+        "load": load,
+        "fava_load": fava_load,
+        "compute": statistics.median(computes),
+        "first": first_page,
+        "page": statistics.median(pages),
+        "after_edit": after_edit,
     }
 
 
@@ -98,8 +104,6 @@ def render(result: dict[str, object], runs: int) -> str:
         f"| {_ms(float(result['compute']))} | {_ms(float(result['first']))} "  # type: ignore[arg-type]
         f"| {_ms(float(result['page']))} | {_ms(float(result['after_edit']))} |\n"  # type: ignore[arg-type]
     )
-
-
 
 
 def main() -> None:

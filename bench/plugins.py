@@ -36,12 +36,22 @@ SECTION = "## Book plugins"
 COMMAND = ".venv/bin/python bench/plugins.py"
 
 
-def _txn(day: datetime.date, i: int, postings: list[tuple[str, Decimal]],
-         tags: frozenset[str] = frozenset()) -> data.Transaction:
+def _txn(
+    day: datetime.date,
+    i: int,
+    postings: list[tuple[str, Decimal]],
+    tags: frozenset[str] = frozenset(),
+) -> data.Transaction:
     return data.Transaction(
-        {"filename": "<bench>", "lineno": i, "fb_id": f"T{i}"}, day, "*", None, f"t{i}",
-        tags, frozenset(), [data.Posting(a, Amount(n, "CNY"), None, None, None, None)
-                            for a, n in postings])
+        {"filename": "<bench>", "lineno": i, "fb_id": f"T{i}"},
+        day,
+        "*",
+        None,
+        f"t{i}",
+        tags,
+        frozenset(),
+        [data.Posting(a, Amount(n, "CNY"), None, None, None, None) for a, n in postings],
+    )
 
 
 def entries(size: int) -> list[data.Directive]:
@@ -52,8 +62,14 @@ def entries(size: int) -> list[data.Directive]:
     micro = sorted(code for code in reg.funds if code != "FDN")
     rnd = random.Random(3)
     made: list[data.Directive] = [
-        _txn(OPENED, -n, [(f"Assets:Bank:ICBC:{code}", Decimal(size) * 100),
-                          (f"Income:Donation:Restricted:{code}", -Decimal(size) * 100)])
+        _txn(
+            OPENED,
+            -n,
+            [
+                (f"Assets:Bank:ICBC:{code}", Decimal(size) * 100),
+                (f"Income:Donation:Restricted:{code}", -Decimal(size) * 100),
+            ],
+        )
         for n, code in enumerate(sorted(reg.funds), start=1)
     ]
     previous = GENESIS
@@ -64,20 +80,42 @@ def entries(size: int) -> list[data.Directive]:
         amount = Decimal(rnd.randint(100, 9999)) / 100
         kind = i % 10
         if kind == 0:
-            entry = _txn(day, i, [("Assets:Bank:ICBC:FDN", -amount),
-                                  ("Equity:Interfund:FDN", amount),
-                                  (f"Assets:Bank:ICBC:{fund}", amount),
-                                  (f"Equity:Interfund:{fund}", -amount)], frozenset({"interfund"}))
+            entry = _txn(
+                day,
+                i,
+                [
+                    ("Assets:Bank:ICBC:FDN", -amount),
+                    ("Equity:Interfund:FDN", amount),
+                    (f"Assets:Bank:ICBC:{fund}", amount),
+                    (f"Equity:Interfund:{fund}", -amount),
+                ],
+                frozenset({"interfund"}),
+            )
         elif kind < 6:
-            entry = _txn(day, i, [(f"Assets:Bank:ICBC:{fund}", amount * 3),
-                                  (f"Income:Donation:Restricted:{fund}", -amount * 3)])
+            entry = _txn(
+                day,
+                i,
+                [
+                    (f"Assets:Bank:ICBC:{fund}", amount * 3),
+                    (f"Income:Donation:Restricted:{fund}", -amount * 3),
+                ],
+            )
         elif kind < 9:
-            entry = _txn(day, i, [(f"Expenses:Program:{fund}", amount),
-                                  (f"Assets:Bank:ICBC:{fund}", -amount)])
+            entry = _txn(
+                day,
+                i,
+                [(f"Expenses:Program:{fund}", amount), (f"Assets:Bank:ICBC:{fund}", -amount)],
+            )
         else:
             seq += 1
-            entry = _txn(day, i, [(f"Assets:Bank:ICBC:{fund}", amount),
-                                  (f"Income:Donation:Restricted:{fund}", -amount)])
+            entry = _txn(
+                day,
+                i,
+                [
+                    (f"Assets:Bank:ICBC:{fund}", amount),
+                    (f"Income:Donation:Restricted:{fund}", -amount),
+                ],
+            )
             entry.meta.update({"fb_seq": str(seq), "fb_prev": previous})
             previous = entry.meta["fb_hash"] = entry_hash(entry, previous)
         made.append(entry)

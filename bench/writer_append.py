@@ -48,8 +48,12 @@ def _txn(fb_id: str, day: int) -> data.Transaction:
         frozenset(),
         frozenset({"req-R000042"}),
         [
-            data.Posting("Liabilities:Payable:MF-ST01C01", Amount(value, "CNY"), None, None, None, None),
-            data.Posting("Assets:Bank:ICBC:MF-ST01C01", Amount(-value, "CNY"), None, None, None, None),
+            data.Posting(
+                "Liabilities:Payable:MF-ST01C01", Amount(value, "CNY"), None, None, None, None
+            ),
+            data.Posting(
+                "Assets:Bank:ICBC:MF-ST01C01", Amount(-value, "CNY"), None, None, None, None
+            ),
         ],
     )
 
@@ -104,8 +108,6 @@ def table(rows: list[dict[str, float]], appends: int) -> str:
             f"{row['append_ms']:.2f} ms | {row['after_other_ms']:.2f} ms |"
         )
     return "\n".join(lines) + "\n"
-
-
 
 
 def main() -> None:

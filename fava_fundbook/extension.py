@@ -109,13 +109,20 @@ class FundbookDesk(FavaExtensionBase):
             if isinstance(body, dict):
                 params.update(body)
         target = refused_target(
-            endpoint=request.endpoint, method=request.method, params=params,
-            book_dir=self.book_dir, filename_of_entry=self._filename_of_entry,
+            endpoint=request.endpoint,
+            method=request.method,
+            params=params,
+            book_dir=self.book_dir,
+            filename_of_entry=self._filename_of_entry,
         )
         if target is not None:
-            response = jsonify({"error": f"{target.name} is Fundbook's journal: only Fundbook "
-                                         "appends to it. Correct an entry with a new entry in "
-                                         "manual.beancount."})
+            response = jsonify(
+                {
+                    "error": f"{target.name} is Fundbook's journal: only Fundbook "
+                    "appends to it. Correct an entry with a new entry in "
+                    "manual.beancount."
+                }
+            )
             response.status_code = 403
             abort(response)
 
@@ -176,7 +183,7 @@ class FundbookDesk(FavaExtensionBase):
     # -- presentation helpers for the template -----------------------------
 
     def language(self) -> str:
-        """"en" when Fava speaks English, else "zh" (the book's default)."""
+        """ "en" when Fava speaks English, else "zh" (the book's default)."""
         try:
             from flask_babel import get_locale
 
@@ -240,14 +247,23 @@ class FundbookDesk(FavaExtensionBase):
             date_from = datetime.date.fromisoformat(args.get("from", ""))
             date_to = datetime.date.fromisoformat(args.get("to", ""))
         except ValueError:
-            return Response("from and to must be dates YYYY-MM-DD", status=400,
-                            mimetype="text/plain")
-        view = view_of(self.ledger.all_entries, self.ledger.options, self.ledger.errors,
-                       home=self.book_dir.parent)
+            return Response(
+                "from and to must be dates YYYY-MM-DD", status=400, mimetype="text/plain"
+            )
+        view = view_of(
+            self.ledger.all_entries,
+            self.ledger.options,
+            self.ledger.errors,
+            home=self.book_dir.parent,
+        )
         try:
             document = build_document(
-                view=view, name=args.get("name", ""), date_from=date_from, date_to=date_to,
-                lang=args.get("lang", self.language()), fund=args.get("fund") or None,
+                view=view,
+                name=args.get("name", ""),
+                date_from=date_from,
+                date_to=date_to,
+                lang=args.get("lang", self.language()),
+                fund=args.get("fund") or None,
                 database=database_url(self.book_dir),
             )
             body, media_type = render_document(document, args.get("format", "html"))

@@ -93,8 +93,9 @@ def _month_ends(today: datetime.date, months: int) -> list[datetime.date]:
     return list(reversed(ends))
 
 
-def _history(deltas: Sequence[tuple[datetime.date, Decimal]], ends: Sequence[datetime.date]
-             ) -> tuple[Decimal, ...]:
+def _history(
+    deltas: Sequence[tuple[datetime.date, Decimal]], ends: Sequence[datetime.date]
+) -> tuple[Decimal, ...]:
     points: list[Decimal] = []
     total = ZERO
     index = 0
@@ -149,9 +150,15 @@ def compute_desk(entries: Sequence[data.Directive], today: datetime.date) -> Des
         for fund in book.registry.funds.values()
     )
     banks = tuple(
-        _bank_status(account=account, key=bank.key, name_zh=bank.name_zh, number=bank.number,
-                     deltas=bank_deltas.get(account, ()), assertion=assertions.get(account),
-                     today=today)
+        _bank_status(
+            account=account,
+            key=bank.key,
+            name_zh=bank.name_zh,
+            number=bank.number,
+            deltas=bank_deltas.get(account, ()),
+            assertion=assertions.get(account),
+            today=today,
+        )
         for account, bank in bank_parents.items()
     )
     return Desk(funds, banks, tuple(error.message for error in errors))
@@ -169,8 +176,7 @@ def _bank_status(
 ) -> BankStatus:
     book_balance = sum((number for _, number in deltas), ZERO)
     if assertion is None:
-        return BankStatus(key, name_zh, number, account, book_balance, None, None, None, None,
-                          None)
+        return BankStatus(key, name_zh, number, account, book_balance, None, None, None, None, None)
     # A balance assertion holds at the beginning of its date.
     at_date = sum((number for date, number in deltas if date < assertion.date), ZERO)
     asserted = assertion.amount.number

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 REPORTS = (
-    "trial-balance", "balance-sheet", "activities", "cash-flow", "funds", "disbursements",
-    "sources", "grants", "compliance", "integrity", "audit-pack",
+    "trial-balance",
+    "balance-sheet",
+    "activities",
+    "cash-flow",
+    "funds",
+    "disbursements",
+    "sources",
+    "grants",
+    "compliance",
+    "integrity",
+    "audit-pack",
 )
 
 _LABELS: dict[str, tuple[str, str]] = {

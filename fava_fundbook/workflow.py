@@ -148,8 +148,10 @@ def read_workflow(engine: Engine, *, zone: ZoneInfo | None = None) -> Workflow:
                 held[fund] -= _amount(delta)
             if inspect(connection).has_table("allocation"):
                 for pool, amount in connection.execute(
-                    text("SELECT pool, amount FROM allocation "
-                         "WHERE status IN ('pending', 'approved')")
+                    text(
+                        "SELECT pool, amount FROM allocation "
+                        "WHERE status IN ('pending', 'approved')"
+                    )
                 ):
                     held[pool] += _amount(amount)
             requests = connection.execute(
@@ -193,4 +195,3 @@ def read_workflow(engine: Engine, *, zone: ZoneInfo | None = None) -> Workflow:
         for row in requests
     )
     return Workflow(dict(held), approved, int(pending))
-

@@ -79,8 +79,9 @@ def registry_of(home: Path) -> Any:
     return book.registry
 
 
-def create_token(home: Path, *, role: str, org: str | None, name: str,
-                 url: str | None = None) -> str:
+def create_token(
+    home: Path, *, role: str, org: str | None, name: str, url: str | None = None
+) -> str:
     """Migrate the database if needed and store a new token's hash; returns the token."""
     from sqlmodel import Session
 
@@ -106,8 +107,9 @@ def _token_create(args: argparse.Namespace) -> int:
         print(f"fundbook token: {home} holds no book", file=sys.stderr)
         return 1
     try:
-        token = create_token(home, role=args.role, org=args.org, name=args.name,
-                             url=args.database_url)
+        token = create_token(
+            home, role=args.role, org=args.org, name=args.name, url=args.database_url
+        )
     except ValidationFailed as exc:
         print(f"fundbook token: {exc.detail}", file=sys.stderr)
         return 2
@@ -131,8 +133,15 @@ def count_tokens(url: str) -> int:
         engine.dispose()
 
 
-def serve(home: Path, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
-          url: str | None = None, log_level: str = "info") -> int:
+def serve(
+    home: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    url: str | None = None,
+    log_level: str = "info",
+) -> int:
     """Migrate, check that someone can authenticate, then run uvicorn until stopped."""
     import uvicorn
 
@@ -141,14 +150,23 @@ def serve(home: Path, *, host: str = "127.0.0.1", port: int = 8000, workers: int
     target = database_url(home, url)
     upgrade(target)
     if count_tokens(target) == 0:
-        print("fundbook serve: no API token exists, so nobody could authenticate; create one "
-              "with `fundbook token create HOME --role ROLE [--org ORG] --name NAME`",
-              file=sys.stderr)
+        print(
+            "fundbook serve: no API token exists, so nobody could authenticate; create one "
+            "with `fundbook token create HOME --role ROLE [--org ORG] --name NAME`",
+            file=sys.stderr,
+        )
         return 2
     os.environ[ENV_HOME] = str(home.resolve())
     os.environ[ENV_DATABASE_URL] = target
-    uvicorn.run("fundbook_cli.cmd_api:app_from_env", factory=True, host=host, port=port,
-                workers=workers, log_level=log_level, timeout_graceful_shutdown=5)
+    uvicorn.run(
+        "fundbook_cli.cmd_api:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        timeout_graceful_shutdown=5,
+    )
     return 0
 
 
@@ -157,8 +175,14 @@ def _serve(args: argparse.Namespace) -> int:
     if not (home / "book" / "main.beancount").exists():
         print(f"fundbook serve: {home} holds no book", file=sys.stderr)
         return 1
-    return serve(home, host=args.host, port=args.port, workers=args.workers,
-                 url=args.database_url, log_level=args.log_level)
+    return serve(
+        home,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        url=args.database_url,
+        log_level=args.log_level,
+    )
 
 
 def register(subparsers: Any) -> None:
@@ -177,7 +201,10 @@ def register(subparsers: Any) -> None:
     server.add_argument("--host", default="127.0.0.1")
     server.add_argument("--port", type=int, default=8000)
     server.add_argument("--workers", type=int, default=1)
-    server.add_argument("--database-url", default=None,
-                        help="SQLAlchemy URL (default: sqlite file HOME/fundbook.db)")
+    server.add_argument(
+        "--database-url",
+        default=None,
+        help="SQLAlchemy URL (default: sqlite file HOME/fundbook.db)",
+    )
     server.add_argument("--log-level", default="info")
     server.set_defaults(handler=_serve)

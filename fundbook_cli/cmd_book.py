@@ -1,7 +1,7 @@
 """`fundbook init` and `fundbook demo`: creating a district's book.
 
-    fundbook init HOME --config district.toml   a new, empty district
-    fundbook demo HOME [--no-serve]             the Wuhou demo district, then serve it
+fundbook init HOME --config district.toml   a new, empty district
+fundbook demo HOME [--no-serve]             the Wuhou demo district, then serve it
 """
 
 from __future__ import annotations
@@ -59,10 +59,18 @@ def _init(args: argparse.Namespace) -> int:
 def _serve_fava_only(home: Path) -> int:
     """Fava alone on the book, until interrupted."""
     fava = Path(sys.executable).parent / "fava"
-    command = [str(fava) if fava.exists() else "fava", "--host", "127.0.0.1", "--port", "5000",
-               str(Layout(home).main)]
-    print("the API server (fundbook_cli.serve_demo) is not available; serving Fava alone "
-          "at http://127.0.0.1:5000/ (Ctrl-C stops it)")
+    command = [
+        str(fava) if fava.exists() else "fava",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "5000",
+        str(Layout(home).main),
+    ]
+    print(
+        "the API server (fundbook_cli.serve_demo) is not available; serving Fava alone "
+        "at http://127.0.0.1:5000/ (Ctrl-C stops it)"
+    )
     process = subprocess.Popen(command)
 
     def stop(signum: int, frame: object) -> None:
@@ -110,7 +118,9 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    init = subparsers.add_parser("init", help="create a new district's book from a TOML description")
+    init = subparsers.add_parser(
+        "init", help="create a new district's book from a TOML description"
+    )
     init.add_argument("home", help="the HOME directory to create (must be empty or absent)")
     init.add_argument("--config", required=True, help="the district's TOML description")
     init.set_defaults(handler=_init)

@@ -40,11 +40,17 @@ def register(subparsers: Any) -> None:
     parser.add_argument("home", help="the district's HOME directory")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
-                        help="language of Fava and the desk (default: zh)")
-    parser.add_argument("--database-url", default=None,
-                        help="workflow database read by the desk (default: HOME/fundbook.db, "
-                             "or FUNDBOOK_DATABASE_URL)")
-    parser.add_argument("--read-only", action="store_true",
-                        help="refuse every change through Fava")
+    parser.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default="zh",
+        help="language of Fava and the desk (default: zh)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="workflow database read by the desk (default: HOME/fundbook.db, "
+        "or FUNDBOOK_DATABASE_URL)",
+    )
+    parser.add_argument("--read-only", action="store_true", help="refuse every change through Fava")
     parser.set_defaults(handler=_fava)

@@ -36,8 +36,14 @@ def _report(args: argparse.Namespace) -> int:
     date_from = args.date_from or datetime.date(date_to.year, 1, 1)
     try:
         body, _ = render_report(
-            name=args.name, home=Path(args.home), date_from=date_from, date_to=date_to,
-            fmt=args.format, lang=args.lang, fund=args.fund, scope=args.department,
+            name=args.name,
+            home=Path(args.home),
+            date_from=date_from,
+            date_to=date_to,
+            fmt=args.format,
+            lang=args.lang,
+            fund=args.fund,
+            scope=args.department,
             database=args.database or os.environ.get(ENV_DATABASE_URL) or None,
         )
     except ReportError as exc:
@@ -55,15 +61,19 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("report", help="render an audit report (HTML, PDF, XLSX, JSON)")
     parser.add_argument("name", choices=REPORT_NAMES, help="which report")
     parser.add_argument("home", help="the district's HOME directory (holding book/)")
-    parser.add_argument("--from", dest="date_from", type=_date,
-                        help="first day (default: 1 January of --to's year)")
-    parser.add_argument("--to", dest="date_to", type=_date,
-                        help="last day (default: 31 December of this year)")
+    parser.add_argument(
+        "--from", dest="date_from", type=_date, help="first day (default: 1 January of --to's year)"
+    )
+    parser.add_argument(
+        "--to", dest="date_to", type=_date, help="last day (default: 31 December of this year)"
+    )
     parser.add_argument("--format", choices=FORMATS, default="html")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh")
     parser.add_argument("--out", help="file to write (default: standard output)")
     parser.add_argument("--fund", help="one fund's report instead of the whole foundation")
     parser.add_argument("--department", help="source tracing of one department only")
-    parser.add_argument("--database", help="workflow database (default FUNDBOOK_DATABASE_URL, "
-                                           "else HOME/fundbook.db)")
+    parser.add_argument(
+        "--database",
+        help="workflow database (default FUNDBOOK_DATABASE_URL, else HOME/fundbook.db)",
+    )
     parser.set_defaults(handler=_report)

@@ -76,10 +76,12 @@ class DemoSummary(NamedTuple):
     years: tuple[int, ...]
 
     def __str__(self) -> str:
-        return (f"{self.transactions} transactions, {self.streets} streets, "
-                f"{self.communities} communities, {self.micro_funds} micro-funds, "
-                f"{self.departments} departments, {self.grants} grants, "
-                f"years {self.years[0]}-{self.years[-1]}")
+        return (
+            f"{self.transactions} transactions, {self.streets} streets, "
+            f"{self.communities} communities, {self.micro_funds} micro-funds, "
+            f"{self.departments} departments, {self.grants} grants, "
+            f"years {self.years[0]}-{self.years[-1]}"
+        )
 
 
 # --- the registry -----------------------------------------------------------
@@ -89,41 +91,96 @@ def demo_registry() -> Registry:
     """The organizations and funds of the demo district."""
     orgs = [
         Organization("WUHOU", OrgKind.DISTRICT, "Wuhou District", "成都市武侯区"),
-        Organization("WHCDF", OrgKind.FOUNDATION, "Chengdu Wuhou Community Development Foundation",
-                     TITLE, "WUHOU"),
+        Organization(
+            "WHCDF",
+            OrgKind.FOUNDATION,
+            "Chengdu Wuhou Community Development Foundation",
+            TITLE,
+            "WUHOU",
+        ),
     ]
     funds = [
-        Fund("FDN", FundKind.FOUNDATION, "Foundation unrestricted fund", "基金会非限定性资金",
-             "WHCDF", Restriction.UNRESTRICTED, FOUNDATION_CHAIN),
-        Fund("DCF", FundKind.DISTRICT, "District Community Development Fund", "区级社区发展基金",
-             "WUHOU", Restriction.RESTRICTED, POOL_CHAIN),
-        Fund("GP", FundKind.GUARANTEE_POOL, "Community Governance Guarantee Fund",
-             "社区发展治理专项保障资金", "WUHOU", Restriction.RESTRICTED, POOL_CHAIN,
-             bank=CCB.key),
-        Fund("IP", FundKind.INCENTIVE_POOL, "Community Governance Incentive Fund",
-             "社区发展治理专项激励资金", "WUHOU", Restriction.RESTRICTED, POOL_CHAIN,
-             bank=CCB.key),
+        Fund(
+            "FDN",
+            FundKind.FOUNDATION,
+            "Foundation unrestricted fund",
+            "基金会非限定性资金",
+            "WHCDF",
+            Restriction.UNRESTRICTED,
+            FOUNDATION_CHAIN,
+        ),
+        Fund(
+            "DCF",
+            FundKind.DISTRICT,
+            "District Community Development Fund",
+            "区级社区发展基金",
+            "WUHOU",
+            Restriction.RESTRICTED,
+            POOL_CHAIN,
+        ),
+        Fund(
+            "GP",
+            FundKind.GUARANTEE_POOL,
+            "Community Governance Guarantee Fund",
+            "社区发展治理专项保障资金",
+            "WUHOU",
+            Restriction.RESTRICTED,
+            POOL_CHAIN,
+            bank=CCB.key,
+        ),
+        Fund(
+            "IP",
+            FundKind.INCENTIVE_POOL,
+            "Community Governance Incentive Fund",
+            "社区发展治理专项激励资金",
+            "WUHOU",
+            Restriction.RESTRICTED,
+            POOL_CHAIN,
+            bank=CCB.key,
+        ),
     ]
     for s, (street_zh, street_en, communities) in enumerate(names.STREETS, start=1):
         street = f"ST{s:02d}"
         orgs.append(Organization(street, OrgKind.STREET, street_en, street_zh, "WUHOU"))
         for c, (community_zh, community_en) in enumerate(communities, start=1):
             code = f"{street}C{c:02d}"
-            orgs.append(Organization(code, OrgKind.COMMUNITY, f"{community_en} Community",
-                                     community_zh, street))
-            funds.append(Fund(f"MF-{code}", FundKind.MICRO, f"{community_en} Community Micro-fund",
-                              f"{community_zh}微基金", code, Restriction.RESTRICTED, MICRO_CHAIN,
-                              bank=BOCD.key if s % 2 == 0 else None))
+            orgs.append(
+                Organization(
+                    code, OrgKind.COMMUNITY, f"{community_en} Community", community_zh, street
+                )
+            )
+            funds.append(
+                Fund(
+                    f"MF-{code}",
+                    FundKind.MICRO,
+                    f"{community_en} Community Micro-fund",
+                    f"{community_zh}微基金",
+                    code,
+                    Restriction.RESTRICTED,
+                    MICRO_CHAIN,
+                    bank=BOCD.key if s % 2 == 0 else None,
+                )
+            )
             for pool, pool_zh in (("GP", "专项保障资金"), ("IP", "专项激励资金")):
-                funds.append(Fund(f"AL-{code}-{pool}", FundKind.ALLOCATION,
-                                  f"{community_en} Community {pool} allocation",
-                                  f"{community_zh}{pool_zh}", code, Restriction.RESTRICTED,
-                                  ALLOCATION_CHAIN, pool, bank=CCB.key))
+                funds.append(
+                    Fund(
+                        f"AL-{code}-{pool}",
+                        FundKind.ALLOCATION,
+                        f"{community_en} Community {pool} allocation",
+                        f"{community_zh}{pool_zh}",
+                        code,
+                        Restriction.RESTRICTED,
+                        ALLOCATION_CHAIN,
+                        pool,
+                        bank=CCB.key,
+                    )
+                )
     for d, (dept_zh, dept_en, *_rest) in enumerate(names.DEPARTMENTS, start=1):
         orgs.append(Organization(f"D{d:02d}", OrgKind.DEPARTMENT, dept_en, dept_zh, "WUHOU"))
     for e, (enterprise_zh, enterprise_en, _project) in enumerate(names.ENTERPRISES, start=1):
-        orgs.append(Organization(f"SE{e:02d}", OrgKind.ENTERPRISE, enterprise_en, enterprise_zh,
-                                 "WUHOU"))
+        orgs.append(
+            Organization(f"SE{e:02d}", OrgKind.ENTERPRISE, enterprise_en, enterprise_zh, "WUHOU")
+        )
     return Registry.build(orgs, funds)
 
 
@@ -176,7 +233,9 @@ def _stamp(moment: datetime.datetime) -> str:
 
 
 def _at(day: datetime.date, rng: random.Random) -> str:
-    return _stamp(datetime.datetime.combine(day, datetime.time(rng.randint(8, 17), rng.randint(0, 59))))
+    return _stamp(
+        datetime.datetime.combine(day, datetime.time(rng.randint(8, 17), rng.randint(0, 59)))
+    )
 
 
 def _fifo_take(queue: deque[list[object]], amount: Decimal) -> dict[str, Decimal]:
@@ -220,10 +279,12 @@ class _Sim:
         self.transactions = 0
         self.grants = 0
         self.departments_contributing: set[str] = set()
-        self.communities = [org.code for org in registry.orgs.values()
-                            if org.kind is OrgKind.COMMUNITY]
-        self.departments = [org.code for org in registry.orgs.values()
-                            if org.kind is OrgKind.DEPARTMENT]
+        self.communities = [
+            org.code for org in registry.orgs.values() if org.kind is OrgKind.COMMUNITY
+        ]
+        self.departments = [
+            org.code for org in registry.orgs.values() if org.kind is OrgKind.DEPARTMENT
+        ]
 
     # -- helpers
 
@@ -239,8 +300,11 @@ class _Sim:
         while len(staff) <= index:
             name = self.rng.choice(names.SURNAMES) + self.rng.choice(names.GIVEN)
             while name in self.used_names:
-                name = (self.rng.choice(names.SURNAMES) + self.rng.choice(names.GIVEN_CHARS)
-                        + self.rng.choice(names.GIVEN_CHARS))
+                name = (
+                    self.rng.choice(names.SURNAMES)
+                    + self.rng.choice(names.GIVEN_CHARS)
+                    + self.rng.choice(names.GIVEN_CHARS)
+                )
             self.used_names.add(name)
             staff.append(name)
         return staff[index]
@@ -249,7 +313,9 @@ class _Sim:
         """A random amount in whole multiples of `step` yuan."""
         return Decimal(self.rng.randrange(low // step, high // step + 1) * step).quantize(CENT)
 
-    def at(self, day: datetime.date, priority: int, action: Callable[[datetime.date], None]) -> None:
+    def at(
+        self, day: datetime.date, priority: int, action: Callable[[datetime.date], None]
+    ) -> None:
         if day > END:
             return
         self.seq += 1
@@ -285,46 +351,84 @@ class _Sim:
             amount = self.money(100, 3000, 50)
             narration = f"个人捐赠: {community}微基金"
         else:
-            donor = self.rng.choice(names.DONOR_BUSINESSES).format(place=community.removesuffix("社区"))
+            donor = self.rng.choice(names.DONOR_BUSINESSES).format(
+                place=community.removesuffix("社区")
+            )
             amount = self.money(2000, 30000, 100)
             narration = f"企业捐赠: {community}微基金"
         receipt = f"川财捐{day.year}-{self.next_id('RCPT')[4:]}"
-        self.book(build.contribution(
-            fb_id=self.next_id("DN"), date=day, fund=fund, amount=amount, bank=self.bank_of(fund),
-            income=IncomeKind.DONATION, source=donor, narration=narration, receipt_no=receipt,
-            meta={"donor": donor},
-        ))
+        self.book(
+            build.contribution(
+                fb_id=self.next_id("DN"),
+                date=day,
+                fund=fund,
+                amount=amount,
+                bank=self.bank_of(fund),
+                income=IncomeKind.DONATION,
+                source=donor,
+                narration=narration,
+                receipt_no=receipt,
+                meta={"donor": donor},
+            )
+        )
 
     def department_money(self, day: datetime.date, dept: str, pool: Fund, pledged: bool) -> None:
         dept_zh, _en, income, _pools, _pledges = names.DEPARTMENTS[int(dept[1:]) - 1]
         kind = IncomeKind.SERVICE if income == "service" else IncomeKind.SUBSIDY
         label = "政府购买服务" if kind is IncomeKind.SERVICE else "专项补助"
         amount = self.money(60000, 360000, 1000)
-        narration = f"{dept_zh}{day.year}年第{(day.month - 1) // 3 + 1}季度{label}资金: {pool.name_zh}"
+        narration = (
+            f"{dept_zh}{day.year}年第{(day.month - 1) // 3 + 1}季度{label}资金: {pool.name_zh}"
+        )
         meta = {"department": dept}
         bank = self.bank_of(pool)
         self.departments_contributing.add(dept)
         if not pledged:
-            self.book(build.contribution(
-                fb_id=self.next_id("CT"), date=day, fund=pool, amount=amount, bank=bank,
-                income=kind, source=dept_zh, narration=narration, meta=meta,
-            ))
+            self.book(
+                build.contribution(
+                    fb_id=self.next_id("CT"),
+                    date=day,
+                    fund=pool,
+                    amount=amount,
+                    bank=bank,
+                    income=kind,
+                    source=dept_zh,
+                    narration=narration,
+                    meta=meta,
+                )
+            )
             self.fifo[pool.code].append([dept, amount])
             return
         pledge = self.next_id("P")
         link = f"pledge-{pledge}"
-        self.book(build.pledge(
-            fb_id=f"{pledge}-pledge", date=day, fund=pool, amount=amount, income=kind,
-            source=dept_zh, narration=f"认捐: {narration}", link=link,
-            meta={**meta, "pledge": pledge},
-        ))
+        self.book(
+            build.pledge(
+                fb_id=f"{pledge}-pledge",
+                date=day,
+                fund=pool,
+                amount=amount,
+                income=kind,
+                source=dept_zh,
+                narration=f"认捐: {narration}",
+                link=link,
+                meta={**meta, "pledge": pledge},
+            )
+        )
 
         def receive(when: datetime.date) -> None:
-            self.book(build.pledge_receipt(
-                fb_id=f"{pledge}-receipt", date=when, fund=pool, amount=amount, bank=bank,
-                source=dept_zh, narration=f"到账: {narration}", link=link,
-                meta={**meta, "pledge": pledge, "bank_reference": self.bank_ref(bank, when)},
-            ))
+            self.book(
+                build.pledge_receipt(
+                    fb_id=f"{pledge}-receipt",
+                    date=when,
+                    fund=pool,
+                    amount=amount,
+                    bank=bank,
+                    source=dept_zh,
+                    narration=f"到账: {narration}",
+                    link=link,
+                    meta={**meta, "pledge": pledge, "bank_reference": self.bank_ref(bank, when)},
+                )
+            )
             self.fifo[pool.code].append([dept, amount])
 
         self.at(_workday(day + datetime.timedelta(days=self.rng.randint(15, 45))), 10, receive)
@@ -340,49 +444,89 @@ class _Sim:
             amount = (cash * Decimal("0.0035") / 4).quantize(CENT)
             if amount <= 0:
                 continue
-            self.book(build.contribution(
-                fb_id=self.next_id("IN"), date=day, fund=fund, amount=amount,
-                bank=self.bank_of(fund), income=IncomeKind.INVESTMENT,
-                source=self.bank_of(fund).name_zh.removesuffix("基本户").removesuffix("一般户"),
-                narration=f"{day.year}年第{(day.month - 1) // 3 + 1}季度结息: {fund.name_zh}",
-            ))
-        pooled = sum((self.cash[f.code] for f in self.registry.funds.values()
-                      if f.kind in (FundKind.GUARANTEE_POOL, FundKind.INCENTIVE_POOL,
-                                    FundKind.ALLOCATION)), ZERO)
+            self.book(
+                build.contribution(
+                    fb_id=self.next_id("IN"),
+                    date=day,
+                    fund=fund,
+                    amount=amount,
+                    bank=self.bank_of(fund),
+                    income=IncomeKind.INVESTMENT,
+                    source=self.bank_of(fund).name_zh.removesuffix("基本户").removesuffix("一般户"),
+                    narration=f"{day.year}年第{(day.month - 1) // 3 + 1}季度结息: {fund.name_zh}",
+                )
+            )
+        pooled = sum(
+            (
+                self.cash[f.code]
+                for f in self.registry.funds.values()
+                if f.kind in (FundKind.GUARANTEE_POOL, FundKind.INCENTIVE_POOL, FundKind.ALLOCATION)
+            ),
+            ZERO,
+        )
         amount = (pooled * Decimal("0.0035") / 4).quantize(CENT)
         if amount > 0:
             fdn = self.registry.fund("FDN")
-            self.book(build.contribution(
-                fb_id=self.next_id("IN"), date=day, fund=fdn, amount=amount, bank=ICBC,
-                income=IncomeKind.INVESTMENT, source="建设银行成都武侯支行",
-                narration=f"{day.year}年第{(day.month - 1) // 3 + 1}季度专项资金专户结息",
-            ))
+            self.book(
+                build.contribution(
+                    fb_id=self.next_id("IN"),
+                    date=day,
+                    fund=fdn,
+                    amount=amount,
+                    bank=ICBC,
+                    income=IncomeKind.INVESTMENT,
+                    source="建设银行成都武侯支行",
+                    narration=f"{day.year}年第{(day.month - 1) // 3 + 1}季度专项资金专户结息",
+                )
+            )
 
     def district_income(self, day: datetime.date) -> None:
         dcf = self.registry.fund("DCF")
-        self.book(build.contribution(
-            fb_id=self.next_id("CT"), date=day, fund=dcf, amount=self.money(600000, 900000, 10000),
-            bank=ICBC, income=IncomeKind.SUBSIDY, source="区财政局",
-            narration=f"{day.year}年第{(day.month - 1) // 3 + 1}季度区级社区发展基金财政注资",
-            meta={"department": "D14"},
-        ))
+        self.book(
+            build.contribution(
+                fb_id=self.next_id("CT"),
+                date=day,
+                fund=dcf,
+                amount=self.money(600000, 900000, 10000),
+                bank=ICBC,
+                income=IncomeKind.SUBSIDY,
+                source="区财政局",
+                narration=f"{day.year}年第{(day.month - 1) // 3 + 1}季度区级社区发展基金财政注资",
+                meta={"department": "D14"},
+            )
+        )
         if self.rng.random() < 0.6:
             donor = self.rng.choice(names.DONOR_BUSINESSES).format(place="武侯")
-            self.book(build.contribution(
-                fb_id=self.next_id("DN"), date=day, fund=dcf, amount=self.money(50000, 300000, 1000),
-                bank=ICBC, income=IncomeKind.DONATION, source=donor,
-                narration="企业定向捐赠: 区级社区发展基金",
-                receipt_no=f"川财捐{day.year}-{self.next_id('RCPT')[4:]}", meta={"donor": donor},
-            ))
+            self.book(
+                build.contribution(
+                    fb_id=self.next_id("DN"),
+                    date=day,
+                    fund=dcf,
+                    amount=self.money(50000, 300000, 1000),
+                    bank=ICBC,
+                    income=IncomeKind.DONATION,
+                    source=donor,
+                    narration="企业定向捐赠: 区级社区发展基金",
+                    receipt_no=f"川财捐{day.year}-{self.next_id('RCPT')[4:]}",
+                    meta={"donor": donor},
+                )
+            )
 
     def foundation_income(self, day: datetime.date) -> None:
         fdn = self.registry.fund("FDN")
-        self.book(build.contribution(
-            fb_id=self.next_id("CT"), date=day, fund=fdn, amount=self.money(150000, 220000, 1000),
-            bank=ICBC, income=IncomeKind.SERVICE, source="区委社治委",
-            narration=f"{day.year}年第{(day.month - 1) // 3 + 1}季度基金会运营政府购买服务",
-            meta={"department": "D13"},
-        ))
+        self.book(
+            build.contribution(
+                fb_id=self.next_id("CT"),
+                date=day,
+                fund=fdn,
+                amount=self.money(150000, 220000, 1000),
+                bank=ICBC,
+                income=IncomeKind.SERVICE,
+                source="区委社治委",
+                narration=f"{day.year}年第{(day.month - 1) // 3 + 1}季度基金会运营政府购买服务",
+                meta={"department": "D13"},
+            )
+        )
 
     def admin(self, day: datetime.date) -> None:
         fdn = self.registry.fund("FDN")
@@ -395,21 +539,35 @@ class _Sim:
                 amount = self.money(300, 2500, 10)
             if self.available(fdn) < amount:
                 continue
-            self.book(build.expense(
-                fb_id=self.next_id("AD"), date=day, fund=fdn, amount=amount, payee=payee,
-                bank=ICBC, narration=f"{day.year}年{day.month}月{item}",
-                meta={"paid_by": self.person("WHCDF", "accountant")},
-            ))
+            self.book(
+                build.expense(
+                    fb_id=self.next_id("AD"),
+                    date=day,
+                    fund=fdn,
+                    amount=amount,
+                    payee=payee,
+                    bank=ICBC,
+                    narration=f"{day.year}年{day.month}月{item}",
+                    meta={"paid_by": self.person("WHCDF", "accountant")},
+                )
+            )
 
     # -- requests
 
-    def approvals(self, request: str, fund: Fund, amount: Decimal, requested: datetime.date,
-                  decided: datetime.date) -> dict[str, str]:
+    def approvals(
+        self,
+        request: str,
+        fund: Fund,
+        amount: Decimal,
+        requested: datetime.date,
+        decided: datetime.date,
+    ) -> dict[str, str]:
         """Request and approval metadata: times strictly increase, the last step on `decided`."""
         requester = self.person(fund.org, "committee", self.rng.randrange(2))
         steps = self.registry.chain_for(fund.code, amount)
         start = datetime.datetime.combine(
-            requested, datetime.time(self.rng.randint(8, 10), self.rng.randint(0, 59)))
+            requested, datetime.time(self.rng.randint(8, 10), self.rng.randint(0, 59))
+        )
         end = datetime.datetime.combine(decided, datetime.time(17, 0))
         minutes = max(int((end - start).total_seconds()) // 60, len(steps) + 1)
         offsets = sorted(self.rng.sample(range(1, minutes), len(steps)))
@@ -427,27 +585,42 @@ class _Sim:
             meta[f"approval_{i}_at"] = _stamp(start + datetime.timedelta(minutes=offset))
         return meta
 
-    def request(self, day: datetime.date, fund: Fund, share: float, purposes: tuple[str, ...]) -> None:
+    def request(
+        self, day: datetime.date, fund: Fund, share: float, purposes: tuple[str, ...]
+    ) -> None:
         available = self.available(fund)
         if available < Decimal("1000.00"):
             return
-        amount = (available * Decimal(str(round(share * self.rng.uniform(0.5, 1.0), 3)))
-                  ).quantize(Decimal("1")).quantize(CENT)
+        amount = (
+            (available * Decimal(str(round(share * self.rng.uniform(0.5, 1.0), 3))))
+            .quantize(Decimal("1"))
+            .quantize(CENT)
+        )
         if amount < Decimal("500.00"):
             return
         request = self.next_id("R")
         place = self.registry.org(fund.org).name_zh.removesuffix("社区")
         payee = self.rng.choice(names.PROVIDERS).format(place=place)
         purpose = self.rng.choice(purposes)
-        sources = _fifo_take(self.fifo[fund.code], amount) if fund.kind is FundKind.ALLOCATION else {}
+        sources = (
+            _fifo_take(self.fifo[fund.code], amount) if fund.kind is FundKind.ALLOCATION else {}
+        )
         requested = day - datetime.timedelta(days=self.rng.randint(3, 12))
         meta = self.approvals(request, fund, amount, requested, day)
         meta.update(_src_meta(sources))
         link = f"req-{request}"
-        self.book(build.commitment(
-            fb_id=f"{request}-commitment", date=day, fund=fund, amount=amount, payee=payee,
-            narration=f"审批通过: {purpose}", link=link, meta=meta,
-        ))
+        self.book(
+            build.commitment(
+                fb_id=f"{request}-commitment",
+                date=day,
+                fund=fund,
+                amount=amount,
+                payee=payee,
+                narration=f"审批通过: {purpose}",
+                link=link,
+                meta=meta,
+            )
+        )
         item = _Request(request, fund, amount, payee, purpose, sources)
         later = _workday(day + datetime.timedelta(days=self.rng.randint(1, 10)))
         if fund.kind is FundKind.MICRO and self.rng.random() < 0.02:
@@ -457,22 +630,42 @@ class _Sim:
 
     def pay(self, day: datetime.date, item: _Request) -> None:
         bank = self.bank_of(item.fund)
-        self.book(build.payment(
-            fb_id=f"{item.request}-payment", date=day, fund=item.fund, amount=item.amount,
-            payee=item.payee, bank=bank, narration=f"支付: {item.purpose}",
-            link=f"req-{item.request}", bank_reference=self.bank_ref(bank, day),
-            meta={"request": item.request, "paid_by": self.person("WHCDF", "accountant"),
-                  **_src_meta(item.sources)},
-        ))
+        self.book(
+            build.payment(
+                fb_id=f"{item.request}-payment",
+                date=day,
+                fund=item.fund,
+                amount=item.amount,
+                payee=item.payee,
+                bank=bank,
+                narration=f"支付: {item.purpose}",
+                link=f"req-{item.request}",
+                bank_reference=self.bank_ref(bank, day),
+                meta={
+                    "request": item.request,
+                    "paid_by": self.person("WHCDF", "accountant"),
+                    **_src_meta(item.sources),
+                },
+            )
+        )
 
     def void_request(self, day: datetime.date, item: _Request) -> None:
-        self.book(build.void(
-            fb_id=f"{item.request}-void", date=day, fund=item.fund, amount=item.amount,
-            payee=item.payee, narration=f"作废: {item.purpose}(活动取消)",
-            link=f"req-{item.request}",
-            meta={"request": item.request, "voided_by": self.person("WHCDF", "foundation"),
-                  "reason": "活动取消, 未付款"},
-        ))
+        self.book(
+            build.void(
+                fb_id=f"{item.request}-void",
+                date=day,
+                fund=item.fund,
+                amount=item.amount,
+                payee=item.payee,
+                narration=f"作废: {item.purpose}(活动取消)",
+                link=f"req-{item.request}",
+                meta={
+                    "request": item.request,
+                    "voided_by": self.person("WHCDF", "foundation"),
+                    "reason": "活动取消, 未付款",
+                },
+            )
+        )
 
     # -- allocations
 
@@ -484,8 +677,11 @@ class _Sim:
         weights = [self.rng.uniform(0.6, 1.4) for _ in self.communities]
         total_weight = sum(weights)
         for community, weight in zip(self.communities, weights, strict=True):
-            amount = (budget * Decimal(str(round(weight / total_weight, 6)))
-                      ).quantize(Decimal("100")).quantize(CENT)
+            amount = (
+                (budget * Decimal(str(round(weight / total_weight, 6))))
+                .quantize(Decimal("100"))
+                .quantize(CENT)
+            )
             if amount <= 0 or amount > self.cash[pool_code]:
                 continue
             target = self.registry.fund(f"AL-{community}-{pool_code}")
@@ -507,12 +703,19 @@ class _Sim:
                 **_src_meta(shares),
             }
             label = "专项保障资金" if pool_code == "GP" else "专项激励资金"
-            self.book(build.transfer(
-                fb_id=f"{allocation}-transfer", date=day, source=pool, target=target,
-                amount=amount, bank=CCB,
-                narration=f"{day.year}年{label}下达: {self.registry.org(community).name_zh}",
-                link=f"alloc-{allocation}", meta=meta,
-            ))
+            self.book(
+                build.transfer(
+                    fb_id=f"{allocation}-transfer",
+                    date=day,
+                    source=pool,
+                    target=target,
+                    amount=amount,
+                    bank=CCB,
+                    narration=f"{day.year}年{label}下达: {self.registry.org(community).name_zh}",
+                    link=f"alloc-{allocation}",
+                    meta=meta,
+                )
+            )
 
     # -- grants
 
@@ -520,8 +723,11 @@ class _Sim:
         dcf = self.registry.fund("DCF")
         total = self.money(120000, 480000, 5000)
         if self.available(dcf) < total + Decimal("100000.00"):
-            self.at(_workday(day + datetime.timedelta(days=30)), 40,
-                    lambda when: self.award(when, enterprise, index))
+            self.at(
+                _workday(day + datetime.timedelta(days=30)),
+                40,
+                lambda when: self.award(when, enterprise, index),
+            )
             return
         self.grants += 1
         enterprise_zh, _en, project = names.ENTERPRISES[int(enterprise[2:]) - 1]
@@ -532,13 +738,27 @@ class _Sim:
         meta = self.approvals(grant.code, dcf, total, day - datetime.timedelta(days=20), day)
         del meta["request"]
         meta["requested_by"] = self.person(enterprise, "applicant")
-        meta.update({"grant": grant.code, "enterprise": enterprise,
-                     "agreement_no": f"WHCDF-XY-{grant.code}", "tranches": str(count),
-                     "project": project})
-        self.book(build.commitment(
-            fb_id=f"{grant.code}-award", date=day, fund=dcf, amount=total, payee=enterprise_zh,
-            narration=f"社会企业项目资助协议: {project}", link=grant.link, meta=meta,
-        ))
+        meta.update(
+            {
+                "grant": grant.code,
+                "enterprise": enterprise,
+                "agreement_no": f"WHCDF-XY-{grant.code}",
+                "tranches": str(count),
+                "project": project,
+            }
+        )
+        self.book(
+            build.commitment(
+                fb_id=f"{grant.code}-award",
+                date=day,
+                fund=dcf,
+                amount=total,
+                payee=enterprise_zh,
+                narration=f"社会企业项目资助协议: {project}",
+                link=grant.link,
+                meta=meta,
+            )
+        )
         ending = index % 5  # 0: refund of unspent money, 1: last tranche voided, else: all paid
         when = day
         for number, amount in enumerate(tranches, start=1):
@@ -546,41 +766,76 @@ class _Sim:
             if ending == 1 and number == count:
                 self.at(when, 30, lambda on, a=amount: self.grant_void(on, grant, a))
                 break
-            self.at(when, 30, lambda on, a=amount, n=number: self.grant_tranche(
-                on, grant, a, f"{n}/{count}"))
+            self.at(
+                when,
+                30,
+                lambda on, a=amount, n=number: self.grant_tranche(on, grant, a, f"{n}/{count}"),
+            )
         if ending == 0:
-            unspent = (tranches[-1] * Decimal(str(round(self.rng.uniform(0.05, 0.3), 2)))
-                       ).quantize(Decimal("1")).quantize(CENT)
+            unspent = (
+                (tranches[-1] * Decimal(str(round(self.rng.uniform(0.05, 0.3), 2))))
+                .quantize(Decimal("1"))
+                .quantize(CENT)
+            )
             closed = _workday(when + datetime.timedelta(days=self.rng.randint(30, 60)))
             self.at(closed, 30, lambda on: self.grant_refund(on, grant, unspent))
 
     def grant_tranche(self, day: datetime.date, grant: _Grant, amount: Decimal, of: str) -> None:
-        self.book(build.payment(
-            fb_id=f"{grant.code}-tranche-{of.split('/', maxsplit=1)[0]}", date=day, fund=grant.fund,
-            amount=amount, payee=grant.payee, bank=ICBC,
-            narration=f"第{of}期资助款(里程碑报告已验收): {grant.project}", link=grant.link,
-            bank_reference=self.bank_ref(ICBC, day),
-            meta={"grant": grant.code, "tranche": of,
-                  "paid_by": self.person("WHCDF", "accountant")},
-        ))
+        self.book(
+            build.payment(
+                fb_id=f"{grant.code}-tranche-{of.split('/', maxsplit=1)[0]}",
+                date=day,
+                fund=grant.fund,
+                amount=amount,
+                payee=grant.payee,
+                bank=ICBC,
+                narration=f"第{of}期资助款(里程碑报告已验收): {grant.project}",
+                link=grant.link,
+                bank_reference=self.bank_ref(ICBC, day),
+                meta={
+                    "grant": grant.code,
+                    "tranche": of,
+                    "paid_by": self.person("WHCDF", "accountant"),
+                },
+            )
+        )
 
     def grant_void(self, day: datetime.date, grant: _Grant, amount: Decimal) -> None:
-        self.book(build.void(
-            fb_id=f"{grant.code}-void", date=day, fund=grant.fund, amount=amount,
-            payee=grant.payee, narration=f"项目提前结项, 末期资助款不再拨付: {grant.project}",
-            link=grant.link,
-            meta={"grant": grant.code, "voided_by": self.person("WHCDF", "foundation"),
-                  "reason": "项目提前结项"},
-        ))
+        self.book(
+            build.void(
+                fb_id=f"{grant.code}-void",
+                date=day,
+                fund=grant.fund,
+                amount=amount,
+                payee=grant.payee,
+                narration=f"项目提前结项, 末期资助款不再拨付: {grant.project}",
+                link=grant.link,
+                meta={
+                    "grant": grant.code,
+                    "voided_by": self.person("WHCDF", "foundation"),
+                    "reason": "项目提前结项",
+                },
+            )
+        )
 
     def grant_refund(self, day: datetime.date, grant: _Grant, amount: Decimal) -> None:
-        self.book(build.refund(
-            fb_id=f"{grant.code}-refund", date=day, fund=grant.fund, amount=amount,
-            payee=grant.payee, bank=ICBC, narration=f"项目结项退回结余资金: {grant.project}",
-            link=grant.link,
-            meta={"grant": grant.code, "enterprise": grant.enterprise,
-                  "bank_reference": self.bank_ref(ICBC, day)},
-        ))
+        self.book(
+            build.refund(
+                fb_id=f"{grant.code}-refund",
+                date=day,
+                fund=grant.fund,
+                amount=amount,
+                payee=grant.payee,
+                bank=ICBC,
+                narration=f"项目结项退回结余资金: {grant.project}",
+                link=grant.link,
+                meta={
+                    "grant": grant.code,
+                    "enterprise": grant.enterprise,
+                    "bank_reference": self.bank_ref(ICBC, day),
+                },
+            )
+        )
 
     # -- year end and assertions
 
@@ -592,17 +847,25 @@ class _Sim:
         for code in self.registry.funds:
             if code in by_fund:
                 for entry in build.year_end_close(
-                    fb_id=f"CLOSE-{day.year}-{code}", date=day, fund=self.registry.fund(code),
+                    fb_id=f"CLOSE-{day.year}-{code}",
+                    date=day,
+                    fund=self.registry.fund(code),
                     balances=by_fund[code],
                 ):
                     self.book(entry)
 
     def assert_banks(self, day: datetime.date) -> None:
         for bank in BANKS:
-            self.entries.append(data.Balance(
-                {"filename": "<fundbook>", "lineno": 0}, day, bank.category.account,
-                Amount(self.bank_total[bank.key], "CNY"), None, None,
-            ))
+            self.entries.append(
+                data.Balance(
+                    {"filename": "<fundbook>", "lineno": 0},
+                    day,
+                    bank.category.account,
+                    Amount(self.bank_total[bank.key], "CNY"),
+                    None,
+                    None,
+                )
+            )
 
     # -- the calendar
 
@@ -621,38 +884,57 @@ class _Sim:
             for _ in range(rng.choice((1, 2, 2, 3))):
                 self.at(day_of(), 5, lambda when, fund=micro: self.donation(when, fund))
             if rng.random() < 0.85:
-                self.at(day_of(10), 25, lambda when, fund=micro: self.request(
-                    when, fund, 0.5, names.MICRO_PURPOSES))
+                self.at(
+                    day_of(10),
+                    25,
+                    lambda when, fund=micro: self.request(when, fund, 0.5, names.MICRO_PURPOSES),
+                )
             if month % 3 == 0 or rng.random() < 0.35:
                 for pool in ("GP", "IP"):
                     allocation = self.registry.fund(f"AL-{community}-{pool}")
-                    self.at(day_of(5), 25, lambda when, fund=allocation, p=pool: self.request(
-                        when, fund, 0.45, names.ALLOCATION_PURPOSES[p]))
+                    self.at(
+                        day_of(5),
+                        25,
+                        lambda when, fund=allocation, p=pool: self.request(
+                            when, fund, 0.45, names.ALLOCATION_PURPOSES[p]
+                        ),
+                    )
         self.at(day_of(20), 50, self.admin)
         if month in (1, 4, 7, 10):
             for d, dept in enumerate(self.departments):
                 _zh, _en, _income, pools, pledges = names.DEPARTMENTS[d]
                 for pool in pools.split():
                     if rng.random() < 0.85:
-                        self.at(day_of(1, 20), 8, lambda when, dp=dept, p=pool, pl=pledges:
-                                self.department_money(when, dp, self.registry.fund(p),
-                                                      pl and rng.random() < 0.7))
+                        self.at(
+                            day_of(1, 20),
+                            8,
+                            lambda when, dp=dept, p=pool, pl=pledges: self.department_money(
+                                when, dp, self.registry.fund(p), pl and rng.random() < 0.7
+                            ),
+                        )
             self.at(day_of(1, 15), 8, self.district_income)
             self.at(day_of(1, 15), 8, self.foundation_income)
         if month in (2, 5, 8, 11):
-            self.at(_workday(first.replace(day=10)), 15, lambda when: self.allocate(
-                when, "GP", Decimal("0.85")))
+            self.at(
+                _workday(first.replace(day=10)),
+                15,
+                lambda when: self.allocate(when, "GP", Decimal("0.85")),
+            )
         if month in (6, 12):
-            self.at(_workday(first.replace(day=12)), 15, lambda when: self.allocate(
-                when, "IP", Decimal("0.90")))
+            self.at(
+                _workday(first.replace(day=12)),
+                15,
+                lambda when: self.allocate(when, "IP", Decimal("0.90")),
+            )
         if month in (3, 6, 9, 12):
             self.at(first.replace(day=21), 12, self.interest)
         if month == 12 and year in CLOSED_YEARS:
             self.at(first.replace(day=31), 99, self.close)
 
     def run(self) -> None:
-        enterprises = [org.code for org in self.registry.orgs.values()
-                       if org.kind is OrgKind.ENTERPRISE]
+        enterprises = [
+            org.code for org in self.registry.orgs.values() if org.kind is OrgKind.ENTERPRISE
+        ]
         awards = [START + datetime.timedelta(days=120 + 55 * i) for i in range(22)]
         for index, (enterprise, day) in enumerate(zip(enterprises, awards, strict=False)):
             self.at(_workday(day), 40, lambda when, e=enterprise, i=index: self.award(when, e, i))
@@ -700,15 +982,24 @@ def build_demo(home: Path) -> DemoSummary:
     sim.run()
     grouped = dict(_by_year(sim.entries))
     history = tuple(year for year in grouped if year in CLOSED_YEARS)
-    create_book(layout, BookSpec(
-        title=TITLE, registry=registry, banks=BANKS, opened=START, history_years=history,
-        fava_extension=fava_extension_available(),
-    ))
+    create_book(
+        layout,
+        BookSpec(
+            title=TITLE,
+            registry=registry,
+            banks=BANKS,
+            opened=START,
+            history_years=history,
+            fava_extension=fava_extension_available(),
+        ),
+    )
     ensure_import_config(layout.book_dir)
     for year in history:
         write_history(layout, year, grouped[year])
-    _write_journal(layout, [entry for year, entries in grouped.items() if year not in history
-                            for entry in entries])
+    _write_journal(
+        layout,
+        [entry for year, entries in grouped.items() if year not in history for entry in entries],
+    )
     micro = registry.funds_of_kind(FundKind.MICRO)
     return DemoSummary(
         home=home,

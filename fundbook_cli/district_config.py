@@ -154,9 +154,17 @@ def _funds(reader: _Reader, doc: Mapping[str, Any]) -> list[Fund]:
         try:
             chain = parse_chain(str(chain_text))
             funds.append(
-                Fund(str(code), kind, name, name_zh, org, restriction, chain,
-                     str(pool) if pool is not None else None,
-                     str(bank) if bank is not None else None)
+                Fund(
+                    str(code),
+                    kind,
+                    name,
+                    name_zh,
+                    org,
+                    restriction,
+                    chain,
+                    str(pool) if pool is not None else None,
+                    str(bank) if bank is not None else None,
+                )
             )
         except (InvalidChain, InvalidCode, ValueError) as exc:
             reader.problems.append(f"{where}: {exc}")
@@ -169,7 +177,7 @@ def _banks(reader: _Reader, doc: Mapping[str, Any]) -> list[Bank]:
         key = table.get("key")
         where = f"bank {key!r}"
         if not isinstance(key, str) or not BANK_KEY.fullmatch(key):
-            reader.problems.append(f"{where}: key must match {BANK_KEY.pattern}, e.g. \"ICBC\"")
+            reader.problems.append(f'{where}: key must match {BANK_KEY.pattern}, e.g. "ICBC"')
             continue
         number = table.get("number", "")
         if not isinstance(number, str) or _CONTROL.search(number):
@@ -194,7 +202,10 @@ def _check_references(reader: _Reader, registry: Registry, banks: list[Bank]) ->
             reader.problems.append(f"{where}: org {fund.org!r} is not an organization")
             continue
         owner = orgs[fund.org]
-        if fund.kind in (FundKind.MICRO, FundKind.ALLOCATION) and owner.kind is not OrgKind.COMMUNITY:
+        if (
+            fund.kind in (FundKind.MICRO, FundKind.ALLOCATION)
+            and owner.kind is not OrgKind.COMMUNITY
+        ):
             reader.problems.append(f"{where}: a {fund.kind.value} fund belongs to a community")
         if fund.kind is FundKind.ALLOCATION:
             pool = registry.funds.get(fund.pool or "")
@@ -203,9 +214,7 @@ def _check_references(reader: _Reader, registry: Registry, banks: list[Bank]) ->
         elif fund.pool is not None:
             reader.problems.append(f"{where}: only allocation funds name a pool")
         if fund.kind is not FundKind.FOUNDATION and not fund.restricted:
-            reader.problems.append(
-                f"{where}: only the foundation's own fund may be unrestricted"
-            )
+            reader.problems.append(f"{where}: only the foundation's own fund may be unrestricted")
     for kind in (FundKind.FOUNDATION,):
         if len(registry.funds_of_kind(kind)) != 1:
             reader.problems.append(f"exactly one fund of kind {kind.value!r} is needed")
@@ -216,7 +225,9 @@ def _check_references(reader: _Reader, registry: Registry, banks: list[Bank]) ->
         seen.add(bank.key)
     for fund in registry.funds.values():
         if fund.bank is not None and fund.bank not in seen:
-            reader.problems.append(f"fund {fund.code!r}: bank {fund.bank!r} is not a [[banks]] account")
+            reader.problems.append(
+                f"fund {fund.code!r}: bank {fund.bank!r} is not a [[banks]] account"
+            )
 
 
 def parse_config(text: str) -> DistrictConfig:
@@ -234,10 +245,14 @@ def parse_config(text: str) -> DistrictConfig:
     district = reader.org(reader.table(doc, "district"), OrgKind.DISTRICT, "district", None)
     district_code = district.code if district else None
     orgs: list[Organization | None] = [district]
-    orgs.append(reader.org(reader.table(doc, "foundation"), OrgKind.FOUNDATION, "foundation",
-                           district_code))
-    for key, kind in (("streets", OrgKind.STREET), ("departments", OrgKind.DEPARTMENT),
-                      ("enterprises", OrgKind.ENTERPRISE)):
+    orgs.append(
+        reader.org(reader.table(doc, "foundation"), OrgKind.FOUNDATION, "foundation", district_code)
+    )
+    for key, kind in (
+        ("streets", OrgKind.STREET),
+        ("departments", OrgKind.DEPARTMENT),
+        ("enterprises", OrgKind.ENTERPRISE),
+    ):
         for table in reader.tables(doc, key):
             orgs.append(reader.org(table, kind, kind.value, district_code))
     for table in reader.tables(doc, "communities"):
@@ -258,8 +273,9 @@ def parse_config(text: str) -> DistrictConfig:
     registry = Registry.build(known, funds)
     _check_references(reader, registry, banks)
     if reader.problems:
-        raise ConfigError("the district description has problems:\n  - "
-                          + "\n  - ".join(reader.problems))
+        raise ConfigError(
+            "the district description has problems:\n  - " + "\n  - ".join(reader.problems)
+        )
     return DistrictConfig(title, start, registry, tuple(banks))
 
 

@@ -28,7 +28,9 @@ def demo_roles(home: Path) -> list[tuple[str, str | None, str]]:
     """(role, org, person) for each demo role, on the first community with a micro-fund."""
     registry = registry_of(home)
     micro = sorted(fund.org for fund in registry.funds_of_kind(FundKind.MICRO))
-    community = micro[0] if micro else sorted(o.code for o in registry.of_kind(OrgKind.COMMUNITY))[0]
+    community = (
+        micro[0] if micro else sorted(o.code for o in registry.of_kind(OrgKind.COMMUNITY))[0]
+    )
     street = registry.street_of(community)
     departments = sorted(org.code for org in registry.of_kind(OrgKind.DEPARTMENT))
     roles: list[tuple[str, str | None, str]] = [
@@ -47,8 +49,10 @@ def demo_roles(home: Path) -> list[tuple[str, str | None, str]]:
 
 def create_demo_tokens(home: Path) -> list[tuple[str, str | None, str, str]]:
     url = database_url(home, None)
-    return [(role, org, name, create_token(home, role=role, org=org, name=name, url=url))
-            for role, org, name in demo_roles(home)]
+    return [
+        (role, org, name, create_token(home, role=role, org=org, name=name, url=url))
+        for role, org, name in demo_roles(home)
+    ]
 
 
 def serve_demo(home: Path) -> int:

@@ -43,7 +43,9 @@ def parse_chain(text: str) -> ApprovalChain:
         raise InvalidChain("an approval chain needs at least one step")
     if all(step.amount_min > 0 for step in steps):
         # Otherwise a small request would have no step: nobody could ever decide it.
-        raise InvalidChain("an approval chain needs a step without threshold, applying to every amount")
+        raise InvalidChain(
+            "an approval chain needs a step without threshold, applying to every amount"
+        )
     return ApprovalChain(tuple(steps))
 
 

@@ -246,9 +246,11 @@ def release(grant: Grant, *, number: int) -> Grant | Refused:
     """Release tranche `number`: its milestone accepted, every earlier tranche released."""
     tranche = _step(grant, number, frozenset({TrancheState.ACCEPTED}), "release")
     if isinstance(tranche, Refused):
-        if (found := grant.tranche(number)) is not None and found.state in (
-            TrancheState.PLANNED, TrancheState.REPORTED
-        ) and grant.status is GrantStatus.ACTIVE:
+        if (
+            (found := grant.tranche(number)) is not None
+            and found.state in (TrancheState.PLANNED, TrancheState.REPORTED)
+            and grant.status is GrantStatus.ACTIVE
+        ):
             return Refused(
                 INVALID_TRANSITION, f"the milestone of tranche {number} is not accepted yet"
             )
@@ -288,9 +290,7 @@ def close(grant: Grant) -> Closed | Refused:
         return Refused(INVALID_TRANSITION, f"the grant is {grant.status.value}")
     for tranche in grant.tranches:
         if tranche.state is TrancheState.RELEASED:
-            return Refused(
-                INVALID_TRANSITION, f"tranche {tranche.number} is released but not paid"
-            )
+            return Refused(INVALID_TRANSITION, f"tranche {tranche.number} is released but not paid")
     return _end(grant, GrantStatus.CLOSED)
 
 

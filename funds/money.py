@@ -29,7 +29,7 @@ def parse_amount(text: object, *, allow_zero: bool = False) -> Decimal:
     separators are refused.
     """
     if not isinstance(text, str):
-        raise InvalidAmount("amount must be a string such as \"1234.50\", not a number")
+        raise InvalidAmount('amount must be a string such as "1234.50", not a number')
     if not _AMOUNT_TEXT.fullmatch(text):
         raise InvalidAmount(
             f"amount {text[:40]!r} is not a positive decimal with at most two decimals"

@@ -122,7 +122,7 @@ def attribution_from_meta(meta: Mapping[str, object]) -> Attribution | Refusal |
             continue
         match = _META_KEY.fullmatch(key)
         if match is None or not isinstance(value, str):
-            return Refusal("malformed_source", f"source key {key!r} is not src_<CODE>: \"amount\"")
+            return Refusal("malformed_source", f'source key {key!r} is not src_<CODE>: "amount"')
         try:
             amount = cents(value)
         except (ValueError, ArithmeticError):
@@ -302,9 +302,7 @@ def _consume(
     return Traced(state, _summed(taken))
 
 
-def allocate(
-    state: TracingState, *, pool: str, target: str, amount: Decimal
-) -> Traced | Refusal:
+def allocate(state: TracingState, *, pool: str, target: str, amount: Decimal) -> Traced | Refusal:
     """Move `amount` from `pool` to `target` (an allocation fund), FIFO by receipt."""
     return _consume(state, fund=pool, amount=amount, target=target, recorded=None)
 
@@ -329,4 +327,3 @@ def replay(
     it has left in `fund`.
     """
     return _consume(state, fund=fund, amount=amount, target=target, recorded=attribution)
-

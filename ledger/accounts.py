@@ -76,54 +76,98 @@ RECEIVABLE = Category("Assets:Receivable", "1122", "应收款项", "Receivables"
 PREPAID = Category("Assets:Prepaid", "1141", "预付账款", "Prepayments", Section.ASSET)
 PAYABLE = Category("Liabilities:Payable", "2202", "应付款项", "Payables", Section.LIABILITY)
 NET_UNRESTRICTED = Category(
-    "Equity:NetAssets:Unrestricted", "3101", "非限定性净资产", "Unrestricted net assets",
-    Section.NET_ASSETS, U,
+    "Equity:NetAssets:Unrestricted",
+    "3101",
+    "非限定性净资产",
+    "Unrestricted net assets",
+    Section.NET_ASSETS,
+    U,
 )
 NET_RESTRICTED = Category(
-    "Equity:NetAssets:Restricted", "3102", "限定性净资产", "Restricted net assets",
-    Section.NET_ASSETS, R,
+    "Equity:NetAssets:Restricted",
+    "3102",
+    "限定性净资产",
+    "Restricted net assets",
+    Section.NET_ASSETS,
+    R,
 )
 INTERFUND = Category(
     "Equity:Interfund", "3199", "基金间划转", "Interfund transfers", Section.NET_ASSETS
 )
 DONATION_UNRESTRICTED = Category(
-    "Income:Donation:Unrestricted", "4101", "捐赠收入-非限定性", "Donations, unrestricted",
-    Section.INCOME, U,
+    "Income:Donation:Unrestricted",
+    "4101",
+    "捐赠收入-非限定性",
+    "Donations, unrestricted",
+    Section.INCOME,
+    U,
 )
 DONATION_RESTRICTED = Category(
-    "Income:Donation:Restricted", "4101", "捐赠收入-限定性", "Donations, restricted",
-    Section.INCOME, R,
+    "Income:Donation:Restricted",
+    "4101",
+    "捐赠收入-限定性",
+    "Donations, restricted",
+    Section.INCOME,
+    R,
 )
 SERVICE_UNRESTRICTED = Category(
-    "Income:Service:Unrestricted", "4301", "提供服务收入-非限定性",
-    "Service revenue, unrestricted", Section.INCOME, U,
+    "Income:Service:Unrestricted",
+    "4301",
+    "提供服务收入-非限定性",
+    "Service revenue, unrestricted",
+    Section.INCOME,
+    U,
 )
 SERVICE_RESTRICTED = Category(
-    "Income:Service:Restricted", "4301", "提供服务收入-限定性",
-    "Service revenue, restricted", Section.INCOME, R,
+    "Income:Service:Restricted",
+    "4301",
+    "提供服务收入-限定性",
+    "Service revenue, restricted",
+    Section.INCOME,
+    R,
 )
 SUBSIDY_UNRESTRICTED = Category(
-    "Income:Subsidy:Unrestricted", "4401", "政府补助收入-非限定性",
-    "Government subsidies, unrestricted", Section.INCOME, U,
+    "Income:Subsidy:Unrestricted",
+    "4401",
+    "政府补助收入-非限定性",
+    "Government subsidies, unrestricted",
+    Section.INCOME,
+    U,
 )
 SUBSIDY_RESTRICTED = Category(
-    "Income:Subsidy:Restricted", "4401", "政府补助收入-限定性",
-    "Government subsidies, restricted", Section.INCOME, R,
+    "Income:Subsidy:Restricted",
+    "4401",
+    "政府补助收入-限定性",
+    "Government subsidies, restricted",
+    Section.INCOME,
+    R,
 )
 INVESTMENT = Category(
-    "Income:Investment:Unrestricted", "4601", "投资收益-非限定性", "Investment income",
-    Section.INCOME, U,
+    "Income:Investment:Unrestricted",
+    "4601",
+    "投资收益-非限定性",
+    "Investment income",
+    Section.INCOME,
+    U,
 )
 INVESTMENT_RESTRICTED = Category(
-    "Income:Investment:Restricted", "4601", "投资收益-限定性", "Investment income, restricted",
-    Section.INCOME, R,
+    "Income:Investment:Restricted",
+    "4601",
+    "投资收益-限定性",
+    "Investment income, restricted",
+    Section.INCOME,
+    R,
 )
 OTHER_INCOME = Category(
     "Income:Other:Unrestricted", "4901", "其他收入-非限定性", "Other income", Section.INCOME, U
 )
 OTHER_INCOME_RESTRICTED = Category(
-    "Income:Other:Restricted", "4901", "其他收入-限定性", "Other income, restricted",
-    Section.INCOME, R,
+    "Income:Other:Restricted",
+    "4901",
+    "其他收入-限定性",
+    "Other income, restricted",
+    Section.INCOME,
+    R,
 )
 PROGRAM = Category("Expenses:Program", "5101", "业务活动成本", "Program costs", Section.EXPENSE)
 ADMIN = Category("Expenses:Admin", "5201", "管理费用", "Administrative expenses", Section.EXPENSE)
@@ -150,16 +194,36 @@ class Bank:
     @property
     def category(self) -> Category:
         return Category(
-            f"Assets:Bank:{self.key}", "1002", f"银行存款-{self.name_zh}",
-            f"Bank: {self.key}", Section.ASSET,
+            f"Assets:Bank:{self.key}",
+            "1002",
+            f"银行存款-{self.name_zh}",
+            f"Bank: {self.key}",
+            Section.ASSET,
         )
 
 
 FIXED_CATEGORIES: tuple[Category, ...] = (
-    CASH, RECEIVABLE, PREPAID, PAYABLE, NET_UNRESTRICTED, NET_RESTRICTED, INTERFUND,
-    DONATION_UNRESTRICTED, DONATION_RESTRICTED, SERVICE_UNRESTRICTED, SERVICE_RESTRICTED,
-    SUBSIDY_UNRESTRICTED, SUBSIDY_RESTRICTED, INVESTMENT, INVESTMENT_RESTRICTED,
-    OTHER_INCOME, OTHER_INCOME_RESTRICTED, PROGRAM, ADMIN, FUNDRAISING, OTHER_EXPENSE,
+    CASH,
+    RECEIVABLE,
+    PREPAID,
+    PAYABLE,
+    NET_UNRESTRICTED,
+    NET_RESTRICTED,
+    INTERFUND,
+    DONATION_UNRESTRICTED,
+    DONATION_RESTRICTED,
+    SERVICE_UNRESTRICTED,
+    SERVICE_RESTRICTED,
+    SUBSIDY_UNRESTRICTED,
+    SUBSIDY_RESTRICTED,
+    INVESTMENT,
+    INVESTMENT_RESTRICTED,
+    OTHER_INCOME,
+    OTHER_INCOME_RESTRICTED,
+    PROGRAM,
+    ADMIN,
+    FUNDRAISING,
+    OTHER_EXPENSE,
 )
 
 

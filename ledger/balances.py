@@ -70,6 +70,7 @@ _JOURNAL_NAME = re.compile(r"[0-9]{4}\.beancount")
 _INCLUDE_LINE = re.compile(rb'^include\s+"((?:[^"\\]|\\.)*)"', re.MULTILINE)
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
+
 class StatKey(NamedTuple):
     size: int
     mtime_ns: int
@@ -117,8 +118,11 @@ def _note_close(closes: dict[str, datetime.date], entry: data.Transaction) -> No
     if CLOSE_TAG not in (entry.tags or ()):
         return
     fund = (entry.meta or {}).get("fund")
-    funds = {fund} if isinstance(fund, str) else {
-        code for code in (fund_of_account(p.account) for p in entry.postings) if code}
+    funds = (
+        {fund}
+        if isinstance(fund, str)
+        else {code for code in (fund_of_account(p.account) for p in entry.postings) if code}
+    )
     for code in funds:
         if code not in closes or closes[code] < entry.date:
             closes[code] = entry.date
@@ -280,9 +284,7 @@ class FundBalances:
         self._totals = {}
         for record in files.values():
             add(self._totals, record.contribution)
-        self._unsettled = any(
-            _resolve(record.includes, path)[1] for path, record in files.items()
-        )
+        self._unsettled = any(_resolve(record.includes, path)[1] for path, record in files.items())
         self._settle_pending()
 
     def _look(self, path: str, seen_ns: int) -> _File:
@@ -378,8 +380,9 @@ class FundBalances:
 
     def _take_chunk(self, record: _File, chunk: bytes) -> int:
         """Parse whole entries appended to a journal and count them (each fb_id once)."""
-        entries, _, _ = parser.parse_string(chunk.decode("utf-8", "replace"),
-                                            report_filename=record.path)
+        entries, _, _ = parser.parse_string(
+            chunk.decode("utf-8", "replace"), report_filename=record.path
+        )
         count = 0
         contribution = dict(record.contribution)
         for entry in entries:
@@ -437,8 +440,9 @@ class FundBalances:
         content = None if key is None else self._read_stable(record.path, key)
         if key is None or content is None:
             return False, False  # changing right now: looked at again next time
-        entries, _, options = parser.parse_string(content.decode("utf-8", "replace"),
-                                                  report_filename=record.path)
+        entries, _, options = parser.parse_string(
+            content.decode("utf-8", "replace"), report_filename=record.path
+        )
         contribution: Balances = {}
         closes: dict[str, datetime.date] = {}
         for entry in entries:
@@ -498,5 +502,12 @@ def full_balances(layout: Layout) -> dict[str, Decimal]:
     return balances_of(entries)
 
 
-__all__ = ["Balances", "FundBalances", "NeedsFullLoad", "RefreshReport", "balances_of",
-           "effect_of", "full_balances"]
+__all__ = [
+    "Balances",
+    "FundBalances",
+    "NeedsFullLoad",
+    "RefreshReport",
+    "balances_of",
+    "effect_of",
+    "full_balances",
+]

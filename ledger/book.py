@@ -94,7 +94,7 @@ def main_text(spec: BookSpec) -> str:
     lines = [
         f"; {spec.title}: the book of record. Written once when the book is created;",
         "; Fundbook appends only to fundbook/, Fava inserts into manual.beancount.",
-        f"option \"title\" {_quote(spec.title)}",
+        f'option "title" {_quote(spec.title)}',
         'option "operating_currency" "CNY"',
         "",
         *(f'plugin "{plugin}"' for plugin in PLUGINS),
@@ -142,7 +142,9 @@ def check_home_empty(layout: Layout) -> None:
     """Raise BookExists unless `layout.home` is absent or an empty directory."""
     home = layout.home
     if home.exists() and (not home.is_dir() or any(home.iterdir())):
-        raise BookExists(f"{home} is not an empty directory; a book is created only in an empty HOME")
+        raise BookExists(
+            f"{home} is not an empty directory; a book is created only in an empty HOME"
+        )
 
 
 def create_book(layout: Layout, spec: BookSpec) -> None:
@@ -155,7 +157,8 @@ def create_book(layout: Layout, spec: BookSpec) -> None:
     _write_file(layout, "main.beancount", main_text(spec))
     _write_file(layout, "chart.beancount", "; The chart of accounts.\n\n" + render_entries(chart))
     _write_file(
-        layout, "registry.beancount",
+        layout,
+        "registry.beancount",
         "; Organizations, funds and bank accounts of the district.\n\n" + render_entries(registry),
     )
     _write_file(layout, "manual.beancount", MANUAL_TEXT)

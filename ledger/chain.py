@@ -84,8 +84,14 @@ def _posting(posting: data.Posting) -> list[Any]:
         posting.account,
         _number(units.number) if isinstance(units, Amount) else None,
         units.currency if isinstance(units, Amount) else None,
-        None if cost is None else [_number(cost.number), cost.currency, _value(cost.date),
-                                   _value(getattr(cost, "label", None))],
+        None
+        if cost is None
+        else [
+            _number(cost.number),
+            cost.currency,
+            _value(cost.date),
+            _value(getattr(cost, "label", None)),
+        ],
         None if price is None else [_number(price.number), price.currency],
         _meta(posting.meta),
     ]
@@ -155,7 +161,9 @@ def verify_chain(entries: Iterable[data.Directive]) -> list[ChainError]:
         number = int(seq)
         if number in by_seq:
             errors.append(
-                _error(entry, f"fb_seq {number} is also used by the entry at {_where(by_seq[number])}")
+                _error(
+                    entry, f"fb_seq {number} is also used by the entry at {_where(by_seq[number])}"
+                )
             )
             continue
         by_seq[number] = entry
@@ -180,7 +188,9 @@ def verify_chain(entries: Iterable[data.Directive]) -> list[ChainError]:
             )
         if entry_hash(entry, meta["fb_prev"]) != meta["fb_hash"]:
             errors.append(
-                _error(entry, "fb_hash does not match the entry: it was changed after it was written")
+                _error(
+                    entry, "fb_hash does not match the entry: it was changed after it was written"
+                )
             )
         previous = meta["fb_hash"]
         expected = number + 1
@@ -202,9 +212,13 @@ def repeated_ids(entries: Iterable[data.Directive]) -> list[ChainError]:
         if not isinstance(fb_id, str):
             continue
         if fb_id in first:
-            errors.append(_error(
-                entry, f"the fb_id is also used by the entry at {_where(first[fb_id])}: "
-                "one movement is booked twice"))
+            errors.append(
+                _error(
+                    entry,
+                    f"the fb_id is also used by the entry at {_where(first[fb_id])}: "
+                    "one movement is booked twice",
+                )
+            )
         else:
             first[fb_id] = entry
     return errors

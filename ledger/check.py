@@ -56,7 +56,9 @@ class CheckReport(NamedTuple):
 def load_book(layout: Layout) -> tuple[list[data.Directive], list[Any], dict[str, Any]]:
     """A full, uncached Beancount load of the book (with plugins); raises BookNotFound without one."""
     if not layout.main.is_file():
-        raise BookNotFound(f"no book at {layout.main}: run `fundbook init` or `fundbook demo` first")
+        raise BookNotFound(
+            f"no book at {layout.main}: run `fundbook init` or `fundbook demo` first"
+        )
     # A load allocates millions of small objects that live as long as the
     # result; the cyclic collector only slows it down.
     enabled = gc.isenabled()

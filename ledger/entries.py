@@ -418,9 +418,12 @@ def year_end_close(
         if balance == 0:
             continue
         category = chart.category_of_account(account)
-        if category is None or category.section not in (
-            chart.Section.INCOME, chart.Section.EXPENSE, chart.Section.NET_ASSETS
-        ) or category in (chart.NET_RESTRICTED, chart.NET_UNRESTRICTED):
+        if (
+            category is None
+            or category.section
+            not in (chart.Section.INCOME, chart.Section.EXPENSE, chart.Section.NET_ASSETS)
+            or category in (chart.NET_RESTRICTED, chart.NET_UNRESTRICTED)
+        ):
             raise InvalidEntry(f"{account} is not closed at year end")
         closing[account] = -cents(balance)
         if category.section is chart.Section.EXPENSE:
@@ -448,7 +451,10 @@ def year_end_close(
     if fund.restricted and expenses > 0:
         entries.append(
             restriction_release(
-                fb_id=f"{fb_id}-release", date=date, fund=fund, amount=expenses,
+                fb_id=f"{fb_id}-release",
+                date=date,
+                fund=fund,
+                amount=expenses,
                 narration=f"{date.year}年度限定性净资产解除限定: {fund.name_zh}",
             )
         )

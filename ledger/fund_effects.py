@@ -85,8 +85,7 @@ def _interpolate(entry: data.Transaction, target: data.Posting) -> Decimal:
     simple = (
         target.cost is None
         and target.price is None
-        and all(p.cost is None and p.price is None and p.units.currency == CURRENCY
-                for p in others)
+        and all(p.cost is None and p.price is None and p.units.currency == CURRENCY for p in others)
         and len({p.units.number.as_tuple().exponent for p in others}) == 1
     )
     if not simple:

@@ -56,9 +56,7 @@ class Book(NamedTuple):
 
 
 def _custom(date: datetime.date, kind: str, code: str, meta: dict[str, str]) -> data.Custom:
-    return data.Custom(
-        {"filename": "<fundbook>", "lineno": 0, **meta}, date, kind, [(code, str)]
-    )
+    return data.Custom({"filename": "<fundbook>", "lineno": 0, **meta}, date, kind, [(code, str)])
 
 
 def registry_entries(
@@ -86,7 +84,9 @@ def registry_entries(
             meta["bank"] = fund.bank
         entries.append(_custom(date, FUND, fund.code, meta))
     for bank in banks:
-        entries.append(_custom(date, BANK, bank.key, {"name_zh": bank.name_zh, "number": bank.number}))
+        entries.append(
+            _custom(date, BANK, bank.key, {"name_zh": bank.name_zh, "number": bank.number})
+        )
     return entries
 
 
@@ -98,8 +98,11 @@ def category_entries(banks: Sequence[Bank], date: datetime.date) -> list[data.Op
     """Open directives of the chart's parent accounts, carrying codes and Chinese names."""
     categories = [*chart.FIXED_CATEGORIES, *(bank.category for bank in banks)]
     return [
-        _open(date, category.account, {"code": category.code, "name_zh": category.name_zh,
-                                       "name_en": category.name_en})
+        _open(
+            date,
+            category.account,
+            {"code": category.code, "name_zh": category.name_zh, "name_en": category.name_en},
+        )
         for category in categories
     ]
 
@@ -108,9 +111,15 @@ def fund_open_entries(fund: Fund, banks: Sequence[Bank], date: datetime.date) ->
     """Open directives of every account of one fund."""
     categories = [*chart.FIXED_CATEGORIES, *(bank.category for bank in banks)]
     return [
-        _open(date, category.for_fund(fund.code),
-              {"code": category.code, "name_zh": f"{category.name_zh}-{fund.name_zh}",
-               "fund": fund.code})
+        _open(
+            date,
+            category.for_fund(fund.code),
+            {
+                "code": category.code,
+                "name_zh": f"{category.name_zh}-{fund.name_zh}",
+                "fund": fund.code,
+            },
+        )
         for category in categories
     ]
 
@@ -158,13 +167,30 @@ def read_registry(entries: Iterable[data.Directive]) -> tuple[Book, list[Registr
                 raise ValueError("is defined twice; a code is registered once")
             seen.add((entry.type, code))
             if entry.type == ORG:
-                orgs.append(Organization(code, OrgKind(meta["kind"]), meta["name"],
-                                         meta["name_zh"], meta.get("parent")))
+                orgs.append(
+                    Organization(
+                        code,
+                        OrgKind(meta["kind"]),
+                        meta["name"],
+                        meta["name_zh"],
+                        meta.get("parent"),
+                    )
+                )
             elif entry.type == FUND:
                 chain = parse_chain(meta["chain"])
-                funds.append(Fund(code, FundKind(meta["kind"]), meta["name"], meta["name_zh"],
-                                  meta["org"], Restriction(meta["restriction"]), chain,
-                                  meta.get("pool"), meta.get("bank")))
+                funds.append(
+                    Fund(
+                        code,
+                        FundKind(meta["kind"]),
+                        meta["name"],
+                        meta["name_zh"],
+                        meta["org"],
+                        Restriction(meta["restriction"]),
+                        chain,
+                        meta.get("pool"),
+                        meta.get("bank"),
+                    )
+                )
             else:
                 banks.append(Bank(code, meta["name_zh"], meta.get("number", "")))
         except KeyError as exc:
@@ -174,16 +200,36 @@ def read_registry(entries: Iterable[data.Directive]) -> tuple[Book, list[Registr
     registry = Registry.build(orgs, funds)
     for org in registry.orgs.values():
         if org.parent is not None and org.parent not in registry.orgs:
-            errors.append(RegistryError({"filename": "<registry>", "lineno": 0},
-                                        f"organization {org.code}: unknown parent {org.parent}", None))
+            errors.append(
+                RegistryError(
+                    {"filename": "<registry>", "lineno": 0},
+                    f"organization {org.code}: unknown parent {org.parent}",
+                    None,
+                )
+            )
     for fund in registry.funds.values():
         if fund.org not in registry.orgs:
-            errors.append(RegistryError({"filename": "<registry>", "lineno": 0},
-                                        f"fund {fund.code}: unknown organization {fund.org}", None))
+            errors.append(
+                RegistryError(
+                    {"filename": "<registry>", "lineno": 0},
+                    f"fund {fund.code}: unknown organization {fund.org}",
+                    None,
+                )
+            )
         if fund.pool is not None and fund.pool not in registry.funds:
-            errors.append(RegistryError({"filename": "<registry>", "lineno": 0},
-                                        f"fund {fund.code}: unknown pool {fund.pool}", None))
+            errors.append(
+                RegistryError(
+                    {"filename": "<registry>", "lineno": 0},
+                    f"fund {fund.code}: unknown pool {fund.pool}",
+                    None,
+                )
+            )
         if fund.bank is not None and fund.bank not in {bank.key for bank in banks}:
-            errors.append(RegistryError({"filename": "<registry>", "lineno": 0},
-                                        f"fund {fund.code}: unknown bank {fund.bank}", None))
+            errors.append(
+                RegistryError(
+                    {"filename": "<registry>", "lineno": 0},
+                    f"fund {fund.code}: unknown bank {fund.bank}",
+                    None,
+                )
+            )
     return Book(registry, tuple(banks)), errors

@@ -145,14 +145,30 @@ class _Replay:
         self.errors.append(SourceError(entry.meta, message, entry))
 
     def movement(
-        self, entry: data.Transaction, kind: str, fund: str, *, target: str | None,
-        amount: Decimal, attribution: Attribution,
+        self,
+        entry: data.Transaction,
+        kind: str,
+        fund: str,
+        *,
+        target: str | None,
+        amount: Decimal,
+        attribution: Attribution,
     ) -> None:
         fb_id = entry.meta.get("fb_id")
-        self.movements.append(Movement(
-            kind, entry.date, fund, target, amount, attribution, frozenset(entry.links or ()),
-            fb_id if isinstance(fb_id, str) else None, entry.payee, entry.narration,
-        ))
+        self.movements.append(
+            Movement(
+                kind,
+                entry.date,
+                fund,
+                target,
+                amount,
+                attribution,
+                frozenset(entry.links or ()),
+                fb_id if isinstance(fb_id, str) else None,
+                entry.payee,
+                entry.narration,
+            )
+        )
 
     def recorded(self, entry: data.Transaction) -> Attribution | None:
         found = attribution_from_meta(entry.meta)
@@ -170,12 +186,14 @@ class _Replay:
         if recorded is None:
             self.error(entry, f"{kind} of {amount} out of {fund} has no src_<CODE> sources")
         else:
-            result = replay(self.state, fund=fund, amount=amount, attribution=recorded,
-                            target=target)
+            result = replay(
+                self.state, fund=fund, amount=amount, attribution=recorded, target=target
+            )
             if isinstance(result, Traced):
                 self.state = result.state
-                self.movement(entry, kind, fund, target=target, amount=amount,
-                              attribution=result.attribution)
+                self.movement(
+                    entry, kind, fund, target=target, amount=amount, attribution=result.attribution
+                )
                 return
             self.error(entry, f"{kind} out of {fund}: {result.detail}")
         # Go on with the first-in-first-out attribution, as far as the money goes.
@@ -187,8 +205,9 @@ class _Replay:
                 result = allocate_fifo(self.state, pool=fund, target=target, amount=take)
             if isinstance(result, Traced):
                 self.state = result.state
-                self.movement(entry, kind, fund, target=target, amount=amount,
-                              attribution=result.attribution)
+                self.movement(
+                    entry, kind, fund, target=target, amount=amount, attribution=result.attribution
+                )
 
     def inflow(self, entry: data.Transaction, fund: str, amount: Decimal) -> None:
         recorded = self.recorded(entry)
@@ -199,21 +218,31 @@ class _Replay:
             source_fund = entry.meta.get("fund")
             if isinstance(department, str) and department:
                 source = department
-            elif "interfund" in (entry.tags or ()) and isinstance(source_fund, str) \
-                    and source_fund != fund:
+            elif (
+                "interfund" in (entry.tags or ())
+                and isinstance(source_fund, str)
+                and source_fund != fund
+            ):
                 source = source_fund
             else:
                 source = OTHER_SOURCE
             parts = ((source, amount),)
         for source, part in parts:
-            result = receive(self.state, fund=fund, source=source, amount=part,
-                             received_on=entry.date)
+            result = receive(
+                self.state, fund=fund, source=source, amount=part, received_on=entry.date
+            )
             if isinstance(result, Refusal):  # pragma: no cover - amounts come from postings
                 self.error(entry, result.detail)
                 continue
             self.state = result
-            self.movement(entry, RECEIPT, fund, target=None, amount=part,
-                          attribution=Attribution(((source, part),)))
+            self.movement(
+                entry,
+                RECEIPT,
+                fund,
+                target=None,
+                amount=part,
+                attribution=Attribution(((source, part),)),
+            )
 
     def entry(self, entry: data.Transaction) -> None:
         flows = cash_flows(entry, self.funds)
@@ -230,7 +259,7 @@ class _Replay:
         )
         if allocation:
             assert isinstance(target, str)
-            (fund, amount), = outflows.items()
+            ((fund, amount),) = outflows.items()
             self.consume(entry, fund, target, amount)
             inflows.pop(target)
             outflows = {}
@@ -246,11 +275,13 @@ class _Replay:
             cash = self.cash.get(fund, ZERO)
             traced = self.state.traced(fund)
             if cash != traced:
-                self.errors.append(SourceError(
-                    {"filename": "<sources>", "lineno": 0},
-                    f"fund {fund} holds {cash} in cash but {traced} is traced to sources",
-                    None,
-                ))
+                self.errors.append(
+                    SourceError(
+                        {"filename": "<sources>", "lineno": 0},
+                        f"fund {fund} holds {cash} in cash but {traced} is traced to sources",
+                        None,
+                    )
+                )
 
 
 def load_fresh(main: str) -> tuple[list[data.Directive], list[Any], dict[str, Any]]:
@@ -260,8 +291,8 @@ def load_fresh(main: str) -> tuple[list[data.Directive], list[Any], dict[str, An
     and by a hash taken at the *end* of a load, so a copied HOME, or a file
     appended during a load, can be served stale entries.
     """
-    result: tuple[list[data.Directive], list[Any], dict[str, Any]] = (
-        loader._uncached_load_file(main, None, None, None)
+    result: tuple[list[data.Directive], list[Any], dict[str, Any]] = loader._uncached_load_file(
+        main, None, None, None
     )
     return result
 

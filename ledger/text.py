@@ -194,7 +194,9 @@ def value_text(value: object, field: str) -> str:
         return date(value, field)
     if isinstance(value, Amount):
         return amount(value, field)
-    raise UnsafeText(field, f"values are text, Decimal, bool, date or Amount, not {type(value).__name__}")
+    raise UnsafeText(
+        field, f"values are text, Decimal, bool, date or Amount, not {type(value).__name__}"
+    )
 
 
 def is_hidden_key(key: str) -> bool:

@@ -200,11 +200,15 @@ class Writer:
         seen: set[str] = set()
         for index, entry in enumerate(entries):
             if not isinstance(entry, data.Transaction):
-                raise InvalidEntry(f"entry {index}: only transactions are written, not {type(entry).__name__}")
+                raise InvalidEntry(
+                    f"entry {index}: only transactions are written, not {type(entry).__name__}"
+                )
             meta = entry.meta or {}
             fb_id = meta.get("fb_id")
             if not isinstance(fb_id, str) or not fb_id.isascii() or not FB_ID.fullmatch(fb_id):
-                raise InvalidEntry(f"entry {index}: meta fb_id must be an ASCII token, not {fb_id!r:.80}")
+                raise InvalidEntry(
+                    f"entry {index}: meta fb_id must be an ASCII token, not {fb_id!r:.80}"
+                )
             for key in CHAIN_KEYS:
                 if key in meta:
                     raise InvalidEntry(f"entry {index} ({fb_id}): {key} is set by the writer")
@@ -274,7 +278,7 @@ class Writer:
         end = new.rfind(_END)
         complete = new[: end + len(_END)] if end >= 0 else b""
         if len(complete) < len(new):
-            self._repair(path, offset + len(complete), new[len(complete):])
+            self._repair(path, offset + len(complete), new[len(complete) :])
         self._register(path, complete, offset)
         self._offsets[year] = offset + len(complete)
 
@@ -391,7 +395,9 @@ class Writer:
     def _create_index(self) -> None:
         index = self._layout.journal_index
         with index.open("xb") as stream:
-            stream.write(b"; Fundbook journals, one include per year (appended by Fundbook's writer).\n")
+            stream.write(
+                b"; Fundbook journals, one include per year (appended by Fundbook's writer).\n"
+            )
             stream.flush()
             os.fsync(stream.fileno())
         _fsync_dir(index.parent)
@@ -422,8 +428,10 @@ def _refuse_parser_keys(entry: data.Transaction) -> None:
     not be written, so it is refused instead.
     """
     places = [("meta", entry.meta or {})]
-    places += [(f"postings[{i}].meta", getattr(p, "meta", None) or {})
-               for i, p in enumerate(entry.postings)]
+    places += [
+        (f"postings[{i}].meta", getattr(p, "meta", None) or {})
+        for i, p in enumerate(entry.postings)
+    ]
     for field, meta in places:
         for key in meta:
             if isinstance(key, str) and text.is_hidden_key(key):

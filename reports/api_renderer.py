@@ -77,9 +77,15 @@ def render(query: Any, *, cache: BookCache | None = None) -> Rendered:
     date_from: datetime.date = query.period_from or datetime.date(date_to.year, 1, 1)
     scope = query.org if query.role == "department" else None
     view = (cache or _CACHE).view(Path(query.home))
-    document = build_document(view=view, name=query.name, date_from=date_from, date_to=date_to,
-                              lang=query.lang, scope=scope,
-                              database=os.environ.get(ENV_DATABASE_URL) or None)
+    document = build_document(
+        view=view,
+        name=query.name,
+        date_from=date_from,
+        date_to=date_to,
+        lang=query.lang,
+        scope=scope,
+        database=os.environ.get(ENV_DATABASE_URL) or None,
+    )
     content, media_type = render_document(document, query.format)
     filename = f"{query.name}-{date_from}-{date_to}.{_EXTENSIONS.get(query.format, 'bin')}"
     return Rendered(media_type, content, filename)

@@ -154,7 +154,11 @@ class BookView:
                     yield txn, posting
 
     def balances(
-        self, *, end: datetime.date, fund: str | None, start: datetime.date | None = None,
+        self,
+        *,
+        end: datetime.date,
+        fund: str | None,
+        start: datetime.date | None = None,
         closes: bool = True,
     ) -> dict[str, Decimal]:
         """Sum of postings per account over start..end (from the beginning if start is None)."""
@@ -177,7 +181,9 @@ def _categories(banks: tuple[Bank, ...]) -> dict[str, Category]:
 
 
 def view_of(
-    entries: list[data.Directive], options: Mapping[str, Any], errors: list[Any],
+    entries: list[data.Directive],
+    options: Mapping[str, Any],
+    errors: list[Any],
     home: Path | None = None,
 ) -> BookView:
     """A `BookView` of already loaded entries (e.g. from `loader.load_string`)."""

@@ -26,18 +26,37 @@ from reports.context import ReportContext
 from reports.document import Column, Row, Section, Table
 from reports.labels import label
 
-_OPERATING_IN = ("cf_donation", "cf_service", "cf_subsidy", "cf_other_income", "cf_receivable",
-                 "cf_refund")
-_OPERATING_OUT = ("cf_payable", "cf_program", "cf_admin", "cf_fundraising", "cf_other_expense",
-                  "cf_prepaid")
+_OPERATING_IN = (
+    "cf_donation",
+    "cf_service",
+    "cf_subsidy",
+    "cf_other_income",
+    "cf_receivable",
+    "cf_refund",
+)
+_OPERATING_OUT = (
+    "cf_payable",
+    "cf_program",
+    "cf_admin",
+    "cf_fundraising",
+    "cf_other_expense",
+    "cf_prepaid",
+)
 _BY_PARENT = {
-    "Income:Donation": "cf_donation", "Income:Service": "cf_service",
-    "Income:Subsidy": "cf_subsidy", "Income:Other": "cf_other_income",
-    "Income:Investment": "cf_investment", "Assets:Receivable": "cf_receivable",
-    "Assets:Prepaid": "cf_prepaid", "Liabilities:Payable": "cf_payable",
-    "Expenses:Program": "cf_program", "Expenses:Admin": "cf_admin",
-    "Expenses:Fundraising": "cf_fundraising", "Expenses:Other": "cf_other_expense",
-    "Equity:Interfund": "cf_interfund", "Equity:NetAssets": "cf_equity",
+    "Income:Donation": "cf_donation",
+    "Income:Service": "cf_service",
+    "Income:Subsidy": "cf_subsidy",
+    "Income:Other": "cf_other_income",
+    "Income:Investment": "cf_investment",
+    "Assets:Receivable": "cf_receivable",
+    "Assets:Prepaid": "cf_prepaid",
+    "Liabilities:Payable": "cf_payable",
+    "Expenses:Program": "cf_program",
+    "Expenses:Admin": "cf_admin",
+    "Expenses:Fundraising": "cf_fundraising",
+    "Expenses:Other": "cf_other_expense",
+    "Equity:Interfund": "cf_interfund",
+    "Equity:NetAssets": "cf_equity",
 }
 
 
@@ -46,8 +65,10 @@ def classify(account: str, amount: Decimal) -> str:
     parent = parent_account(account)
     for prefix, key in _BY_PARENT.items():
         if parent == prefix or parent.startswith(prefix + ":"):
-            if key in ("cf_program", "cf_admin", "cf_fundraising", "cf_other_expense") and \
-                    amount > 0:
+            if (
+                key in ("cf_program", "cf_admin", "cf_fundraising", "cf_other_expense")
+                and amount > 0
+            ):
                 return "cf_refund"
             return key
     return "cf_unclassified"
@@ -107,16 +128,27 @@ def cash_flow(ctx: ReportContext) -> CashFlow:
     operating_in = tuple(_line(k, flows[k]) for k in _OPERATING_IN if flows.get(k))
     operating_out = tuple(_line(k, flows[k]) for k in _OPERATING_OUT if flows.get(k))
     investing = tuple(_line(k, flows[k]) for k in ("cf_investment",) if flows.get(k))
-    financing = tuple(_line(k, flows[k]) for k in ("cf_interfund", "cf_equity", "cf_unclassified")
-                      if flows.get(k))
+    financing = tuple(
+        _line(k, flows[k]) for k in ("cf_interfund", "cf_equity", "cf_unclassified") if flows.get(k)
+    )
     op_net = sum((x.amount for x in (*operating_in, *operating_out)), ZERO)
     inv_net = sum((x.amount for x in investing), ZERO)
     fin_net = sum((x.amount for x in financing), ZERO)
     return CashFlow(
-        operating_in, operating_out, op_net, investing, inv_net, financing, fin_net,
-        op_net + inv_net + fin_net, opening, closing,
-        tuple(_account_line(ctx, account, number)
-              for account, number in sorted(closing_by_account.items())),
+        operating_in,
+        operating_out,
+        op_net,
+        investing,
+        inv_net,
+        financing,
+        fin_net,
+        op_net + inv_net + fin_net,
+        opening,
+        closing,
+        tuple(
+            _account_line(ctx, account, number)
+            for account, number in sorted(closing_by_account.items())
+        ),
     )
 
 
@@ -146,31 +178,41 @@ def cash_flow_section(ctx: ReportContext) -> Section:
     t = ctx.t
 
     def row(line: CashLine, style: str = "") -> Row:
-        return Row((line.name_zh if ctx.lang == "zh" else line.name_en, line.amount),
-                   style)  # type: ignore[arg-type]
+        return Row((line.name_zh if ctx.lang == "zh" else line.name_en, line.amount), style)  # type: ignore[arg-type]
 
     def heading(key: str) -> Row:
         return Row((t(key), None), "heading")
 
-    rows = [heading("operating"), *(row(x) for x in cf.operating_in),
-            Row((t("cash_in"), sum((x.amount for x in cf.operating_in), ZERO)), "subtotal"),
-            *(row(x) for x in cf.operating_out),
-            Row((t("cash_out"), sum((x.amount for x in cf.operating_out), ZERO)), "subtotal"),
-            Row((t("net_cash"), cf.operating_net), "total"),
-            heading("investing"), *(row(x) for x in cf.investing),
-            Row((t("net_cash"), cf.investing_net), "total"),
-            heading("financing"), *(row(x) for x in cf.financing),
-            Row((t("net_cash"), cf.financing_net), "total"),
-            Row((t("net_increase"), cf.net_increase), "total"),
-            Row((t("opening_cash"), cf.opening_cash)),
-            Row((t("closing_cash"), cf.closing_cash), "total")]
+    rows = [
+        heading("operating"),
+        *(row(x) for x in cf.operating_in),
+        Row((t("cash_in"), sum((x.amount for x in cf.operating_in), ZERO)), "subtotal"),
+        *(row(x) for x in cf.operating_out),
+        Row((t("cash_out"), sum((x.amount for x in cf.operating_out), ZERO)), "subtotal"),
+        Row((t("net_cash"), cf.operating_net), "total"),
+        heading("investing"),
+        *(row(x) for x in cf.investing),
+        Row((t("net_cash"), cf.investing_net), "total"),
+        heading("financing"),
+        *(row(x) for x in cf.financing),
+        Row((t("net_cash"), cf.financing_net), "total"),
+        Row((t("net_increase"), cf.net_increase), "total"),
+        Row((t("opening_cash"), cf.opening_cash)),
+        Row((t("closing_cash"), cf.closing_cash), "total"),
+    ]
     columns = (Column("item", t("item")), Column("amount", t("amount"), "money"))
     main = Table("cash_flow", t("cash-flow"), columns, tuple(rows))
     by_account = Table(
-        "cash_by_account", t("cash_by_account"),
-        (Column("account", t("account")), Column("name", t("name")),
-         Column("amount", t("amount"), "money")),
-        tuple(Row((x.key, x.name_zh if ctx.lang == "zh" else x.name_en, x.amount))
-              for x in cf.cash_by_account),
+        "cash_by_account",
+        t("cash_by_account"),
+        (
+            Column("account", t("account")),
+            Column("name", t("name")),
+            Column("amount", t("amount"), "money"),
+        ),
+        tuple(
+            Row((x.key, x.name_zh if ctx.lang == "zh" else x.name_en, x.amount))
+            for x in cf.cash_by_account
+        ),
     )
     return Section("cash-flow", t("cash-flow"), (main, by_account), data=cf)

@@ -17,25 +17,43 @@ from reports.context import ReportContext
 from reports.document import Chart, Series
 from reports.figures import month_ends
 
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
-           "#17becf", "#bcbd22", "#7f7f7f")
+PALETTE = (
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#ff7f0e",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#7f7f7f",
+)
 _KIND_NAMES = {
-    "foundation": ("基金会", "Foundation"), "district": ("区级基金", "District fund"),
-    "micro": ("社区微基金", "Micro-funds"), "guarantee_pool": ("保障资金池", "Guarantee pool"),
-    "incentive_pool": ("激励资金池", "Incentive pool"), "allocation": ("社区分配资金", "Allocations"),
+    "foundation": ("基金会", "Foundation"),
+    "district": ("区级基金", "District fund"),
+    "micro": ("社区微基金", "Micro-funds"),
+    "guarantee_pool": ("保障资金池", "Guarantee pool"),
+    "incentive_pool": ("激励资金池", "Incentive pool"),
+    "allocation": ("社区分配资金", "Allocations"),
 }
 
 
 def spending_chart(ctx: ReportContext, items: list[tuple[str, Decimal]]) -> Chart:
-    return Chart("spending", ctx.t("spending_by_category"), "bar",
-                 tuple(name for name, _ in items), (Series(ctx.t("amount"),
-                                                           tuple(v for _, v in items)),))
+    return Chart(
+        "spending",
+        ctx.t("spending_by_category"),
+        "bar",
+        tuple(name for name, _ in items),
+        (Series(ctx.t("amount"), tuple(v for _, v in items)),),
+    )
 
 
 def fund_balance_chart(ctx: ReportContext) -> Chart:
     """Month-end balances (Assets + Liabilities) per fund kind, or of the one fund."""
     view, period = ctx.view, ctx.period
     days = month_ends(period.start, period.end)
+
     def group(fund: str | None) -> str:
         if ctx.fund is not None:
             return ctx.fund_name(ctx.fund)
@@ -60,9 +78,13 @@ def fund_balance_chart(ctx: ReportContext) -> Chart:
             values.append(value)
     for values in series.values():
         values.extend([ZERO] * (len(days) - len(values)))
-    return Chart("fund_balances", ctx.t("fund_balances_chart"), "line",
-                 tuple(day.strftime("%Y-%m") for day in days),
-                 tuple(Series(name, tuple(values)) for name, values in sorted(series.items())))
+    return Chart(
+        "fund_balances",
+        ctx.t("fund_balances_chart"),
+        "line",
+        tuple(day.strftime("%Y-%m") for day in days),
+        tuple(Series(name, tuple(values)) for name, values in sorted(series.items())),
+    )
 
 
 def _scale(values: list[Decimal]) -> tuple[Decimal, Decimal]:
@@ -105,18 +127,26 @@ def _bars(chart: Chart, width: int, lang: str) -> str:
     height = max(row * len(values) + 20, 40)
     _, high = _scale(values)
     span = width - left - right
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
-             f'height="{height}" viewBox="0 0 {width} {height}" class="chart">',
-             f"<title>{escape(chart.title)}</title>"]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" class="chart">',
+        f"<title>{escape(chart.title)}</title>",
+    ]
     for i, (name, value) in enumerate(zip(chart.labels, values, strict=True)):
         y = 10 + i * row
         bar = int(span * max(value, ZERO) / high)
-        parts.append(f'<text x="{left - 8}" y="{y + 16}" text-anchor="end" font-size="13">'
-                     f"{escape(name)}</text>")
-        parts.append(f'<rect x="{left}" y="{y + 3}" width="{bar}" height="{row - 8}" '
-                     f'fill="{PALETTE[i % len(PALETTE)]}"/>')
-        parts.append(f'<text x="{left + bar + 6}" y="{y + 16}" font-size="12">'
-                     f"{escape(_short(value, lang))}</text>")
+        parts.append(
+            f'<text x="{left - 8}" y="{y + 16}" text-anchor="end" font-size="13">'
+            f"{escape(name)}</text>"
+        )
+        parts.append(
+            f'<rect x="{left}" y="{y + 3}" width="{bar}" height="{row - 8}" '
+            f'fill="{PALETTE[i % len(PALETTE)]}"/>'
+        )
+        parts.append(
+            f'<text x="{left + bar + 6}" y="{y + 16}" font-size="12">'
+            f"{escape(_short(value, lang))}</text>"
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -134,31 +164,42 @@ def _lines(chart: Chart, width: int, lang: str) -> str:
     def y(v: Decimal) -> float:
         return top + float(plot_h * (high - v) / (high - low))
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
-             f'height="{height}" viewBox="0 0 {width} {height}" class="chart">',
-             f"<title>{escape(chart.title)}</title>",
-             f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fafafa" '
-             'stroke="#ccc"/>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" class="chart">',
+        f"<title>{escape(chart.title)}</title>",
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fafafa" '
+        'stroke="#ccc"/>',
+    ]
     for step in range(5):
         value = low + (high - low) * step / 4
-        parts.append(f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end" '
-                     f'font-size="11">{escape(_short(value, lang))}</text>')
-        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(value):.1f}" '
-                     f'y2="{y(value):.1f}" stroke="#e5e5e5"/>')
+        parts.append(
+            f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end" '
+            f'font-size="11">{escape(_short(value, lang))}</text>'
+        )
+        parts.append(
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{y(value):.1f}" '
+            f'y2="{y(value):.1f}" stroke="#e5e5e5"/>'
+        )
     label_every = max(1, n // 8)
     for i, name in enumerate(chart.labels):
         if i % label_every == 0:
-            parts.append(f'<text x="{x(i):.1f}" y="{height - bottom + 16}" text-anchor="middle" '
-                         f'font-size="11">{escape(name)}</text>')
+            parts.append(
+                f'<text x="{x(i):.1f}" y="{height - bottom + 16}" text-anchor="middle" '
+                f'font-size="11">{escape(name)}</text>'
+            )
     for k, series in enumerate(chart.series):
         colour = PALETTE[k % len(PALETTE)]
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(series.values))
-        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" '
-                     f'points="{points}"/>')
+        parts.append(
+            f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}"/>'
+        )
         ly = top + 14 + k * 18
-        parts.append(f'<rect x="{left + plot_w + 14}" y="{ly - 9}" width="10" height="10" '
-                     f'fill="{colour}"/>')
-        parts.append(f'<text x="{left + plot_w + 30}" y="{ly}" font-size="12">'
-                     f"{escape(series.name)}</text>")
+        parts.append(
+            f'<rect x="{left + plot_w + 14}" y="{ly - 9}" width="10" height="10" fill="{colour}"/>'
+        )
+        parts.append(
+            f'<text x="{left + plot_w + 30}" y="{ly}" font-size="12">{escape(series.name)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)

@@ -92,9 +92,12 @@ class Compliance:
 
 def year_figures(ctx: ReportContext, year: int) -> YearFigures:
     sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for _, posting in ctx.view.postings(start=datetime.date(year, 1, 1),
-                                        end=datetime.date(year, 12, 31), fund=ctx.fund,
-                                        closes=False):
+    for _, posting in ctx.view.postings(
+        start=datetime.date(year, 1, 1),
+        end=datetime.date(year, 12, 31),
+        fund=ctx.fund,
+        closes=False,
+    ):
         account, number = posting.account, posting_number(posting)
         if account.startswith("Income:"):
             sums["income"] -= number
@@ -107,8 +110,9 @@ def year_figures(ctx: ReportContext, year: int) -> YearFigures:
     return YearFigures(year, sums["income"], sums["program"], sums["admin"], sums["expenses"])
 
 
-def _ratio(key: str, numerator: Decimal, denominator: Decimal | None, threshold: Decimal,
-           at_least: bool) -> Ratio:
+def _ratio(
+    key: str, numerator: Decimal, denominator: Decimal | None, threshold: Decimal, at_least: bool
+) -> Ratio:
     if denominator is None or denominator <= 0:
         return Ratio(key, numerator, denominator, None, threshold, None)
     value = (numerator / denominator).quantize(RATIO_PLACES)
@@ -132,19 +136,40 @@ def compliance(ctx: ReportContext) -> Compliance:
     current, prior = figures[3], figures[2]
     first = _first_year(ctx)
     counted = tuple(f for f in figures[:3] if first is not None and f.year >= first)
-    average = (sum((f.income for f in counted), ZERO) / len(counted)).quantize(Decimal("0.01")) \
-        if counted else None
-    prior_ratio = _ratio("charitable_prior", current.program,
-                         prior.income if first is not None and prior.year >= first else None,
-                         THRESHOLD_CHARITABLE, at_least=True)
-    average_ratio = _ratio("charitable_average", current.program, average,
-                           THRESHOLD_CHARITABLE, at_least=True)
+    average = (
+        (sum((f.income for f in counted), ZERO) / len(counted)).quantize(Decimal("0.01"))
+        if counted
+        else None
+    )
+    prior_ratio = _ratio(
+        "charitable_prior",
+        current.program,
+        prior.income if first is not None and prior.year >= first else None,
+        THRESHOLD_CHARITABLE,
+        at_least=True,
+    )
+    average_ratio = _ratio(
+        "charitable_average", current.program, average, THRESHOLD_CHARITABLE, at_least=True
+    )
     known = [r.met for r in (prior_ratio, average_ratio) if r.met is not None]
     admin = _ratio("admin", current.admin, current.expenses, THRESHOLD_ADMIN, at_least=False)
-    findings = (*unapproved_postings(ctx), *negative_funds(ctx), *broken_chain(ctx),
-                *stale_banks(ctx))
-    return Compliance(year, figures, tuple(f.year for f in counted), average, prior_ratio,
-                      average_ratio, any(known) if known else None, admin, tuple(findings))
+    findings = (
+        *unapproved_postings(ctx),
+        *negative_funds(ctx),
+        *broken_chain(ctx),
+        *stale_banks(ctx),
+    )
+    return Compliance(
+        year,
+        figures,
+        tuple(f.year for f in counted),
+        average,
+        prior_ratio,
+        average_ratio,
+        any(known) if known else None,
+        admin,
+        tuple(findings),
+    )
 
 
 def _where(entry: data.Directive) -> str:
@@ -186,17 +211,26 @@ def unapproved_postings(ctx: ReportContext) -> list[Finding]:
         if txn.date not in ctx.period or is_close(txn):
             continue
         for posting in txn.postings:
-            if not posting.account.startswith(prefix) or posting_number(posting) <= 0 or \
-                    not ctx.view.in_scope(posting.account, ctx.fund):
+            if (
+                not posting.account.startswith(prefix)
+                or posting_number(posting) <= 0
+                or not ctx.view.in_scope(posting.account, ctx.fund)
+            ):
                 continue
             if _is_approved(txn, approved):
                 continue
             fund = fund_of(posting.account) or ""
             fb_id = (txn.meta or {}).get("fb_id")
             name = f"fb_id {fb_id}: " if fb_id else ""
-            findings.append(Finding(
-                "unapproved_posting", txn.date.isoformat(), fund,
-                f"{name}{posting_number(posting)} {txn.narration or ''}".strip(), _where(txn)))
+            findings.append(
+                Finding(
+                    "unapproved_posting",
+                    txn.date.isoformat(),
+                    fund,
+                    f"{name}{posting_number(posting)} {txn.narration or ''}".strip(),
+                    _where(txn),
+                )
+            )
     return findings
 
 
@@ -212,8 +246,11 @@ def negative_funds(ctx: ReportContext) -> list[Finding]:
         for fund, value in running.items():
             if value < 0 and (fund not in worst or value < worst[fund][0]):
                 entry = last_entry.get(fund)
-                worst[fund] = (value, max(at, ctx.period.start),
-                               _where(entry) if entry is not None else "")
+                worst[fund] = (
+                    value,
+                    max(at, ctx.period.start),
+                    _where(entry) if entry is not None else "",
+                )
 
     for txn, posting in ctx.view.postings(start=None, end=ctx.period.end, fund=ctx.fund):
         if day is not None and txn.date != day:
@@ -229,8 +266,10 @@ def negative_funds(ctx: ReportContext) -> list[Finding]:
                 last_entry[fund] = txn
     if day is not None:
         check(max(day, ctx.period.opening))
-    return [Finding("negative_fund", date.isoformat(), fund, f"{value}", where)
-            for fund, (value, date, where) in sorted(worst.items())]
+    return [
+        Finding("negative_fund", date.isoformat(), fund, f"{value}", where)
+        for fund, (value, date, where) in sorted(worst.items())
+    ]
 
 
 def broken_chain(ctx: ReportContext) -> list[Finding]:
@@ -238,10 +277,15 @@ def broken_chain(ctx: ReportContext) -> list[Finding]:
     for error in ctx.view.chain_errors():
         entry = error.entry
         meta = (entry.meta if entry is not None else None) or {}
-        findings.append(Finding(
-            "broken_chain", entry.date.isoformat() if entry is not None else "",
-            str(meta.get("fund", "")), error.message,
-            f"{error.source.get('filename', '?')}:{error.source.get('lineno', '?')}"))
+        findings.append(
+            Finding(
+                "broken_chain",
+                entry.date.isoformat() if entry is not None else "",
+                str(meta.get("fund", "")),
+                error.message,
+                f"{error.source.get('filename', '?')}:{error.source.get('lineno', '?')}",
+            )
+        )
     return findings
 
 
@@ -273,11 +317,20 @@ def stale_banks(ctx: ReportContext) -> list[Finding]:
         if account in recent:
             continue
         seen = last.get(account)
-        findings.append(Finding(
-            "stale_bank", end.isoformat(), "",
-            f"{account}: " + (f"{ctx.t('last_assertion')} {seen.isoformat()}" if seen
-                              else ctx.t("no_assertion")),
-            account))
+        findings.append(
+            Finding(
+                "stale_bank",
+                end.isoformat(),
+                "",
+                f"{account}: "
+                + (
+                    f"{ctx.t('last_assertion')} {seen.isoformat()}"
+                    if seen
+                    else ctx.t("no_assertion")
+                ),
+                account,
+            )
+        )
     return findings
 
 
@@ -290,38 +343,67 @@ def compliance_section(ctx: ReportContext) -> Section:
 
     names = {
         "charitable_prior": ("公益支出 / 上年总收入", "Charitable spending / prior-year income"),
-        "charitable_average": ("公益支出 / 前三年平均总收入",
-                               "Charitable spending / average income of the prior three years"),
+        "charitable_average": (
+            "公益支出 / 前三年平均总收入",
+            "Charitable spending / average income of the prior three years",
+        ),
         "admin": ("管理费用 / 当年总支出", "Management expenses / total spending"),
     }
     rows = []
     for ratio in (comp.charitable_prior, comp.charitable_average, comp.admin):
         zh, en = names[ratio.key]
         op = "≥" if ratio.key != "admin" else "≤"
-        rows.append(Row((zh if ctx.lang == "zh" else en, ratio.numerator, ratio.denominator,
-                         ratio.value, f"{op} {ratio.threshold * 100:.0f}%", verdict(ratio.met))))
+        rows.append(
+            Row(
+                (
+                    zh if ctx.lang == "zh" else en,
+                    ratio.numerator,
+                    ratio.denominator,
+                    ratio.value,
+                    f"{op} {ratio.threshold * 100:.0f}%",
+                    verdict(ratio.met),
+                )
+            )
+        )
     ratio_table = Table(
-        "ratios", f"{t('ratios')} ({comp.year})",
-        (Column("item", t("item")), Column("numerator", t("amount"), "money"),
-         Column("denominator", t("amount"), "money"), Column("ratio", t("ratio"), "percent"),
-         Column("threshold", t("threshold")), Column("result", t("result"))),
+        "ratios",
+        f"{t('ratios')} ({comp.year})",
+        (
+            Column("item", t("item")),
+            Column("numerator", t("amount"), "money"),
+            Column("denominator", t("amount"), "money"),
+            Column("ratio", t("ratio"), "percent"),
+            Column("threshold", t("threshold")),
+            Column("result", t("result")),
+        ),
         tuple(rows),
     )
     inputs = Table(
-        "ratio_inputs", t("inputs"),
-        (Column("year", t("year")), Column("income", t("income"), "money"),
-         Column("program", "业务活动成本" if ctx.lang == "zh" else "Program costs", "money"),
-         Column("admin", "管理费用" if ctx.lang == "zh" else "Management expenses", "money"),
-         Column("expenses", t("expense_total"), "money")),
+        "ratio_inputs",
+        t("inputs"),
+        (
+            Column("year", t("year")),
+            Column("income", t("income"), "money"),
+            Column("program", "业务活动成本" if ctx.lang == "zh" else "Program costs", "money"),
+            Column("admin", "管理费用" if ctx.lang == "zh" else "Management expenses", "money"),
+            Column("expenses", t("expense_total"), "money"),
+        ),
         tuple(Row((str(f.year), f.income, f.program, f.admin, f.expenses)) for f in comp.years),
-        note=(f"{t('average_income')} ({', '.join(map(str, comp.average_years)) or '—'}): "
-              f"{comp.average_income if comp.average_income is not None else '—'}"),
+        note=(
+            f"{t('average_income')} ({', '.join(map(str, comp.average_years)) or '—'}): "
+            f"{comp.average_income if comp.average_income is not None else '—'}"
+        ),
     )
     findings = Table(
-        "exceptions", t("exceptions"),
-        (Column("kind", t("exception_kind")), Column("date", t("date")),
-         Column("fund", t("fund")), Column("detail", t("detail")),
-         Column("location", t("location"))),
+        "exceptions",
+        t("exceptions"),
+        (
+            Column("kind", t("exception_kind")),
+            Column("date", t("date")),
+            Column("fund", t("fund")),
+            Column("detail", t("detail")),
+            Column("location", t("location")),
+        ),
         tuple(Row((t(f.kind), f.date, f.fund, f.detail, f.location)) for f in comp.findings),
         note="" if comp.findings else t("no_exceptions"),
     )

@@ -104,8 +104,11 @@ def columns_sum(items: Iterable[Columns]) -> Columns:
 def unreleased(view: BookView, balances: Mapping[str, Decimal]) -> Decimal:
     """Restricted funds' expenses not yet released by a booked `#release` (see above)."""
     return sum(
-        (number for account, number in balances.items()
-         if account.startswith("Expenses:") and view.fund_restriction(fund_of(account)) is R),
+        (
+            number
+            for account, number in balances.items()
+            if account.startswith("Expenses:") and view.fund_restriction(fund_of(account)) is R
+        ),
         ZERO,
     )
 
@@ -134,9 +137,7 @@ def by_parent(balances: Mapping[str, Decimal]) -> dict[str, Decimal]:
 
 def fund_balance(balances: Mapping[str, Decimal]) -> Decimal:
     """Net assets of a fund: the sum of its Assets and Liabilities."""
-    return sum(
-        (n for a, n in balances.items() if a.startswith(("Assets:", "Liabilities:"))), ZERO
-    )
+    return sum((n for a, n in balances.items() if a.startswith(("Assets:", "Liabilities:"))), ZERO)
 
 
 def month_ends(start: datetime.date, end: datetime.date) -> list[datetime.date]:

@@ -93,8 +93,9 @@ def fund_statements(ctx: ReportContext) -> FundStatements:
     inflow: dict[tuple[str, str, str], Decimal] = defaultdict(lambda: ZERO)
     outflow: dict[tuple[str, str, str], Decimal] = defaultdict(lambda: ZERO)
     moves: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-    for txn, posting in view.postings(start=period.start, end=period.end, fund=ctx.fund,
-                                      closes=False):
+    for txn, posting in view.postings(
+        start=period.start, end=period.end, fund=ctx.fund, closes=False
+    ):
         code = fund_of(posting.account)
         if code is None:
             continue
@@ -122,12 +123,25 @@ def fund_statements(ctx: ReportContext) -> FundStatements:
         close_value = fund_balance(after)
         hold = None if holds is None else holds.get(code, ZERO)
         m = moves[code]
-        statements.append(FundStatement(
-            code, fund.name_zh if fund else code, fund.name if fund else code,
-            fund.kind.value if fund else "", fund.restriction.value if fund else "",
-            fund_balance(before), m["in"], m["out"], m["t_in"], m["t_out"], m["other"],
-            close_value, payable, hold, None if hold is None else close_value - hold,
-        ))
+        statements.append(
+            FundStatement(
+                code,
+                fund.name_zh if fund else code,
+                fund.name if fund else code,
+                fund.kind.value if fund else "",
+                fund.restriction.value if fund else "",
+                fund_balance(before),
+                m["in"],
+                m["out"],
+                m["t_in"],
+                m["t_out"],
+                m["other"],
+                close_value,
+                payable,
+                hold,
+                None if hold is None else close_value - hold,
+            )
+        )
     return FundStatements(
         tuple(statements),
         tuple(Flow(c, zh, en, n) for (c, zh, en), n in sorted(inflow.items()) if n),
@@ -141,37 +155,91 @@ def funds_section(ctx: ReportContext) -> Section:
     t = ctx.t
     zh = ctx.lang == "zh"
     columns = (
-        Column("fund", t("fund")), Column("name", t("name")),
-        Column("opening", t("opening"), "money"), Column("inflows", t("inflows"), "money"),
+        Column("fund", t("fund")),
+        Column("name", t("name")),
+        Column("opening", t("opening"), "money"),
+        Column("inflows", t("inflows"), "money"),
         Column("outflows", t("outflows"), "money"),
         Column("transfers_in", t("transfers_in"), "money"),
         Column("transfers_out", t("transfers_out"), "money"),
-        Column("other", t("other"), "money"), Column("closing", t("closing"), "money"),
-        Column("commitments", t("commitments"), "money"), Column("holds", t("holds"), "money"),
+        Column("other", t("other"), "money"),
+        Column("closing", t("closing"), "money"),
+        Column("commitments", t("commitments"), "money"),
+        Column("holds", t("holds"), "money"),
         Column("available", t("available"), "money"),
     )
-    rows = [Row((s.code, s.name_zh if zh else s.name_en, s.opening, s.inflows, s.outflows,
-                 s.transfers_in, s.transfers_out, s.other, s.closing, s.commitments, s.holds,
-                 s.available)) for s in fs.funds]
+    rows = [
+        Row(
+            (
+                s.code,
+                s.name_zh if zh else s.name_en,
+                s.opening,
+                s.inflows,
+                s.outflows,
+                s.transfers_in,
+                s.transfers_out,
+                s.other,
+                s.closing,
+                s.commitments,
+                s.holds,
+                s.available,
+            )
+        )
+        for s in fs.funds
+    ]
     if len(fs.funds) > 1:
+
         def total(attr: str) -> Decimal:
             return sum((getattr(s, attr) for s in fs.funds), ZERO)
+
         holds_total = total("holds") if fs.holds_known else None
-        rows.append(Row(("", t("total"), total("opening"), total("inflows"), total("outflows"),
-                         total("transfers_in"), total("transfers_out"), total("other"),
-                         total("closing"), total("commitments"), holds_total,
-                         total("available") if fs.holds_known else None), "total"))
-    main = Table("funds", t("funds"), columns, tuple(rows),
-                 note="" if fs.holds_known else t("holds_unavailable"))
-    flow_columns = (Column("fund", t("fund")), Column("source", t("source")),
-                    Column("amount", t("amount"), "money"))
-    inflows = Table("fund_inflows", t("fund_inflows"), flow_columns,
-                    tuple(Row((f.fund, f.label_zh if zh else f.label_en, f.amount))
-                          for f in fs.inflows))
-    outflows = Table("fund_outflows", t("fund_outflows"),
-                     (Column("fund", t("fund")), Column("account", t("account")),
-                      Column("amount", t("amount"), "money")),
-                     tuple(Row((f.fund, f.label_zh if zh else f.label_en, f.amount))
-                           for f in fs.outflows))
-    return Section("funds", t("funds"), (main, inflows, outflows),
-                   charts=(fund_balance_chart(ctx),), data=fs)
+        rows.append(
+            Row(
+                (
+                    "",
+                    t("total"),
+                    total("opening"),
+                    total("inflows"),
+                    total("outflows"),
+                    total("transfers_in"),
+                    total("transfers_out"),
+                    total("other"),
+                    total("closing"),
+                    total("commitments"),
+                    holds_total,
+                    total("available") if fs.holds_known else None,
+                ),
+                "total",
+            )
+        )
+    main = Table(
+        "funds",
+        t("funds"),
+        columns,
+        tuple(rows),
+        note="" if fs.holds_known else t("holds_unavailable"),
+    )
+    flow_columns = (
+        Column("fund", t("fund")),
+        Column("source", t("source")),
+        Column("amount", t("amount"), "money"),
+    )
+    inflows = Table(
+        "fund_inflows",
+        t("fund_inflows"),
+        flow_columns,
+        tuple(Row((f.fund, f.label_zh if zh else f.label_en, f.amount)) for f in fs.inflows),
+    )
+    outflows = Table(
+        "fund_outflows",
+        t("fund_outflows"),
+        (
+            Column("fund", t("fund")),
+            Column("account", t("account")),
+            Column("amount", t("amount"), "money"),
+        ),
+        tuple(Row((f.fund, f.label_zh if zh else f.label_en, f.amount)) for f in fs.outflows),
+    )
+    return Section(
+        "funds", t("funds"), (main, inflows, outflows), charts=(fund_balance_chart(ctx),), data=fs
+    )

@@ -60,10 +60,14 @@ def chain_problems(view: BookView) -> tuple[ChainProblem, ...]:
     problems = []
     for error in view.chain_errors():
         meta = (error.entry.meta if error.entry is not None else None) or {}
-        problems.append(ChainProblem(
-            str(meta.get("fb_id", "")), str(meta.get("fb_seq", "")),
-            f"{error.source.get('filename', '?')}:{error.source.get('lineno', '?')}",
-            error.message))
+        problems.append(
+            ChainProblem(
+                str(meta.get("fb_id", "")),
+                str(meta.get("fb_seq", "")),
+                f"{error.source.get('filename', '?')}:{error.source.get('lineno', '?')}",
+                error.message,
+            )
+        )
     return tuple(problems)
 
 
@@ -83,8 +87,11 @@ def _book_vs_database(ctx: ReportContext) -> tuple[bool, int, tuple[Mismatch, ..
         known[request.code] = set(request.fb_ids)
         for fb_id in request.fb_ids:
             if fb_id not in in_book and fb_id not in state.outbox_pending:
-                mismatches.append(Mismatch("missing_in_book", request.code, fb_id,
-                                           f"{request.status} {request.amount}"))
+                mismatches.append(
+                    Mismatch(
+                        "missing_in_book", request.code, fb_id, f"{request.status} {request.amount}"
+                    )
+                )
     for fb_id in state.contributions:
         if fb_id not in in_book and fb_id not in state.outbox_pending:
             mismatches.append(Mismatch("missing_in_book", "", fb_id, ctx.t("contribution")))
@@ -93,40 +100,61 @@ def _book_vs_database(ctx: ReportContext) -> tuple[bool, int, tuple[Mismatch, ..
         if not code or fb_id not in written:
             continue
         if code not in known:
-            mismatches.append(Mismatch("missing_in_database", code, fb_id,
-                                       ctx.t("no_such_request")))
+            mismatches.append(
+                Mismatch("missing_in_database", code, fb_id, ctx.t("no_such_request"))
+            )
         elif fb_id not in known[code]:
-            mismatches.append(Mismatch("missing_in_database", code, fb_id,
-                                       ctx.t("not_in_request")))
+            mismatches.append(Mismatch("missing_in_database", code, fb_id, ctx.t("not_in_request")))
     return True, len(state.requests), tuple(mismatches)
 
 
 def integrity(ctx: ReportContext) -> Integrity:
     checked, requests, mismatches = _book_vs_database(ctx)
     errors = tuple(str(getattr(e, "message", e)) for e in ctx.view.errors)
-    return Integrity(len(chained(ctx.view.entries)), chain_problems(ctx.view), checked,
-                     requests, mismatches, errors)
+    return Integrity(
+        len(chained(ctx.view.entries)),
+        chain_problems(ctx.view),
+        checked,
+        requests,
+        mismatches,
+        errors,
+    )
 
 
 def integrity_section(ctx: ReportContext) -> Section:
     result = integrity(ctx)
     t = ctx.t
     chain = Table(
-        "chain", t("chain"),
-        (Column("fb_id", "fb_id"), Column("fb_seq", "fb_seq"), Column("location", t("location")),
-         Column("problem", t("problem"))),
+        "chain",
+        t("chain"),
+        (
+            Column("fb_id", "fb_id"),
+            Column("fb_seq", "fb_seq"),
+            Column("location", t("location")),
+            Column("problem", t("problem")),
+        ),
         tuple(Row((p.fb_id, p.fb_seq, p.location, p.message)) for p in result.chain_problems),
         note=f"{t('entries_checked')}: {result.entries_checked}. "
-             + ("" if result.chain_problems else t("chain_ok")),
+        + ("" if result.chain_problems else t("chain_ok")),
     )
     database = Table(
-        "book_vs_db", t("book_vs_db"),
-        (Column("kind", t("exception_kind")), Column("request", t("request")),
-         Column("fb_id", "fb_id"), Column("detail", t("detail"))),
+        "book_vs_db",
+        t("book_vs_db"),
+        (
+            Column("kind", t("exception_kind")),
+            Column("request", t("request")),
+            Column("fb_id", "fb_id"),
+            Column("detail", t("detail")),
+        ),
         tuple(Row((t(m.kind), m.request, m.fb_id, m.detail)) for m in result.mismatches),
-        note=t("db_missing") if not result.database_checked else
-        f"{t('request')}: {result.requests_checked}",
+        note=t("db_missing")
+        if not result.database_checked
+        else f"{t('request')}: {result.requests_checked}",
     )
-    errors = Table("load_errors", t("load_errors"), (Column("problem", t("problem")),),
-                   tuple(Row((message[:500],)) for message in result.load_errors))
+    errors = Table(
+        "load_errors",
+        t("load_errors"),
+        (Column("problem", t("problem")),),
+        tuple(Row((message[:500],)) for message in result.load_errors),
+    )
     return Section("integrity", t("integrity"), (chain, database, errors), data=result)

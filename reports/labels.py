@@ -106,7 +106,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     "fund_inflows": ("基金收入来源明细", "Fund inflows by source"),
     "fund_outflows": ("基金支出明细", "Fund outflows by category"),
     "fund_balances_chart": ("基金余额走势（月末）", "Fund balances over time (month end)"),
-    "holds_unavailable": ("工作流数据库不可用，冻结金额未列示。", "The workflow database is not available; holds are not shown."),
+    "holds_unavailable": (
+        "工作流数据库不可用，冻结金额未列示。",
+        "The workflow database is not available; holds are not shown.",
+    ),
     # disbursements
     "request": ("请款编号", "Request"),
     "payee": ("收款人", "Payee"),
@@ -174,8 +177,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     "contribution": ("捐赠/拨入记录", "contribution"),
     "no_such_request": ("数据库中没有该请款", "no such request in the database"),
     "not_in_request": ("不在该请款的记账分录中", "not among the request's ledger entries"),
-    "missing_in_database": ("账簿有分录、数据库中无对应请款",
-                            "In the book, missing from the database"),
+    "missing_in_database": (
+        "账簿有分录、数据库中无对应请款",
+        "In the book, missing from the database",
+    ),
 }
 
 _INCOME_CODES = ("4101", "4301", "4401", "4601", "4901")

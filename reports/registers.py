@@ -65,15 +65,24 @@ def approvals_of(meta: dict[str, object]) -> tuple[Approval, ...]:
     steps = []
     i = 1
     while f"approval_{i}_role" in meta:
-        steps.append(Approval(i, *(str(meta.get(f"approval_{i}_{k}", "")) for k in
-                                   ("role", "org", "by", "at"))))
+        steps.append(
+            Approval(
+                i, *(str(meta.get(f"approval_{i}_{k}", "")) for k in ("role", "org", "by", "at"))
+            )
+        )
         i += 1
     return tuple(steps)
 
 
 def _scoped_amount(ctx: ReportContext, txn: data.Transaction, prefix: str) -> Decimal:
-    return sum((posting_number(p) for p in txn.postings
-                if p.account.startswith(prefix) and ctx.view.in_scope(p.account, ctx.fund)), ZERO)
+    return sum(
+        (
+            posting_number(p)
+            for p in txn.postings
+            if p.account.startswith(prefix) and ctx.view.in_scope(p.account, ctx.fund)
+        ),
+        ZERO,
+    )
 
 
 def tracked_links(txn: data.Transaction) -> list[str]:
@@ -88,15 +97,22 @@ def commitments_by_link(ctx: ReportContext) -> dict[str, data.Transaction]:
             continue
         for link in tracked_links(txn):
             current = found.get(link)
-            if current is None or (not approvals_of(current.meta or {})
-                                   and approvals_of(txn.meta or {})):
+            if current is None or (
+                not approvals_of(current.meta or {}) and approvals_of(txn.meta or {})
+            ):
                 found[link] = txn
     return found
 
 
 def is_payment(ctx: ReportContext, txn: data.Transaction) -> bool:
-    cash = sum((posting_number(p) for p in txn.postings
-                if is_cash(p.account) and ctx.view.in_scope(p.account, ctx.fund)), ZERO)
+    cash = sum(
+        (
+            posting_number(p)
+            for p in txn.postings
+            if is_cash(p.account) and ctx.view.in_scope(p.account, ctx.fund)
+        ),
+        ZERO,
+    )
     return not is_close(txn) and _scoped_amount(ctx, txn, "Liabilities:Payable:") > 0 and cash < 0
 
 
@@ -111,16 +127,28 @@ def disbursement_register(ctx: ReportContext) -> DisbursementRegister:
         link = links[0] if links else ""
         commitment = commitments.get(link)
         cmeta = (commitment.meta or {}) if commitment is not None else {}
-        payments.append(Payment(
-            txn.date.isoformat(), link, str(meta.get("request") or cmeta.get("request") or ""),
-            str(meta.get("fund", "")), txn.payee or "", txn.narration or "",
-            _scoped_amount(ctx, txn, "Liabilities:Payable:"),
-            str(meta.get("bank_reference", "")), str(meta.get("paid_by", "")),
-            str(cmeta.get("requested_by", "")), str(cmeta.get("requested_at", "")),
-            approvals_of(cmeta), str(meta.get("fb_id", "")),
-        ))
-    return DisbursementRegister(tuple(payments), sum((p.amount for p in payments), ZERO),
-                                sum(1 for p in payments if not p.approvals))
+        payments.append(
+            Payment(
+                txn.date.isoformat(),
+                link,
+                str(meta.get("request") or cmeta.get("request") or ""),
+                str(meta.get("fund", "")),
+                txn.payee or "",
+                txn.narration or "",
+                _scoped_amount(ctx, txn, "Liabilities:Payable:"),
+                str(meta.get("bank_reference", "")),
+                str(meta.get("paid_by", "")),
+                str(cmeta.get("requested_by", "")),
+                str(cmeta.get("requested_at", "")),
+                approvals_of(cmeta),
+                str(meta.get("fb_id", "")),
+            )
+        )
+    return DisbursementRegister(
+        tuple(payments),
+        sum((p.amount for p in payments), ZERO),
+        sum(1 for p in payments if not p.approvals),
+    )
 
 
 def chain_text(ctx: ReportContext, approvals: tuple[Approval, ...]) -> str:
@@ -133,15 +161,36 @@ def disbursements_section(ctx: ReportContext) -> Section:
     reg = disbursement_register(ctx)
     t = ctx.t
     columns = (
-        Column("date", t("date")), Column("request", t("request")), Column("fund", t("fund")),
-        Column("payee", t("payee")), Column("purpose", t("purpose")),
-        Column("amount", t("amount"), "money"), Column("bank_reference", t("bank_reference")),
-        Column("paid_by", t("paid_by")), Column("requested_by", t("requested_by")),
-        Column("requested_at", t("requested_at")), Column("approvals", t("approvals")),
+        Column("date", t("date")),
+        Column("request", t("request")),
+        Column("fund", t("fund")),
+        Column("payee", t("payee")),
+        Column("purpose", t("purpose")),
+        Column("amount", t("amount"), "money"),
+        Column("bank_reference", t("bank_reference")),
+        Column("paid_by", t("paid_by")),
+        Column("requested_by", t("requested_by")),
+        Column("requested_at", t("requested_at")),
+        Column("approvals", t("approvals")),
     )
-    rows = [Row((p.date, p.request or p.link, p.fund, p.payee, p.narration, p.amount,
-                 p.bank_reference, p.paid_by, p.requested_by, p.requested_at,
-                 chain_text(ctx, p.approvals))) for p in reg.payments]
+    rows = [
+        Row(
+            (
+                p.date,
+                p.request or p.link,
+                p.fund,
+                p.payee,
+                p.narration,
+                p.amount,
+                p.bank_reference,
+                p.paid_by,
+                p.requested_by,
+                p.requested_at,
+                chain_text(ctx, p.approvals),
+            )
+        )
+        for p in reg.payments
+    ]
     rows.append(Row(("", t("total"), "", "", "", reg.total, "", "", "", "", ""), "total"))
     table = Table("disbursements", t("disbursements"), columns, tuple(rows))
     return Section("disbursements", t("disbursements"), (table,), data=reg)
@@ -181,8 +230,14 @@ class GrantRegister:
 def _grant_event(ctx: ReportContext, txn: data.Transaction) -> GrantEvent | None:
     payable = _scoped_amount(ctx, txn, "Liabilities:Payable:")
     expense = _scoped_amount(ctx, txn, "Expenses:")
-    cash = sum((posting_number(p) for p in txn.postings
-                if is_cash(p.account) and ctx.view.in_scope(p.account, ctx.fund)), ZERO)
+    cash = sum(
+        (
+            posting_number(p)
+            for p in txn.postings
+            if is_cash(p.account) and ctx.view.in_scope(p.account, ctx.fund)
+        ),
+        ZERO,
+    )
     if payable < 0 and expense > 0:
         kind, amount = "award", -payable
     elif payable > 0 and cash < 0:
@@ -194,8 +249,14 @@ def _grant_event(ctx: ReportContext, txn: data.Transaction) -> GrantEvent | None
     else:
         return None
     meta = txn.meta or {}
-    return GrantEvent(txn.date.isoformat(), kind, amount, str(meta.get("tranche", "")),
-                      str(meta.get("milestone", "")), str(meta.get("fb_id", "")))
+    return GrantEvent(
+        txn.date.isoformat(),
+        kind,
+        amount,
+        str(meta.get("tranche", "")),
+        str(meta.get("milestone", "")),
+        str(meta.get("fb_id", "")),
+    )
 
 
 def grant_register(ctx: ReportContext) -> GrantRegister:
@@ -204,7 +265,7 @@ def grant_register(ctx: ReportContext) -> GrantRegister:
     for txn in ctx.view.transactions:
         if txn.date > ctx.period.end or is_close(txn):
             continue
-        for link in (txn.links or ()):
+        for link in txn.links or ():
             if not link.startswith("grant-"):
                 continue
             event = _grant_event(ctx, txn)
@@ -213,23 +274,42 @@ def grant_register(ctx: ReportContext) -> GrantRegister:
             events[link].append(event)
             meta = txn.meta or {}
             if event.kind == "award" or link not in info:
-                info[link] = (str(meta.get("enterprise") or txn.payee or ""),
-                              str(meta.get("fund", "")),
-                              str(meta.get("project") or txn.narration or ""),
-                              str(meta.get("agreement_no", "")), approvals_of(meta))
+                info[link] = (
+                    str(meta.get("enterprise") or txn.payee or ""),
+                    str(meta.get("fund", "")),
+                    str(meta.get("project") or txn.narration or ""),
+                    str(meta.get("agreement_no", "")),
+                    approvals_of(meta),
+                )
     grants = []
     for link in sorted(events):
         evs = events[link]
-        total = {kind: sum((e.amount for e in evs if e.kind == kind), ZERO)
-                 for kind in ("award", "payment", "void", "refund")}
-        if not any(e.date >= ctx.period.start.isoformat() for e in evs) and \
-                total["award"] - total["payment"] - total["void"] == 0:
+        total = {
+            kind: sum((e.amount for e in evs if e.kind == kind), ZERO)
+            for kind in ("award", "payment", "void", "refund")
+        }
+        if (
+            not any(e.date >= ctx.period.start.isoformat() for e in evs)
+            and total["award"] - total["payment"] - total["void"] == 0
+        ):
             continue
         enterprise, fund, project, agreement, approvals = info[link]
-        grants.append(Grant(link.removeprefix("grant-"), enterprise, fund, project, agreement,
-                            approvals,
-                            total["award"], total["payment"], total["void"], total["refund"],
-                            total["award"] - total["payment"] - total["void"], tuple(evs)))
+        grants.append(
+            Grant(
+                link.removeprefix("grant-"),
+                enterprise,
+                fund,
+                project,
+                agreement,
+                approvals,
+                total["award"],
+                total["payment"],
+                total["void"],
+                total["refund"],
+                total["award"] - total["payment"] - total["void"],
+                tuple(evs),
+            )
+        )
     return GrantRegister(tuple(grants))
 
 
@@ -237,23 +317,52 @@ def grants_section(ctx: ReportContext) -> Section:
     reg = grant_register(ctx)
     t = ctx.t
     columns = (
-        Column("grant", t("grant")), Column("enterprise", t("enterprise")),
-        Column("fund", t("fund")), Column("purpose", t("purpose")),
-        Column("agreement_no", t("agreement_no")), Column("approvals", t("approvals")),
-        Column("awarded", t("awarded"), "money"), Column("paid", t("paid"), "money"),
-        Column("voided", t("voided"), "money"), Column("refunded", t("refunded"), "money"),
+        Column("grant", t("grant")),
+        Column("enterprise", t("enterprise")),
+        Column("fund", t("fund")),
+        Column("purpose", t("purpose")),
+        Column("agreement_no", t("agreement_no")),
+        Column("approvals", t("approvals")),
+        Column("awarded", t("awarded"), "money"),
+        Column("paid", t("paid"), "money"),
+        Column("voided", t("voided"), "money"),
+        Column("refunded", t("refunded"), "money"),
         Column("outstanding", t("outstanding"), "money"),
     )
-    rows = [Row((g.grant, ctx.org_name(g.enterprise), g.fund, g.project, g.agreement_no,
-                 chain_text(ctx, g.approvals), g.awarded, g.paid, g.voided,
-                 g.refunded, g.outstanding)) for g in reg.grants]
+    rows = [
+        Row(
+            (
+                g.grant,
+                ctx.org_name(g.enterprise),
+                g.fund,
+                g.project,
+                g.agreement_no,
+                chain_text(ctx, g.approvals),
+                g.awarded,
+                g.paid,
+                g.voided,
+                g.refunded,
+                g.outstanding,
+            )
+        )
+        for g in reg.grants
+    ]
     events = Table(
-        "grant_events", t("tranches"),
-        (Column("grant", t("grant")), Column("date", t("date")),
-         Column("kind", t("entry_kind")), Column("tranche", t("tranche")),
-         Column("milestone", t("milestone")), Column("amount", t("amount"), "money")),
-        tuple(Row((g.grant, e.date, t(e.kind), e.tranche, e.milestone, e.amount))
-              for g in reg.grants for e in g.events),
+        "grant_events",
+        t("tranches"),
+        (
+            Column("grant", t("grant")),
+            Column("date", t("date")),
+            Column("kind", t("entry_kind")),
+            Column("tranche", t("tranche")),
+            Column("milestone", t("milestone")),
+            Column("amount", t("amount"), "money"),
+        ),
+        tuple(
+            Row((g.grant, e.date, t(e.kind), e.tranche, e.milestone, e.amount))
+            for g in reg.grants
+            for e in g.events
+        ),
     )
     table = Table("grants", t("grants"), columns, tuple(rows))
     return Section("grants", t("grants"), (table, events), data=reg)

@@ -23,8 +23,9 @@ def format_cell(value: Cell, kind: str) -> str:
 
 
 def render_html(document: Document) -> bytes:
-    env = Environment(loader=PackageLoader("reports", "templates"),
-                      autoescape=select_autoescape(["html"]))
+    env = Environment(
+        loader=PackageLoader("reports", "templates"), autoescape=select_autoescape(["html"])
+    )
     env.filters["cell"] = format_cell
     env.filters["svg"] = lambda chart: Markup(svg(chart, document.lang))  # noqa: S704 - svg() escapes text
     template = env.get_template("report.html")

@@ -35,8 +35,13 @@ def section_json(section: Section) -> dict[str, Any]:
     data = section.data
     if dataclasses.is_dataclass(data) and not isinstance(data, type):
         data = dataclasses.asdict(data)
-    return {"key": section.key, "title": section.title, "notes": list(section.notes),
-            "data": data, "tables": [table_json(t) for t in section.tables]}
+    return {
+        "key": section.key,
+        "title": section.title,
+        "notes": list(section.notes),
+        "data": data,
+        "tables": [table_json(t) for t in section.tables],
+    }
 
 
 def document_json(document: Document) -> dict[str, Any]:
@@ -54,5 +59,6 @@ def document_json(document: Document) -> dict[str, Any]:
 
 
 def render_json(document: Document) -> bytes:
-    return json.dumps(document_json(document), default=_default, ensure_ascii=False,
-                      indent=1).encode("utf-8")
+    return json.dumps(
+        document_json(document), default=_default, ensure_ascii=False, indent=1
+    ).encode("utf-8")

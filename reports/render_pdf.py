@@ -47,7 +47,8 @@ def register_font(path: Path = FONT_PATH) -> str:
         return FONT_NAME
     if not path.is_file():
         raise FontMissing(
-            f"the CJK font {path} is missing: install fonts-wqy-zenhei (bash scripts/dev setup)")
+            f"the CJK font {path} is missing: install fonts-wqy-zenhei (bash scripts/dev setup)"
+        )
     pdfmetrics.registerFont(TTFont(FONT_NAME, str(path), subfontIndex=0))
     return FONT_NAME
 
@@ -70,21 +71,36 @@ class _Bookmark(Flowable):
 def _styles(font: str) -> dict[str, ParagraphStyle]:
     return {
         "title": ParagraphStyle("title", fontName=font, fontSize=20, leading=26, spaceAfter=8),
-        "cover": ParagraphStyle("cover", fontName=font, fontSize=26, leading=34,
-                                alignment=1, spaceBefore=120, spaceAfter=24),
+        "cover": ParagraphStyle(
+            "cover",
+            fontName=font,
+            fontSize=26,
+            leading=34,
+            alignment=1,
+            spaceBefore=120,
+            spaceAfter=24,
+        ),
         "meta": ParagraphStyle("meta", fontName=font, fontSize=10, leading=14, alignment=0),
-        "h2": ParagraphStyle("h2", fontName=font, fontSize=15, leading=20, spaceBefore=6,
-                             spaceAfter=6, textColor=colors.HexColor("#1f4e79")),
-        "h3": ParagraphStyle("h3", fontName=font, fontSize=11, leading=15, spaceBefore=6,
-                             spaceAfter=3),
+        "h2": ParagraphStyle(
+            "h2",
+            fontName=font,
+            fontSize=15,
+            leading=20,
+            spaceBefore=6,
+            spaceAfter=6,
+            textColor=colors.HexColor("#1f4e79"),
+        ),
+        "h3": ParagraphStyle(
+            "h3", fontName=font, fontSize=11, leading=15, spaceBefore=6, spaceAfter=3
+        ),
         "cell": ParagraphStyle("cell", fontName=font, fontSize=7, leading=9),
-        "note": ParagraphStyle("note", fontName=font, fontSize=8, leading=11,
-                               textColor=colors.grey),
+        "note": ParagraphStyle(
+            "note", fontName=font, fontSize=8, leading=11, textColor=colors.grey
+        ),
     }
 
 
-def _table(table: ReportTable, font: str, styles: dict[str, ParagraphStyle], width: float
-           ) -> Table:
+def _table(table: ReportTable, font: str, styles: dict[str, ParagraphStyle], width: float) -> Table:
     weights = [1.0 if c.kind != "text" else 1.4 for c in table.columns]
     for i, column in enumerate(table.columns):
         longest = max((len(str(r.cells[i] or "")) for r in table.rows), default=0)
@@ -121,31 +137,50 @@ def render_pdf(document: Document) -> bytes:
     styles = _styles(font)
     out = io.BytesIO()
     page = landscape(A4)
-    doc = SimpleDocTemplate(out, pagesize=page, leftMargin=12 * mm, rightMargin=12 * mm,
-                            topMargin=12 * mm, bottomMargin=12 * mm, title=document.title,
-                            author=document.entity)
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=page,
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=12 * mm,
+        bottomMargin=12 * mm,
+        title=document.title,
+        author=document.entity,
+    )
     width = page[0] - 24 * mm
     t = lambda key: label(key, document.lang)  # noqa: E731
     stamp = document.generated_at.strftime("%Y-%m-%d %H:%M %Z")
-    meta = (f"{escape(document.entity)} · {t('period')}: {document.period_start} – "
-            f"{document.period_end} · {t('generated')}: {stamp}")
+    meta = (
+        f"{escape(document.entity)} · {t('period')}: {document.period_start} – "
+        f"{document.period_end} · {t('generated')}: {stamp}"
+    )
     story: list[Flowable] = []
     if document.cover:
-        story += [Paragraph(escape(document.title), styles["cover"]),
-                  Paragraph(meta, ParagraphStyle("c", parent=styles["meta"], alignment=1)),
-                  PageBreak(), Paragraph(t("contents"), styles["h2"])]
-        story += [Paragraph(f"{i}. {escape(s.title)}", styles["meta"])
-                  for i, s in enumerate(document.sections, start=1)]
+        story += [
+            Paragraph(escape(document.title), styles["cover"]),
+            Paragraph(meta, ParagraphStyle("c", parent=styles["meta"], alignment=1)),
+            PageBreak(),
+            Paragraph(t("contents"), styles["h2"]),
+        ]
+        story += [
+            Paragraph(f"{i}. {escape(s.title)}", styles["meta"])
+            for i, s in enumerate(document.sections, start=1)
+        ]
         story.append(PageBreak())
     else:
-        story += [Paragraph(escape(document.title), styles["title"]),
-                  Paragraph(meta, styles["meta"]), Spacer(1, 6)]
+        story += [
+            Paragraph(escape(document.title), styles["title"]),
+            Paragraph(meta, styles["meta"]),
+            Spacer(1, 6),
+        ]
     for number, section in enumerate(document.sections, start=1):
         if document.cover:
             if number > 1:
                 story.append(PageBreak())
-            story += [_Bookmark(section.key, section.title),
-                      Paragraph(f"{number}. {escape(section.title)}", styles["h2"])]
+            story += [
+                _Bookmark(section.key, section.title),
+                Paragraph(f"{number}. {escape(section.title)}", styles["h2"]),
+            ]
         for table in section.tables:
             story.append(Paragraph(escape(table.title), styles["h3"]))
             if table.rows:
@@ -155,5 +190,3 @@ def render_pdf(document: Document) -> bytes:
             story.append(Spacer(1, 6))
     doc.build(story)
     return out.getvalue()
-
-

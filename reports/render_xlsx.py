@@ -38,11 +38,13 @@ def render_xlsx(document: Document) -> bytes:
             for col, column in enumerate(table.columns, start=1):
                 sheet.cell(HEADER_ROW, col, column.label).font = Font(bold=True)
                 sheet.column_dimensions[sheet.cell(HEADER_ROW, col).column_letter].width = (
-                    16 if column.kind != "text" else 22)
+                    16 if column.kind != "text" else 22
+                )
             for r, row in enumerate(table.rows, start=HEADER_ROW + 1):
                 bold = row.style in ("total", "heading", "subtotal")
-                for col, (column, value) in enumerate(zip(table.columns, row.cells, strict=True),
-                                                      start=1):
+                for col, (column, value) in enumerate(
+                    zip(table.columns, row.cells, strict=True), start=1
+                ):
                     cell = sheet.cell(r, col, value)
                     if column.kind == "money" and value is not None:
                         cell.number_format = "#,##0.00"

@@ -50,8 +50,11 @@ RENDERERS: dict[str, tuple[str, str, str]] = {
     "json": ("reports.render_json", "render_json", "application/json"),
     "html": ("reports.render_html", "render_html", "text/html; charset=utf-8"),
     "pdf": ("reports.render_pdf", "render_pdf", "application/pdf"),
-    "xlsx": ("reports.render_xlsx", "render_xlsx",
-             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "xlsx": (
+        "reports.render_xlsx",
+        "render_xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
 }
 FORMATS = tuple(RENDERERS)
 
@@ -63,9 +66,16 @@ def _entity(ctx: ReportContext) -> str:
 
 
 def build_document(
-    *, view: BookView, name: str, date_from: datetime.date, date_to: datetime.date,
-    lang: str = "zh", fund: str | None = None, scope: str | None = None,
-    database: str | Path | None = None, now: datetime.datetime | None = None,
+    *,
+    view: BookView,
+    name: str,
+    date_from: datetime.date,
+    date_to: datetime.date,
+    lang: str = "zh",
+    fund: str | None = None,
+    scope: str | None = None,
+    database: str | Path | None = None,
+    now: datetime.datetime | None = None,
 ) -> Document:
     """The named report of a loaded book, ready to render."""
     if name not in REPORT_NAMES:
@@ -80,10 +90,16 @@ def build_document(
         names = ["sources"]
     sections = tuple(SECTIONS[n](ctx) for n in names)
     return Document(
-        name=name, title=label(name, lang), entity=_entity(ctx), period_start=date_from,
-        period_end=date_to, fund=fund, lang=lang,
+        name=name,
+        title=label(name, lang),
+        entity=_entity(ctx),
+        period_start=date_from,
+        period_end=date_to,
+        fund=fund,
+        lang=lang,
         generated_at=now or datetime.datetime.now(datetime.UTC),
-        sections=sections, cover=name == AUDIT_PACK,
+        sections=sections,
+        cover=name == AUDIT_PACK,
     )
 
 
@@ -96,8 +112,15 @@ def render_document(document: Document, fmt: str) -> tuple[bytes, str]:
 
 
 def render_report(
-    *, name: str, home: Path, date_from: datetime.date, date_to: datetime.date, fmt: str,
-    lang: str = "zh", fund: str | None = None, scope: str | None = None,
+    *,
+    name: str,
+    home: Path,
+    date_from: datetime.date,
+    date_to: datetime.date,
+    fmt: str,
+    lang: str = "zh",
+    fund: str | None = None,
+    scope: str | None = None,
     database: str | Path | None = None,
 ) -> tuple[bytes, str]:
     """Load the book of `home` and render one report.
@@ -111,6 +134,14 @@ def render_report(
     if name not in REPORT_NAMES:
         raise UnknownReport(f"no report {name!r}; reports are: {', '.join(REPORT_NAMES)}")
     view = load_book(home)
-    document = build_document(view=view, name=name, date_from=date_from, date_to=date_to,
-                              lang=lang, fund=fund, scope=scope, database=database)
+    document = build_document(
+        view=view,
+        name=name,
+        date_from=date_from,
+        date_to=date_to,
+        lang=lang,
+        fund=fund,
+        scope=scope,
+        database=database,
+    )
     return render_document(document, fmt)

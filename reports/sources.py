@@ -86,8 +86,13 @@ def source_tracing(ctx: ReportContext) -> SourceTracing:
         department = meta.get("department")
         if isinstance(department, str) and fund in pools:
             contributed[department] -= sum(
-                (posting_number(p) for p in txn.postings
-                 if p.account.startswith("Income:") and p.account.endswith(":" + fund)), ZERO)
+                (
+                    posting_number(p)
+                    for p in txn.postings
+                    if p.account.startswith("Income:") and p.account.endswith(":" + fund)
+                ),
+                ZERO,
+            )
         parts = src_parts(meta)
         if not parts:
             continue
@@ -104,18 +109,26 @@ def source_tracing(ctx: ReportContext) -> SourceTracing:
     rows = []
     for dept in departments:
         org = view.registry.orgs.get(dept)
-        rows.append(DepartmentSources(
-            dept, org.name_zh if org else dept, org.name if org else dept,
-            contributed.get(dept, ZERO),
-            sum((v for (_, d), v in allocated.items() if d == dept), ZERO),
-            sum((v for (_, d), v in paid.items() if d == dept), ZERO),
-        ))
+        rows.append(
+            DepartmentSources(
+                dept,
+                org.name_zh if org else dept,
+                org.name if org else dept,
+                contributed.get(dept, ZERO),
+                sum((v for (_, d), v in allocated.items() if d == dept), ZERO),
+                sum((v for (_, d), v in paid.items() if d == dept), ZERO),
+            )
+        )
     keys = sorted(k for k in set(allocated) | set(paid) if k[1] in departments)
-    by_fund = tuple(FundSource(f, d, allocated.get((f, d), ZERO), paid.get((f, d), ZERO))
-                    for f, d in keys)
+    by_fund = tuple(
+        FundSource(f, d, allocated.get((f, d), ZERO), paid.get((f, d), ZERO)) for f, d in keys
+    )
     return SourceTracing(
-        tuple(rows), by_fund, sum((r.contributed for r in rows), ZERO),
-        sum((r.allocated for r in rows), ZERO), sum((r.paid_out for r in rows), ZERO),
+        tuple(rows),
+        by_fund,
+        sum((r.contributed for r in rows), ZERO),
+        sum((r.allocated for r in rows), ZERO),
+        sum((r.paid_out for r in rows), ZERO),
     )
 
 
@@ -123,23 +136,39 @@ def sources_section(ctx: ReportContext) -> Section:
     st = source_tracing(ctx)
     t = ctx.t
     zh = ctx.lang == "zh"
-    columns = (Column("department", t("code")), Column("name", t("department")),
-               Column("contributed", t("contributed"), "money"),
-               Column("allocated", t("allocated"), "money"),
-               Column("paid_out", t("paid_out"), "money"))
-    rows = [Row((d.department, d.name_zh if zh else d.name_en, d.contributed, d.allocated,
-                 d.paid_out)) for d in st.departments]
-    rows.append(Row(("", t("total"), st.contributed_total, st.allocated_total,
-                     st.paid_out_total), "total"))
+    columns = (
+        Column("department", t("code")),
+        Column("name", t("department")),
+        Column("contributed", t("contributed"), "money"),
+        Column("allocated", t("allocated"), "money"),
+        Column("paid_out", t("paid_out"), "money"),
+    )
+    rows = [
+        Row((d.department, d.name_zh if zh else d.name_en, d.contributed, d.allocated, d.paid_out))
+        for d in st.departments
+    ]
+    rows.append(
+        Row(("", t("total"), st.contributed_total, st.allocated_total, st.paid_out_total), "total")
+    )
     main = Table("sources", t("sources"), columns, tuple(rows))
     by_fund = Table(
-        "sources_by_fund", t("sources_by_fund"),
-        (Column("fund", t("fund")), Column("department", t("department")),
-         Column("allocated", t("allocated"), "money"), Column("paid_out", t("paid_out"), "money")),
-        tuple(Row((s.fund, ctx.org_name(s.department), s.allocated, s.paid_out))
-              for s in st.by_fund),
+        "sources_by_fund",
+        t("sources_by_fund"),
+        (
+            Column("fund", t("fund")),
+            Column("department", t("department")),
+            Column("allocated", t("allocated"), "money"),
+            Column("paid_out", t("paid_out"), "money"),
+        ),
+        tuple(
+            Row((s.fund, ctx.org_name(s.department), s.allocated, s.paid_out)) for s in st.by_fund
+        ),
     )
-    chart = Chart("sources_paid", t("paid_out"), "bar",
-                  tuple(d.name_zh if zh else d.name_en for d in st.departments),
-                  (Series(t("paid_out"), tuple(d.paid_out for d in st.departments)),))
+    chart = Chart(
+        "sources_paid",
+        t("paid_out"),
+        "bar",
+        tuple(d.name_zh if zh else d.name_en for d in st.departments),
+        (Series(t("paid_out"), tuple(d.paid_out for d in st.departments)),),
+    )
     return Section("sources", t("sources"), (main, by_fund), charts=(chart,), data=st)

@@ -114,17 +114,42 @@ def trial_balance_section(ctx: ReportContext) -> Section:
     tb = trial_balance(ctx)
     t = ctx.t
     columns = (
-        Column("code", t("code")), Column("account", t("account")), Column("name", t("name")),
-        Column("opening", t("opening"), "money"), Column("debit", t("debit"), "money"),
-        Column("credit", t("credit"), "money"), Column("closing", t("closing"), "money"),
+        Column("code", t("code")),
+        Column("account", t("account")),
+        Column("name", t("name")),
+        Column("opening", t("opening"), "money"),
+        Column("debit", t("debit"), "money"),
+        Column("credit", t("credit"), "money"),
+        Column("closing", t("closing"), "money"),
     )
     rows = [
-        Row((line.code, line.account, line.name_zh if ctx.lang == "zh" else line.name_en,
-             line.opening, line.debit, line.credit, line.closing))
+        Row(
+            (
+                line.code,
+                line.account,
+                line.name_zh if ctx.lang == "zh" else line.name_en,
+                line.opening,
+                line.debit,
+                line.credit,
+                line.closing,
+            )
+        )
         for line in tb.lines
     ]
-    rows.append(Row(("", t("total"), "", tb.opening_total, tb.debit_total, tb.credit_total,
-                     tb.closing_total), "total"))
+    rows.append(
+        Row(
+            (
+                "",
+                t("total"),
+                "",
+                tb.opening_total,
+                tb.debit_total,
+                tb.credit_total,
+                tb.closing_total,
+            ),
+            "total",
+        )
+    )
     table = Table("trial_balance", t("trial-balance"), columns, tuple(rows))
     return Section("trial-balance", t("trial-balance"), (table,), data=tb)
 
@@ -152,8 +177,10 @@ class BalanceSheet:
 
     @property
     def balances(self) -> bool:
-        return (self.total_assets.opening == self.total_liabilities_net_assets.opening
-                and self.total_assets.closing == self.total_liabilities_net_assets.closing)
+        return (
+            self.total_assets.opening == self.total_liabilities_net_assets.opening
+            and self.total_assets.closing == self.total_liabilities_net_assets.closing
+        )
 
 
 def _label_line(key: str, code: str, opening: Decimal, closing: Decimal) -> SheetLine:
@@ -175,8 +202,9 @@ def balance_sheet(ctx: ReportContext) -> BalanceSheet:
             continue
         sign = 1 if root == "Assets" else -1
         name = _name(ctx, account)
-        lines[root].append(SheetLine(account, name.code, name.name_zh, name.name_en,
-                                     sign * o, sign * c))
+        lines[root].append(
+            SheetLine(account, name.code, name.name_zh, name.name_en, sign * o, sign * c)
+        )
     for group in lines.values():
         group.sort(key=lambda line: (line.code or "9999", line.account))
     total_assets = _label_line("total_assets", "", *_totals(lines["Assets"]))
@@ -185,10 +213,22 @@ def balance_sheet(ctx: ReportContext) -> BalanceSheet:
     unrestricted = _label_line("net_unrestricted", "3101", nb.unrestricted, na.unrestricted)
     restricted = _label_line("net_restricted", "3102", nb.restricted, na.restricted)
     total_net = _label_line("total_net_assets", "", nb.total, na.total)
-    grand = _label_line("total_liabilities_net_assets", "",
-                        total_liabilities.opening + nb.total, total_liabilities.closing + na.total)
-    return BalanceSheet(tuple(lines["Assets"]), total_assets, tuple(lines["Liabilities"]),
-                        total_liabilities, unrestricted, restricted, total_net, grand)
+    grand = _label_line(
+        "total_liabilities_net_assets",
+        "",
+        total_liabilities.opening + nb.total,
+        total_liabilities.closing + na.total,
+    )
+    return BalanceSheet(
+        tuple(lines["Assets"]),
+        total_assets,
+        tuple(lines["Liabilities"]),
+        total_liabilities,
+        unrestricted,
+        restricted,
+        total_net,
+        grand,
+    )
 
 
 def _totals(lines: list[SheetLine]) -> tuple[Decimal, Decimal]:
@@ -203,14 +243,25 @@ def balance_sheet_section(ctx: ReportContext) -> Section:
         name = line.name_zh if ctx.lang == "zh" else line.name_en
         return Row((line.code, name, line.opening, line.closing), style)  # type: ignore[arg-type]
 
-    rows = [Row(("", t("assets"), None, None), "heading"), *(row(x) for x in bs.assets),
-            row(bs.total_assets, "total"), Row(("", t("liabilities"), None, None), "heading"),
-            *(row(x) for x in bs.liabilities), row(bs.total_liabilities, "subtotal"),
-            Row(("", t("net_assets"), None, None), "heading"), row(bs.net_unrestricted),
-            row(bs.net_restricted), row(bs.total_net_assets, "subtotal"),
-            row(bs.total_liabilities_net_assets, "total")]
-    columns = (Column("code", t("code")), Column("item", t("item")),
-               Column("opening", t("opening"), "money"), Column("closing", t("closing"), "money"))
+    rows = [
+        Row(("", t("assets"), None, None), "heading"),
+        *(row(x) for x in bs.assets),
+        row(bs.total_assets, "total"),
+        Row(("", t("liabilities"), None, None), "heading"),
+        *(row(x) for x in bs.liabilities),
+        row(bs.total_liabilities, "subtotal"),
+        Row(("", t("net_assets"), None, None), "heading"),
+        row(bs.net_unrestricted),
+        row(bs.net_restricted),
+        row(bs.total_net_assets, "subtotal"),
+        row(bs.total_liabilities_net_assets, "total"),
+    ]
+    columns = (
+        Column("code", t("code")),
+        Column("item", t("item")),
+        Column("opening", t("opening"), "money"),
+        Column("closing", t("closing"), "money"),
+    )
     table = Table("balance_sheet", t("balance-sheet"), columns, tuple(rows))
     return Section("balance-sheet", t("balance-sheet"), (table,), data=bs)
 
@@ -240,8 +291,9 @@ class Activities:
     closing: ActivityLine
 
 
-def _activity_line(key: str, code: str, amount: Columns, names: tuple[str, str] | None = None
-                   ) -> ActivityLine:
+def _activity_line(
+    key: str, code: str, amount: Columns, names: tuple[str, str] | None = None
+) -> ActivityLine:
     zh, en = names or (label(key, "zh"), label(key, "en"))
     return ActivityLine(key, code, zh, en, amount.unrestricted, amount.restricted, amount.total)
 
@@ -251,8 +303,9 @@ def activities(ctx: ReportContext) -> Activities:
     income: dict[str, Columns] = defaultdict(Columns)
     expenses: dict[str, Columns] = defaultdict(Columns)
     release, interfund, other = Columns(), Columns(), Columns()
-    for txn, posting in view.postings(start=period.start, end=period.end, fund=ctx.fund,
-                                      closes=False):
+    for txn, posting in view.postings(
+        start=period.start, end=period.end, fund=ctx.fund, closes=False
+    ):
         column = net_column(view, posting.account)
         if column is None:
             continue
@@ -265,8 +318,11 @@ def activities(ctx: ReportContext) -> Activities:
         elif root == "Expenses":
             key = category.account if category else posting.account
             expenses[key] = expenses[key] - amount
-        elif category is not None and category.section is ChartSection.NET_ASSETS and \
-                category.restriction is None:
+        elif (
+            category is not None
+            and category.section is ChartSection.NET_ASSETS
+            and category.restriction is None
+        ):
             interfund = interfund + amount
         elif RELEASE_TAG in (txn.tags or ()):
             release = release + amount
@@ -280,8 +336,9 @@ def activities(ctx: ReportContext) -> Activities:
     expense_lines = []
     for key in sorted(expenses, key=lambda k: (_name(ctx, k).code or "9999", k)):
         name = _name(ctx, key)
-        expense_lines.append(_activity_line(key, name.code, expenses[key],
-                                            (name.name_zh, name.name_en)))
+        expense_lines.append(
+            _activity_line(key, name.code, expenses[key], (name.name_zh, name.name_en))
+        )
     income_total = columns_sum(income.values())
     expense_total = columns_sum(expenses.values())
     before = view.balances(end=period.opening, fund=ctx.fund)
@@ -293,10 +350,14 @@ def activities(ctx: ReportContext) -> Activities:
     change = income_total - expense_total + release + interfund + other
     opening, closing = net_assets(view, before), net_assets(view, after)
     return Activities(
-        income_lines, _activity_line("income_total", "", income_total),
-        tuple(expense_lines), _activity_line("expense_total", "", expense_total),
-        _activity_line("release", "", release), _activity_line("interfund", "", interfund),
-        _activity_line("other_net", "", other), _activity_line("change_net_assets", "", change),
+        income_lines,
+        _activity_line("income_total", "", income_total),
+        tuple(expense_lines),
+        _activity_line("expense_total", "", expense_total),
+        _activity_line("release", "", release),
+        _activity_line("interfund", "", interfund),
+        _activity_line("other_net", "", other),
+        _activity_line("change_net_assets", "", change),
         _activity_line("opening_net_assets", "", opening),
         _activity_line("closing_net_assets", "", closing),
     )
@@ -308,20 +369,31 @@ def activities_section(ctx: ReportContext) -> Section:
 
     def row(line: ActivityLine, style: str = "") -> Row:
         name = line.name_zh if ctx.lang == "zh" else line.name_en
-        return Row((line.code, name, line.unrestricted, line.restricted, line.total),
-                   style)  # type: ignore[arg-type]
+        return Row((line.code, name, line.unrestricted, line.restricted, line.total), style)  # type: ignore[arg-type]
 
-    rows = [Row(("", t("income"), None, None, None), "heading"), *(row(x) for x in act.income),
-            row(act.income_total, "subtotal"),
-            Row(("", t("expenses"), None, None, None), "heading"),
-            *(row(x) for x in act.expenses), row(act.expense_total, "subtotal"),
-            row(act.release), row(act.interfund), row(act.other),
-            row(act.change, "total"), row(act.opening), row(act.closing, "total")]
-    columns = (Column("code", t("code")), Column("item", t("item")),
-               Column("unrestricted", t("unrestricted"), "money"),
-               Column("restricted", t("restricted"), "money"),
-               Column("total", t("total"), "money"))
+    rows = [
+        Row(("", t("income"), None, None, None), "heading"),
+        *(row(x) for x in act.income),
+        row(act.income_total, "subtotal"),
+        Row(("", t("expenses"), None, None, None), "heading"),
+        *(row(x) for x in act.expenses),
+        row(act.expense_total, "subtotal"),
+        row(act.release),
+        row(act.interfund),
+        row(act.other),
+        row(act.change, "total"),
+        row(act.opening),
+        row(act.closing, "total"),
+    ]
+    columns = (
+        Column("code", t("code")),
+        Column("item", t("item")),
+        Column("unrestricted", t("unrestricted"), "money"),
+        Column("restricted", t("restricted"), "money"),
+        Column("total", t("total"), "money"),
+    )
     table = Table("activities", t("activities"), columns, tuple(rows))
-    chart = spending_chart(ctx, [(x.name_zh if ctx.lang == "zh" else x.name_en, x.total)
-                                 for x in act.expenses])
+    chart = spending_chart(
+        ctx, [(x.name_zh if ctx.lang == "zh" else x.name_en, x.total) for x in act.expenses]
+    )
     return Section("activities", t("activities"), (table,), charts=(chart,), data=act)

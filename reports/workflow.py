@@ -67,8 +67,11 @@ def _connection(url: str) -> Iterator[Any]:
     from sqlalchemy import create_engine
 
     # PostgreSQL sessions are read-only; SQLite files are opened with mode=ro.
-    engine = create_engine(url, connect_args={"options": "-c default_transaction_read_only=on"}
-                           ) if url.startswith("postgresql") else create_engine(url)
+    engine = (
+        create_engine(url, connect_args={"options": "-c default_transaction_read_only=on"})
+        if url.startswith("postgresql")
+        else create_engine(url)
+    )
     try:
         with engine.connect() as conn:
             yield conn
@@ -109,14 +112,22 @@ def read_workflow(ctx: ReportContext) -> WorkflowState | None:
 
     try:
         with _connection(url) as conn:
-            rows = conn.execute(text(
-                "SELECT code, fund, amount, status, ledger_entries FROM request")).all()
+            rows = conn.execute(
+                text("SELECT code, fund, amount, status, ledger_entries FROM request")
+            ).all()
             contributions = conn.execute(text("SELECT fb_id FROM contribution")).all()
-            outbox = conn.execute(text("SELECT fb_id, fund, delta FROM outbox WHERE done = :f"),
-                                  {"f": False}).all()
-            allocations = conn.execute(text(
-                "SELECT pool, amount FROM allocation WHERE status IN ('pending', 'approved')"
-            )).all() if inspect(conn).has_table("allocation") else []
+            outbox = conn.execute(
+                text("SELECT fb_id, fund, delta FROM outbox WHERE done = :f"), {"f": False}
+            ).all()
+            allocations = (
+                conn.execute(
+                    text(
+                        "SELECT pool, amount FROM allocation WHERE status IN ('pending', 'approved')"
+                    )
+                ).all()
+                if inspect(conn).has_table("allocation")
+                else []
+            )
     except SQLAlchemyError:
         return None
     holds: dict[str, Decimal] = defaultdict(lambda: ZERO)
@@ -131,8 +142,12 @@ def read_workflow(ctx: ReportContext) -> WorkflowState | None:
         if status in HOLDING:
             holds[fund] += value
         requests.append(BookedRequest(str(code or ""), fund, value, status, _fb_ids(entries)))
-    return WorkflowState(tuple(requests), tuple(str(r[0]) for r in contributions),
-                         frozenset(str(r[0]) for r in outbox), dict(holds))
+    return WorkflowState(
+        tuple(requests),
+        tuple(str(r[0]) for r in contributions),
+        frozenset(str(r[0]) for r in outbox),
+        dict(holds),
+    )
 
 
 def holds_by_fund(ctx: ReportContext) -> dict[str, Decimal] | None:

@@ -52,9 +52,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         )
         _immediate_transactions(engine)
         return engine
-    return create_engine(
-        url, pool_size=pool_size, max_overflow=2 * pool_size, pool_pre_ping=True
-    )
+    return create_engine(url, pool_size=pool_size, max_overflow=2 * pool_size, pool_pre_ping=True)
 
 
 def _immediate_transactions(engine: Engine) -> None:

@@ -46,9 +46,7 @@ def copy_home(source: Path, target: Path) -> Path:
     of the files it was made from, so a copied cache would answer for the
     original book even after the copy is edited.
     """
-    shutil.copytree(
-        source, target, ignore=shutil.ignore_patterns("*.db", ".lock", "*.picklecache")
-    )
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.db", ".lock", "*.picklecache"))
     return target
 
 

@@ -25,7 +25,10 @@ def bean_check(main_file: Path) -> subprocess.CompletedProcess[str]:
     """Plain bean-check as an auditor runs it (without the loader's pickle cache)."""
     return subprocess.run(
         [str(BEAN_CHECK), "--no-cache", str(main_file)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -61,12 +64,17 @@ def test_main_beancount_declares_plugins_includes_and_fava_options(home: Path) -
         f'plugin "{plugin}"' for plugin in PLUGINS
     ]
     assert [line for line in lines if line.startswith("include ")] == [
-        'include "chart.beancount"', 'include "registry.beancount"',
-        'include "manual.beancount"', 'include "fundbook/journal.beancount"',
+        'include "chart.beancount"',
+        'include "registry.beancount"',
+        'include "manual.beancount"',
+        'include "fundbook/journal.beancount"',
     ]
     text = "\n".join(lines)
-    for option in ('"fava-option" "language" "zh"', '"fava-option" "import-config" "importers.py"',
-                   '"fava-option" "import-dirs" "../imports"'):
+    for option in (
+        '"fava-option" "language" "zh"',
+        '"fava-option" "import-config" "importers.py"',
+        '"fava-option" "import-dirs" "../imports"',
+    ):
         assert option in text
     manual = layout.manual.read_text(encoding="utf-8").rstrip("\n").splitlines()
     assert manual[-1].endswith('custom "fava-option" "insert-entry" ".*"')
@@ -93,8 +101,17 @@ def test_init_twice_refuses_the_second_time(home: Path) -> None:
 def test_fundbook_init_console_script(tmp_path: Path) -> None:
     home = tmp_path / "cli"
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "fundbook"), "init", str(home), "--config", str(EXAMPLE)],
-        capture_output=True, text=True, timeout=60, check=False,
+        [
+            str(Path(sys.executable).parent / "fundbook"),
+            "init",
+            str(home),
+            "--config",
+            str(EXAMPLE),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert result.returncode == 0, result.stderr
@@ -109,20 +126,52 @@ EXAMPLE_TEXT = EXAMPLE.read_text(encoding="utf-8")
     ("change", "message"),
     [
         (lambda t: t.replace('code = "ST02C01"', 'code = "st02c01"'), "'st02c01'"),
-        (lambda t: t.replace('street = "ST02"', 'street = "ST09"'), "street 'ST09' is not a street"),
-        (lambda t: t.replace('code = "D02"', 'code = "D01"'), "organization code 'D01' is used more than once"),
+        (
+            lambda t: t.replace('street = "ST02"', 'street = "ST09"'),
+            "street 'ST09' is not a street",
+        ),
+        (
+            lambda t: t.replace('code = "D02"', 'code = "D01"'),
+            "organization code 'D01' is used more than once",
+        ),
         (lambda t: t.replace('pool = "GP"', 'pool = "DCF"'), "pool 'DCF' is not a pool fund"),
-        (lambda t: t.replace('kind = "micro"', 'kind = "mikro"', 1), "'mikro' is not a valid FundKind"),
-        (lambda t: t.replace('org = "ST01C01"', 'org = "ST07C01"', 1), "org 'ST07C01' is not an organization"),
+        (
+            lambda t: t.replace('kind = "micro"', 'kind = "mikro"', 1),
+            "'mikro' is not a valid FundKind",
+        ),
+        (
+            lambda t: t.replace('org = "ST01C01"', 'org = "ST07C01"', 1),
+            "org 'ST07C01' is not an organization",
+        ),
         (lambda t: t.replace("start = 2026-01-01", 'start = "soon"'), "start must be a date"),
-        (lambda t: t.replace('title = "成都市武侯区社区发展基金会"', 'title = "a\\nb"'), "title must be at most"),
+        (
+            lambda t: t.replace('title = "成都市武侯区社区发展基金会"', 'title = "a\\nb"'),
+            "title must be at most",
+        ),
         (lambda t: t.replace('key = "ICBC"', 'key = "icbc:X"'), "key must match"),
-        (lambda t: t.replace('chain = "foundation@foundation"', 'chain = "boss@foundation"'), "approval step 'boss@foundation'"),
-        (lambda t: t.replace('restriction = "restricted"\nchain = "district', 'restriction = "unrestricted"\nchain = "district', 1),
-         "only the foundation's own fund may be unrestricted"),
-        (lambda t: t + '\n[[funds]]\ncode = "FDN"\nkind = "foundation"\nname = "x"\nname_zh = "y"\n'
-         'org = "WHCDF"\nrestriction = "unrestricted"\n', "fund code 'FDN' is used more than once"),
-        (lambda t: t.replace('bank = "CCB"', 'bank = "ABC"'), "fund 'GP': bank 'ABC' is not a [[banks]] account"),
+        (
+            lambda t: t.replace('chain = "foundation@foundation"', 'chain = "boss@foundation"'),
+            "approval step 'boss@foundation'",
+        ),
+        (
+            lambda t: t.replace(
+                'restriction = "restricted"\nchain = "district',
+                'restriction = "unrestricted"\nchain = "district',
+                1,
+            ),
+            "only the foundation's own fund may be unrestricted",
+        ),
+        (
+            lambda t: (
+                t + '\n[[funds]]\ncode = "FDN"\nkind = "foundation"\nname = "x"\nname_zh = "y"\n'
+                'org = "WHCDF"\nrestriction = "unrestricted"\n'
+            ),
+            "fund code 'FDN' is used more than once",
+        ),
+        (
+            lambda t: t.replace('bank = "CCB"', 'bank = "ABC"'),
+            "fund 'GP': bank 'ABC' is not a [[banks]] account",
+        ),
         (lambda t: t.replace("[district]", "[distrikt]"), "[district] table is missing"),
         (lambda t: t + "\n = broken", "not valid TOML"),
     ],
@@ -137,15 +186,17 @@ def test_invalid_descriptions_are_refused_with_clear_errors(change, message: str
 
 def test_every_problem_is_listed_at_once() -> None:
     text = EXAMPLE_TEXT.replace('street = "ST02"', 'street = "ST09"').replace(
-        'code = "D02"', 'code = "D01"')
+        'code = "D02"', 'code = "D01"'
+    )
     with pytest.raises(ConfigError) as excinfo:
         parse_config(text)
     assert "ST09" in str(excinfo.value)
     assert "'D01' is used more than once" in str(excinfo.value)
 
 
-def test_init_reports_config_errors_and_writes_nothing(tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_init_reports_config_errors_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text(EXAMPLE_TEXT.replace('pool = "GP"', 'pool = "NOPE"'), encoding="utf-8")
     home = tmp_path / "home"

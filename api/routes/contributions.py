@@ -14,7 +14,19 @@ router = APIRouter(prefix="/v1/contributions", tags=["money in"])
 
 
 @router.post("", status_code=201, response_model=ContributionPublic)
-async def record(*, request: Request, body: ContributionCreate, caller: CallerDep,
-                 services: ServicesDep, key: IdempotencyKeyDep = None) -> Response:
-    return await run_post(request, services, caller, key, status=201, action=lambda uow:
-                          use.record(uow=uow, services=services, caller=caller, body=body))
+async def record(
+    *,
+    request: Request,
+    body: ContributionCreate,
+    caller: CallerDep,
+    services: ServicesDep,
+    key: IdempotencyKeyDep = None,
+) -> Response:
+    return await run_post(
+        request,
+        services,
+        caller,
+        key,
+        status=201,
+        action=lambda uow: use.record(uow=uow, services=services, caller=caller, body=body),
+    )

@@ -22,26 +22,44 @@ from api.service import disbursements as use
 
 router = APIRouter(prefix="/v1/disbursements", tags=["disbursements"])
 
-Status = Literal["pending", "returned", "approved", "paid", "rejected", "cancelled", "expired",
-                 "voided"]
+Status = Literal[
+    "pending", "returned", "approved", "paid", "rejected", "cancelled", "expired", "voided"
+]
 CODE = r"^R[0-9]{6,12}$"
 
 
 @router.post("", status_code=201, response_model=RequestPublic)
-async def submit(*, request: Request, body: RequestCreate, caller: CallerDep,
-                 services: ServicesDep, key: IdempotencyKeyDep = None) -> Response:
-    return await run_post(request, services, caller, key, status=201, action=lambda uow:
-                          use.submit(uow=uow, services=services, caller=caller, body=body))
+async def submit(
+    *,
+    request: Request,
+    body: RequestCreate,
+    caller: CallerDep,
+    services: ServicesDep,
+    key: IdempotencyKeyDep = None,
+) -> Response:
+    return await run_post(
+        request,
+        services,
+        caller,
+        key,
+        status=201,
+        action=lambda uow: use.submit(uow=uow, services=services, caller=caller, body=body),
+    )
 
 
 @router.get("", response_model=list[RequestPublic])
 def list_requests(
-    *, caller: CallerDep, services: ServicesDep, status: Status | None = None,
+    *,
+    caller: CallerDep,
+    services: ServicesDep,
+    status: Status | None = None,
     fund: Annotated[str | None, Query(max_length=40)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
-    return use.list_requests(services=services, caller=caller, status=status, fund=fund,
-                             limit=limit, offset=offset)
+    return use.list_requests(
+        services=services, caller=caller, status=status, fund=fund, limit=limit, offset=offset
+    )
 
 
 @router.get("/{code}", response_model=RequestPublic)
@@ -50,35 +68,106 @@ def get_request(code: str, caller: CallerDep, services: ServicesDep) -> dict[str
 
 
 @router.post("/{code}/decisions", response_model=RequestPublic)
-async def decide(*, request: Request, code: str, body: DecisionCreate, caller: CallerDep,
-                 services: ServicesDep, key: IdempotencyKeyDep = None) -> Response:
-    return await run_post(request, services, caller, key, status=200, action=lambda uow:
-                          use.decide(uow=uow, services=services, caller=caller, code=code, body=body))
+async def decide(
+    *,
+    request: Request,
+    code: str,
+    body: DecisionCreate,
+    caller: CallerDep,
+    services: ServicesDep,
+    key: IdempotencyKeyDep = None,
+) -> Response:
+    return await run_post(
+        request,
+        services,
+        caller,
+        key,
+        status=200,
+        action=lambda uow: use.decide(
+            uow=uow, services=services, caller=caller, code=code, body=body
+        ),
+    )
 
 
 @router.post("/{code}/resubmit", response_model=RequestPublic)
-async def resubmit(*, request: Request, code: str, body: RequestChange, caller: CallerDep,
-                   services: ServicesDep, key: IdempotencyKeyDep = None) -> Response:
-    return await run_post(request, services, caller, key, status=200, action=lambda uow:
-                          use.resubmit(uow=uow, services=services, caller=caller, code=code, body=body))
+async def resubmit(
+    *,
+    request: Request,
+    code: str,
+    body: RequestChange,
+    caller: CallerDep,
+    services: ServicesDep,
+    key: IdempotencyKeyDep = None,
+) -> Response:
+    return await run_post(
+        request,
+        services,
+        caller,
+        key,
+        status=200,
+        action=lambda uow: use.resubmit(
+            uow=uow, services=services, caller=caller, code=code, body=body
+        ),
+    )
 
 
 @router.post("/{code}/cancel", response_model=RequestPublic)
-async def cancel(*, request: Request, code: str, caller: CallerDep, services: ServicesDep,
-                 key: IdempotencyKeyDep = None, body: Empty | None = None) -> Response:
-    return await run_post(request, services, caller, key, status=200, action=lambda uow:
-                          use.cancel(uow=uow, services=services, caller=caller, code=code))
+async def cancel(
+    *,
+    request: Request,
+    code: str,
+    caller: CallerDep,
+    services: ServicesDep,
+    key: IdempotencyKeyDep = None,
+    body: Empty | None = None,
+) -> Response:
+    return await run_post(
+        request,
+        services,
+        caller,
+        key,
+        status=200,
+        action=lambda uow: use.cancel(uow=uow, services=services, caller=caller, code=code),
+    )
 
 
 @router.post("/{code}/payment", response_model=RequestPublic)
-async def pay(*, request: Request, code: str, body: PaymentCreate, caller: CallerDep,
-              services: ServicesDep, key: IdempotencyKeyDep = None) -> Response:
-    return await run_post(request, services, caller, key, status=200, action=lambda uow:
-                          use.pay(uow=uow, services=services, caller=caller, code=code, body=body))
+async def pay(
+    *,
+    request: Request,
+    code: str,
+    body: PaymentCreate,
+    caller: CallerDep,
+    services: ServicesDep,
+    key: IdempotencyKeyDep = None,
+) -> Response:
+    return await run_post(
+        request,
+        services,
+        caller,
+        key,
+        status=200,
+        action=lambda uow: use.pay(uow=uow, services=services, caller=caller, code=code, body=body),
+    )
 
 
 @router.post("/{code}/void", response_model=RequestPublic)
-async def void(*, request: Request, code: str, body: VoidCreate, caller: CallerDep,
-               services: ServicesDep, key: IdempotencyKeyDep = None) -> Response:
-    return await run_post(request, services, caller, key, status=200, action=lambda uow:
-                          use.void(uow=uow, services=services, caller=caller, code=code, body=body))
+async def void(
+    *,
+    request: Request,
+    code: str,
+    body: VoidCreate,
+    caller: CallerDep,
+    services: ServicesDep,
+    key: IdempotencyKeyDep = None,
+) -> Response:
+    return await run_post(
+        request,
+        services,
+        caller,
+        key,
+        status=200,
+        action=lambda uow: use.void(
+            uow=uow, services=services, caller=caller, code=code, body=body
+        ),
+    )

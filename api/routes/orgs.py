@@ -15,7 +15,12 @@ router = APIRouter(prefix="/v1", tags=["who and what"])
 def list_orgs(caller: CallerDep, services: ServicesDep) -> list[OrgPublic]:
     registry = services.book.registry
     return [
-        OrgPublic(code=org.code, name=org.name, name_zh=org.name_zh, kind=org.kind.value,
-                  parent=org.parent)
+        OrgPublic(
+            code=org.code,
+            name=org.name,
+            name_zh=org.name_zh,
+            kind=org.kind.value,
+            parent=org.parent,
+        )
         for org in (registry.orgs[code] for code in visible_orgs(registry, caller))
     ]

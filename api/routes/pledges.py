@@ -18,21 +18,42 @@ router = APIRouter(tags=["money in"])
 
 
 @router.post("/v1/pledges", status_code=201, response_model=PledgePublic)
-async def create(*, request: Request, body: PledgeCreate, caller: CallerDep,
-                 services: ServicesDep, key: IdempotencyKeyDep = None) -> Response:
-    return await run_post(request, services, caller, key, status=201, action=lambda uow:
-                          use.create(uow=uow, services=services, caller=caller, body=body))
+async def create(
+    *,
+    request: Request,
+    body: PledgeCreate,
+    caller: CallerDep,
+    services: ServicesDep,
+    key: IdempotencyKeyDep = None,
+) -> Response:
+    return await run_post(
+        request,
+        services,
+        caller,
+        key,
+        status=201,
+        action=lambda uow: use.create(uow=uow, services=services, caller=caller, body=body),
+    )
 
 
 @router.get("/v1/pledges", response_model=list[PledgePublic])
 def list_pledges(
-    *, caller: CallerDep, services: ServicesDep,
+    *,
+    caller: CallerDep,
+    services: ServicesDep,
     department: Annotated[str | None, Query(max_length=40)] = None,
     status: Literal["pledged", "received"] | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
-    return use.list_pledges(services=services, caller=caller, department=department,
-                            status=status, limit=limit, offset=offset)
+    return use.list_pledges(
+        services=services,
+        caller=caller,
+        department=department,
+        status=status,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/v1/pledges/{code}", response_model=PledgePublic)
@@ -41,11 +62,25 @@ def get_pledge(code: str, caller: CallerDep, services: ServicesDep) -> dict[str,
 
 
 @router.post("/v1/pledges/{code}/receipt", response_model=PledgePublic)
-async def receive(*, request: Request, code: str, body: PledgeReceipt, caller: CallerDep,
-                  services: ServicesDep, key: IdempotencyKeyDep = None) -> Response:
-    return await run_post(request, services, caller, key, status=200, action=lambda uow:
-                          use.receive(uow=uow, services=services, caller=caller, code=code,
-                                      body=body))
+async def receive(
+    *,
+    request: Request,
+    code: str,
+    body: PledgeReceipt,
+    caller: CallerDep,
+    services: ServicesDep,
+    key: IdempotencyKeyDep = None,
+) -> Response:
+    return await run_post(
+        request,
+        services,
+        caller,
+        key,
+        status=200,
+        action=lambda uow: use.receive(
+            uow=uow, services=services, caller=caller, code=code, body=body
+        ),
+    )
 
 
 @router.get("/v1/sources", tags=["sources"])

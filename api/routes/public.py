@@ -31,11 +31,21 @@ def public_funds(services: ServicesDep) -> list[dict[str, Any]]:
 
 @router.get("/payments")
 def public_payments(
-    *, request: Request, services: ServicesDep,
+    *,
+    request: Request,
+    services: ServicesDep,
     fund: Annotated[str | None, Query(max_length=40)] = None,
     date_from: Annotated[datetime.date | None, Query(alias="from")] = None,
     date_to: Annotated[datetime.date | None, Query(alias="to")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    return use.payments(services=services, cache=_cache(request, services), fund=fund,
-                        date_from=date_from, date_to=date_to, limit=limit, offset=offset)
+    return use.payments(
+        services=services,
+        cache=_cache(request, services),
+        fund=fund,
+        date_from=date_from,
+        date_to=date_to,
+        limit=limit,
+        offset=offset,
+    )

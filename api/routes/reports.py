@@ -20,8 +20,12 @@ READERS = frozenset({Role.AUDITOR, Role.ACCOUNTANT, Role.FOUNDATION, Role.DISTRI
 
 
 @router.get("/{name}")
-async def report(*,
-    request: Request, name: str, caller: CallerDep, services: ServicesDep,
+async def report(
+    *,
+    request: Request,
+    name: str,
+    caller: CallerDep,
+    services: ServicesDep,
     period_from: Annotated[datetime.date | None, Query(alias="from")] = None,
     period_to: Annotated[datetime.date | None, Query(alias="to")] = None,
     format: Literal["json", "html", "pdf", "xlsx"] = "json",
@@ -32,9 +36,16 @@ async def report(*,
     renderer: ReportRenderer | None = request.app.state.report_renderer
     if renderer is None:
         raise NotConfigured("this server renders no reports")
-    query = ReportQuery(name=name, period_from=period_from, period_to=period_to, format=format,
-                        lang=lang, role=caller.role.value, org=caller.org,
-                        home=services.book.layout.home)
+    query = ReportQuery(
+        name=name,
+        period_from=period_from,
+        period_to=period_to,
+        format=format,
+        lang=lang,
+        role=caller.role.value,
+        org=caller.org,
+        home=services.book.layout.home,
+    )
     try:
         rendered = await run_in_threadpool(renderer, query)
     except UnknownReport:

@@ -60,9 +60,7 @@ def _district(registry: Registry) -> str:
     return registry.single(OrgKind.DISTRICT).code
 
 
-def view(
-    session: Session, services: Services, row: Allocation, caller: Caller
-) -> dict[str, Any]:
+def view(session: Session, services: Services, row: Allocation, caller: Caller) -> dict[str, Any]:
     """The API's Allocation; a department sees only its own part of the sources."""
     assert row.code is not None
     registry = services.book.registry
@@ -70,26 +68,41 @@ def view(
     sources = Attribution.of({k: Decimal(v) for k, v in json.loads(row.sources).items()})
     if row.status == "booked" and not sources.parts:
         sources = tracing.parts_of(session, [row.code]).get(row.code, Attribution())
-    parts = [{"source": s, "amount": format_amount(a)} for s, a in sources.parts
-             if caller.role is not Role.DEPARTMENT or s == caller.org]
+    parts = [
+        {"source": s, "amount": format_amount(a)}
+        for s, a in sources.parts
+        if caller.role is not Role.DEPARTMENT or s == caller.org
+    ]
     next_step = None
     if row.status == "pending":
         next_step = {"role": "district", "org": district}
     elif row.status == "approved":
         next_step = {"role": "accountant", "org": registry.single(OrgKind.FOUNDATION).code}
     return {
-        "id": row.code, "pool": row.pool, "community": row.community, "fund": row.target,
-        "amount": format_amount(row.amount), "purpose": row.purpose, "status": row.status,
-        "proposed_by": row.proposed_by, "created_at": _iso(row.created_at, services),
-        "steps": [{
-            "role": "district", "org": district, "decision": row.decision,
-            "by": row.decided_by, "at": _iso(row.decided_at, services),
-            "comment": row.comment if row.decision else None,
-        }],
+        "id": row.code,
+        "pool": row.pool,
+        "community": row.community,
+        "fund": row.target,
+        "amount": format_amount(row.amount),
+        "purpose": row.purpose,
+        "status": row.status,
+        "proposed_by": row.proposed_by,
+        "created_at": _iso(row.created_at, services),
+        "steps": [
+            {
+                "role": "district",
+                "org": district,
+                "decision": row.decision,
+                "by": row.decided_by,
+                "at": _iso(row.decided_at, services),
+                "comment": row.comment if row.decision else None,
+            }
+        ],
         "next_step": next_step,
         "sources": parts,
         "ledger": {"link": link_of(row.code), "entries": [f"{row.code}-transfer"]}
-        if row.status == "booked" else None,
+        if row.status == "booked"
+        else None,
     }
 
 
@@ -101,8 +114,9 @@ def _visible(session: Session, caller: Caller, row: Allocation) -> bool:
     if caller.role in (Role.COMMITTEE, Role.COMMUNITY_PARTY):
         return row.community == caller.org
     if caller.role is Role.DEPARTMENT and row.code is not None:
-        found = session.exec(select(TracePart.id).where(
-            TracePart.ref == row.code, TracePart.source == caller.org)).first()
+        found = session.exec(
+            select(TracePart.id).where(TracePart.ref == row.code, TracePart.source == caller.org)
+        ).first()
         return found is not None
     return False
 
@@ -121,8 +135,13 @@ def get(*, services: Services, caller: Caller, code: str) -> dict[str, Any]:
 
 
 def list_allocations(
-    *, services: Services, caller: Caller, status: str | None = None, pool: str | None = None,
-    limit: int = 100, offset: int = 0,
+    *,
+    services: Services,
+    caller: Caller,
+    status: str | None = None,
+    pool: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
     expire_stale(services)
     with services.session_factory() as session:
@@ -132,8 +151,9 @@ def list_allocations(
         elif caller.role in (Role.COMMITTEE, Role.COMMUNITY_PARTY):
             statement = statement.where(Allocation.community == caller.org)
         elif caller.role is Role.DEPARTMENT:
-            mine = select(TracePart.ref).where(TracePart.source == caller.org,
-                                               TracePart.kind == "allocation")
+            mine = select(TracePart.ref).where(
+                TracePart.source == caller.org, TracePart.kind == "allocation"
+            )
             statement = statement.where(col(Allocation.code).in_(mine))
         if status is not None:
             statement = statement.where(Allocation.status == status)
@@ -151,10 +171,15 @@ def expire_stale(services: Services) -> None:
     """
     cutoff = datetime.datetime.now(datetime.UTC) - services.request_ttl
     with services.session_factory() as session:
-        session.exec(update(Allocation).where(
-            col(Allocation.status) == "pending", col(Allocation.updated_at) < cutoff,
-        ).values(status="expired", updated_at=datetime.datetime.now(datetime.UTC))
-            .execution_options(synchronize_session=False))
+        session.exec(
+            update(Allocation)
+            .where(
+                col(Allocation.status) == "pending",
+                col(Allocation.updated_at) < cutoff,
+            )
+            .values(status="expired", updated_at=datetime.datetime.now(datetime.UTC))
+            .execution_options(synchronize_session=False)
+        )
         session.commit()
 
 
@@ -184,22 +209,36 @@ def propose(
     street = community.parent
     if street is None or street != caller.org:
         raise Forbidden(f"community {community.code} is not in street {caller.org}")
-    targets = [f for f in registry.funds.values() if f.kind is FundKind.ALLOCATION
-               and f.org == community.code and f.pool == pool.code]
+    targets = [
+        f
+        for f in registry.funds.values()
+        if f.kind is FundKind.ALLOCATION and f.org == community.code and f.pool == pool.code
+    ]
     if not targets:
         raise ValidationFailed(
-            f"community {community.code} has no allocation fund of pool {pool.code}")
+            f"community {community.code} has no allocation fund of pool {pool.code}"
+        )
     session = uow.session
     lock_fund(session, pool.code)
     available = allocatable(session, services, pool.code)
     if body.amount > available:
         raise InsufficientFunds(
             f"pool {pool.code} has {format_amount(available)} to allocate; "
-            f"{format_amount(body.amount)} proposed")
+            f"{format_amount(body.amount)} proposed"
+        )
     now = datetime.datetime.now(datetime.UTC)
-    row = Allocation(pool=pool.code, community=community.code, street=street,
-                     target=targets[0].code, amount=body.amount, purpose=body.purpose,
-                     status="pending", proposed_by=caller.name, created_at=now, updated_at=now)
+    row = Allocation(
+        pool=pool.code,
+        community=community.code,
+        street=street,
+        target=targets[0].code,
+        amount=body.amount,
+        purpose=body.purpose,
+        status="pending",
+        proposed_by=caller.name,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(row)
     session.flush()
     assert row.id is not None
@@ -253,7 +292,9 @@ def cancel(*, uow: UnitOfWork, services: Services, caller: Caller, code: str) ->
         raise Forbidden("only the proposing street cancels an allocation")
     row = _locked(session, caller, code)
     if row.status != "pending":
-        raise InvalidTransition(f"allocation {code} is {row.status}; only a pending one is cancelled")
+        raise InvalidTransition(
+            f"allocation {code} is {row.status}; only a pending one is cancelled"
+        )
     row.status = "cancelled"
     row.updated_at = datetime.datetime.now(datetime.UTC)
     session.add(row)
@@ -275,7 +316,9 @@ def book(
         raise Forbidden(f"only an accountant books allocations, not {caller.role.value}")
     row = _locked(session, caller, code)
     if row.status != "approved":
-        raise InvalidTransition(f"allocation {code} is {row.status}; only an approved one is booked")
+        raise InvalidTransition(
+            f"allocation {code} is {row.status}; only an approved one is booked"
+        )
     if caller.name in (row.proposed_by, row.decided_by):
         raise SelfApproval(f"{caller.name} already acted on allocation {code}")
     booked_on = body.booked_on or services.today()
@@ -287,26 +330,50 @@ def book(
         raise ValidationFailed(f"booked_on: {booked_on} is before the decision on {decided_on}")
     bank = services.book.bank(body.bank, fund=row.pool)
     assert row.code is not None
-    attribution = tracing.consume(session, services, kind="allocation", ref=row.code,
-                                  fund=row.pool, target=row.target, amount=row.amount,
-                                  booked_on=booked_on)
+    attribution = tracing.consume(
+        session,
+        services,
+        kind="allocation",
+        ref=row.code,
+        fund=row.pool,
+        target=row.target,
+        amount=row.amount,
+        booked_on=booked_on,
+    )
     registry = services.book.registry
     fb_id = f"{row.code}-transfer"
     meta = {
-        "allocation": row.code, "pool": row.pool, "community": row.community,
-        "street": row.street, "purpose": row.purpose, "proposed_by": row.proposed_by,
+        "allocation": row.code,
+        "pool": row.pool,
+        "community": row.community,
+        "street": row.street,
+        "purpose": row.purpose,
+        "proposed_by": row.proposed_by,
         "proposed_at": _iso(row.created_at, services) or "",
-        "approved_by": row.decided_by or "", "approved_at": _iso(row.decided_at, services) or "",
-        "booked_by": caller.name, **attribution.to_meta(),
+        "approved_by": row.decided_by or "",
+        "approved_at": _iso(row.decided_at, services) or "",
+        "booked_by": caller.name,
+        **attribution.to_meta(),
     }
     label = registry.fund(row.pool).name_zh
-    outbox.add(session, fb_id=fb_id, fund=row.pool, delta=-row.amount, payload={
-        "builder": "transfer", "fb_id": fb_id, "fund": row.pool, "target": row.target,
-        "date": booked_on.isoformat(), "amount": format_amount(row.amount), "bank": bank.key,
-        "link": link_of(row.code),
-        "narration": f"{label}下达: {registry.org(row.community).name_zh}",
-        "meta": meta,
-    })
+    outbox.add(
+        session,
+        fb_id=fb_id,
+        fund=row.pool,
+        delta=-row.amount,
+        payload={
+            "builder": "transfer",
+            "fb_id": fb_id,
+            "fund": row.pool,
+            "target": row.target,
+            "date": booked_on.isoformat(),
+            "amount": format_amount(row.amount),
+            "bank": bank.key,
+            "link": link_of(row.code),
+            "narration": f"{label}下达: {registry.org(row.community).name_zh}",
+            "meta": meta,
+        },
+    )
     row.status = "booked"
     row.booked_by = caller.name
     row.booked_on = booked_on

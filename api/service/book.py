@@ -60,7 +60,9 @@ class BookState:
             raise BookUnreadable(f"{path}: {problems[0].message}")
         self._registry, self._banks = book.registry, book.banks
         self._opened = {
-            entry.values[0].value if hasattr(entry.values[0], "value") else entry.values[0]: entry.date
+            entry.values[0].value
+            if hasattr(entry.values[0], "value")
+            else entry.values[0]: entry.date
             for entry in entries
             if isinstance(entry, data.Custom) and entry.type == registry_io.FUND and entry.values
         }
@@ -95,7 +97,9 @@ class BookState:
         for bank in banks:
             if bank.key == key:
                 return bank
-        raise ValidationFailed(f"unknown bank {key[:40]!r}; one of {', '.join(b.key for b in banks)}")
+        raise ValidationFailed(
+            f"unknown bank {key[:40]!r}; one of {', '.join(b.key for b in banks)}"
+        )
 
     def balance(self, fund: str) -> Decimal:
         """The fund's balance in the book as it is on disk now."""

@@ -56,11 +56,17 @@ def check_token_fields(*, role: str, org: str | None, name: str, registry: Regis
         if not org:
             raise ValidationFailed(f"role {parsed.value} needs --org")
         if registry is not None:
-            expected = {Role.COMMITTEE: "community", Role.COMMUNITY_PARTY: "community",
-                        Role.STREET: "street", Role.DEPARTMENT: "department"}[parsed]
+            expected = {
+                Role.COMMITTEE: "community",
+                Role.COMMUNITY_PARTY: "community",
+                Role.STREET: "street",
+                Role.DEPARTMENT: "department",
+            }[parsed]
             found = registry.orgs.get(org)
             if found is None or found.kind.value != expected:
-                raise ValidationFailed(f"role {parsed.value} needs a {expected} as --org, not {org!r}")
+                raise ValidationFailed(
+                    f"role {parsed.value} needs a {expected} as --org, not {org!r}"
+                )
     elif org:
         raise ValidationFailed(f"role {parsed.value} is district-wide and takes no --org")
     return parsed

@@ -21,8 +21,11 @@ from funds.money import format_amount
 from ledger.accounts import IncomeKind
 from store.tables import Contribution
 
-INCOME_OF_SOURCE = {"donor": IncomeKind.DONATION, "interest": IncomeKind.INVESTMENT,
-                    "other": IncomeKind.OTHER}
+INCOME_OF_SOURCE = {
+    "donor": IncomeKind.DONATION,
+    "interest": IncomeKind.INVESTMENT,
+    "other": IncomeKind.OTHER,
+}
 
 
 def check_open_day(services: Services, *, fund: str, day: datetime.date, field: str) -> None:
@@ -32,11 +35,14 @@ def check_open_day(services: Services, *, fund: str, day: datetime.date, field: 
         raise ValidationFailed(f"{field}: {day} is in the future")
     opened = services.book.opened(fund)
     if opened is not None and day < opened:
-        raise ValidationFailed(f"{field}: {day} is before fund {fund} opened in the book on {opened}")
+        raise ValidationFailed(
+            f"{field}: {day} is before fund {fund} opened in the book on {opened}"
+        )
     closed = services.book.closed_through(fund)
     if closed is not None and day <= closed:
-        raise ValidationFailed(f"{field}: {day} falls in a year of fund {fund} already closed "
-                               f"in the book on {closed}")
+        raise ValidationFailed(
+            f"{field}: {day} falls in a year of fund {fund} already closed in the book on {closed}"
+        )
 
 
 def record(
@@ -56,7 +62,9 @@ def record(
         income = IncomeKind(body.income or "subsidy")
     else:
         if body.income is not None:
-            raise ValidationFailed("income: only department contributions choose subsidy or service")
+            raise ValidationFailed(
+                "income: only department contributions choose subsidy or service"
+            )
         if source.org is not None and source.org not in registry.orgs:
             raise ValidationFailed(f"source.org: unknown organization {source.org!r}")
         income = INCOME_OF_SOURCE[source.kind]
@@ -65,10 +73,17 @@ def record(
     tracing.warm(services)  # contribution codes continue the book's numbering
     session = uow.session
     row = Contribution(
-        fund=fund.code, amount=body.amount, source_kind=source.kind, source_org=source.org,
-        source_name=source.name, income=income.value, received_on=body.received_on,
-        receipt_no=body.receipt_no, recorded_by=caller.name,
-        created_at=datetime.datetime.now(datetime.UTC), fb_id="pending",
+        fund=fund.code,
+        amount=body.amount,
+        source_kind=source.kind,
+        source_org=source.org,
+        source_name=source.name,
+        income=income.value,
+        received_on=body.received_on,
+        receipt_no=body.receipt_no,
+        recorded_by=caller.name,
+        created_at=datetime.datetime.now(datetime.UTC),
+        fb_id="pending",
     )
     session.add(row)
     session.flush()
@@ -80,19 +95,36 @@ def record(
         meta["source_org"] = source.org
     if source.kind == "department" and source.org:
         meta["department"] = source.org  # the key source tracing and its report read
-    outbox.add(session, fb_id=row.fb_id, fund=fund.code, delta=body.amount, payload={
-        "builder": "contribution", "fb_id": row.fb_id, "fund": fund.code,
-        "date": body.received_on.isoformat(), "amount": format_amount(body.amount),
-        "bank": bank.key, "income": income.value, "source": source.name,
-        "receipt_no": body.receipt_no, "narration": f"收到: {source.name}", "meta": meta,
-    })
+    outbox.add(
+        session,
+        fb_id=row.fb_id,
+        fund=fund.code,
+        delta=body.amount,
+        payload={
+            "builder": "contribution",
+            "fb_id": row.fb_id,
+            "fund": fund.code,
+            "date": body.received_on.isoformat(),
+            "amount": format_amount(body.amount),
+            "bank": bank.key,
+            "income": income.value,
+            "source": source.name,
+            "receipt_no": body.receipt_no,
+            "narration": f"收到: {source.name}",
+            "meta": meta,
+        },
+    )
     session.add(row)
     session.flush()
     result = {
-        "id": row.code, "fund": fund.code, "amount": format_amount(body.amount),
+        "id": row.code,
+        "fund": fund.code,
+        "amount": format_amount(body.amount),
         "source": {"kind": source.kind, "org": source.org, "name": source.name},
-        "income": income.value, "received_on": body.received_on.isoformat(),
-        "receipt_no": body.receipt_no, "recorded_by": caller.name,
+        "income": income.value,
+        "received_on": body.received_on.isoformat(),
+        "receipt_no": body.receipt_no,
+        "recorded_by": caller.name,
         "ledger": {"link": None, "entries": [row.fb_id]},
     }
     uow.commit(result)

@@ -56,9 +56,11 @@ def iso(moment: datetime.datetime, services: Services) -> str:
 
 
 def _decisions(session: Session, request: Request) -> list[Decision]:
-    statement = select(Decision).where(
-        Decision.request_id == request.id, Decision.round == request.round
-    ).order_by(col(Decision.step))
+    statement = (
+        select(Decision)
+        .where(Decision.request_id == request.id, Decision.round == request.round)
+        .order_by(col(Decision.step))
+    )
     return list(session.exec(statement))
 
 
@@ -75,23 +77,33 @@ def view(session: Session, services: Services, request: Request) -> dict[str, An
     next_step = None
     for index, step in enumerate(chain):
         decision = decided.get(index)
-        steps.append({
-            "role": step["role"], "org": step["org"],
-            "decision": decision.decision if decision else None,
-            "by": decision.by if decision else None,
-            "at": iso(decision.at, services) if decision else None,
-            "comment": decision.comment if decision else None,
-        })
+        steps.append(
+            {
+                "role": step["role"],
+                "org": step["org"],
+                "decision": decision.decision if decision else None,
+                "by": decision.by if decision else None,
+                "at": iso(decision.at, services) if decision else None,
+                "comment": decision.comment if decision else None,
+            }
+        )
         if decision is None and next_step is None and request.status == "pending":
             next_step = {"role": step["role"], "org": step["org"]}
     entries = json.loads(request.ledger_entries)
     assert request.code is not None
     return {
-        "id": request.code, "fund": request.fund, "amount": format_amount(request.amount),
-        "payee": request.payee, "purpose": request.purpose, "category": request.category,
-        "documents": json.loads(request.documents), "status": request.status,
-        "requested_by": request.requested_by, "created_at": iso(request.created_at, services),
-        "updated_at": iso(request.updated_at, services), "steps": steps,
+        "id": request.code,
+        "fund": request.fund,
+        "amount": format_amount(request.amount),
+        "payee": request.payee,
+        "purpose": request.purpose,
+        "category": request.category,
+        "documents": json.loads(request.documents),
+        "status": request.status,
+        "requested_by": request.requested_by,
+        "created_at": iso(request.created_at, services),
+        "updated_at": iso(request.updated_at, services),
+        "steps": steps,
         "next_step": next_step,
         "ledger": {"link": link_of(request.code), "entries": entries} if entries else None,
         "paid_on": request.paid_on.isoformat() if request.paid_on else None,
@@ -103,8 +115,10 @@ def _find(session: Session, services: Services, caller: Caller, code: str) -> Re
     """The request `code` if the caller may see it; else NotFound."""
     row = session.exec(select(Request).where(Request.code == code)).first()
     registry = services.book.registry
-    if row is None or row.fund not in registry.funds or not fund_visible(
-        registry, caller, registry.fund(row.fund)
+    if (
+        row is None
+        or row.fund not in registry.funds
+        or not fund_visible(registry, caller, registry.fund(row.fund))
     ):
         raise NotFound(f"no request {code[:20]!r}")
     return row
@@ -150,8 +164,13 @@ def get(*, services: Services, caller: Caller, code: str) -> dict[str, Any]:
 
 
 def list_requests(
-    *, services: Services, caller: Caller, status: str | None = None, fund: str | None = None,
-    limit: int = 100, offset: int = 0,
+    *,
+    services: Services,
+    caller: Caller,
+    status: str | None = None,
+    fund: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
     registry = services.book.registry
     visible = [code for code, f in registry.funds.items() if fund_visible(registry, caller, f)]
@@ -188,7 +207,9 @@ def _chain(services: Services, fund: Fund, amount: Decimal) -> str:
     return json.dumps([{"role": s.step.role.value, "org": s.org} for s in steps])
 
 
-def submit(*, uow: UnitOfWork, services: Services, caller: Caller, body: RequestCreate) -> dict[str, Any]:
+def submit(
+    *, uow: UnitOfWork, services: Services, caller: Caller, body: RequestCreate
+) -> dict[str, Any]:
     fund = _fund_for_committee(services, caller, body.fund)
     chain = _chain(services, fund, body.amount)
     tracing.warm(services)  # request codes continue the book's numbering
@@ -198,10 +219,19 @@ def submit(*, uow: UnitOfWork, services: Services, caller: Caller, body: Request
     holds.check_available(session, services.book, fund.code, body.amount)
     now = datetime.datetime.now(datetime.UTC)
     row = Request(
-        fund=fund.code, amount=body.amount, payee=body.payee, purpose=body.purpose,
-        category=body.category, documents=json.dumps(body.documents, ensure_ascii=False),
-        status="pending", requested_by=caller.name, requested_org=caller.org,
-        created_at=now, submitted_at=now, updated_at=now, chain=chain,
+        fund=fund.code,
+        amount=body.amount,
+        payee=body.payee,
+        purpose=body.purpose,
+        category=body.category,
+        documents=json.dumps(body.documents, ensure_ascii=False),
+        status="pending",
+        requested_by=caller.name,
+        requested_org=caller.org,
+        created_at=now,
+        submitted_at=now,
+        updated_at=now,
+        chain=chain,
     )
     session.add(row)
     session.flush()
@@ -226,7 +256,9 @@ def resubmit(
     row = _locked(session, services, caller, code)
     fund = _fund_for_committee(services, caller, row.fund)
     if row.status != "returned":
-        raise InvalidTransition(f"request {code} is {row.status}; only a returned request is resubmitted")
+        raise InvalidTransition(
+            f"request {code} is {row.status}; only a returned request is resubmitted"
+        )
     if caller.name != row.requested_by:
         # whoever changes a request submits it: only its requester may, so that the
         # separation of duties below (by requested_by) covers every submitter
@@ -253,7 +285,9 @@ def cancel(*, uow: UnitOfWork, services: Services, caller: Caller, code: str) ->
     row = _locked(session, services, caller, code)
     _fund_for_committee(services, caller, row.fund)
     if row.status not in holds.HOLDING:
-        raise InvalidTransition(f"request {code} is {row.status}; only pending or returned requests are cancelled")
+        raise InvalidTransition(
+            f"request {code} is {row.status}; only pending or returned requests are cancelled"
+        )
     row.status = "cancelled"
     row.updated_at = datetime.datetime.now(datetime.UTC)
     return _saved(uow, services, row)
@@ -277,18 +311,33 @@ def decide(
     decided = _decisions(session, row)
     index = len(decided)
     step = chain[index]
-    if step["role"] != caller.role.value or (not caller.district_wide and step["org"] != caller.org):
+    if step["role"] != caller.role.value or (
+        not caller.district_wide and step["org"] != caller.org
+    ):
         raise InvalidTransition(f"it is the turn of {step['role']} {step['org']}, not yours")
     if caller.name == row.requested_by:
         raise SelfApproval(f"{caller.name} submitted request {code} and cannot decide it")
-    if any(d.by == caller.name and (d.round == row.round or (d.role, d.org) != (step["role"], step["org"]))
-           for d in _all_decisions(session, row)):
+    if any(
+        d.by == caller.name
+        and (d.round == row.round or (d.role, d.org) != (step["role"], step["org"]))
+        for d in _all_decisions(session, row)
+    ):
         # one person fills one step of the chain, in every round a resubmission starts
         raise SelfApproval(f"{caller.name} already decided another step of request {code}")
     now = datetime.datetime.now(datetime.UTC)
-    session.add(Decision(request_id=row.id, round=row.round, step=index, role=step["role"],
-                         org=step["org"], decision=body.decision, by=caller.name, at=now,
-                         comment=body.comment))
+    session.add(
+        Decision(
+            request_id=row.id,
+            round=row.round,
+            step=index,
+            role=step["role"],
+            org=step["org"],
+            decision=body.decision,
+            by=caller.name,
+            at=now,
+            comment=body.comment,
+        )
+    )
     row.updated_at = now
     if body.decision == "reject":
         row.status = "rejected"
@@ -301,29 +350,47 @@ def decide(
     return _saved(uow, services, row)
 
 
-def _book_commitment(session: Session, services: Services, row: Request, now: datetime.datetime) -> None:
+def _book_commitment(
+    session: Session, services: Services, row: Request, now: datetime.datetime
+) -> None:
     assert row.code is not None
-    meta = {"request": row.code, "requested_by": row.requested_by,
-            "requested_at": iso(row.created_at, services)}
+    meta = {
+        "request": row.code,
+        "requested_by": row.requested_by,
+        "requested_at": iso(row.created_at, services),
+    }
     for index, decision in enumerate(_decisions(session, row), start=1):
         meta[f"approval_{index}_role"] = decision.role
         meta[f"approval_{index}_org"] = decision.org
         meta[f"approval_{index}_by"] = decision.by
         meta[f"approval_{index}_at"] = iso(decision.at, services)
     fb_id = f"{row.code}-commitment"
-    outbox.add(session, fb_id=fb_id, fund=row.fund, delta=-row.amount, payload={
-        "builder": "commitment", "fb_id": fb_id, "fund": row.fund,
-        "date": aware(now).astimezone(services.zone).date().isoformat(),
-        "amount": format_amount(row.amount), "payee": row.payee,
-        "narration": f"批准: {row.purpose}", "link": link_of(row.code), "meta": meta,
-    })
+    outbox.add(
+        session,
+        fb_id=fb_id,
+        fund=row.fund,
+        delta=-row.amount,
+        payload={
+            "builder": "commitment",
+            "fb_id": fb_id,
+            "fund": row.fund,
+            "date": aware(now).astimezone(services.zone).date().isoformat(),
+            "amount": format_amount(row.amount),
+            "payee": row.payee,
+            "narration": f"批准: {row.purpose}",
+            "link": link_of(row.code),
+            "meta": meta,
+        },
+    )
     row.ledger_entries = json.dumps([fb_id])
 
 
 # ---------------------------------------------------------------- paying and voiding
 
 
-def pay(*, uow: UnitOfWork, services: Services, caller: Caller, code: str, body: PaymentCreate) -> dict[str, Any]:
+def pay(
+    *, uow: UnitOfWork, services: Services, caller: Caller, code: str, body: PaymentCreate
+) -> dict[str, Any]:
     session = uow.session
     if caller.role is not Role.ACCOUNTANT:
         raise Forbidden("only an accountant records payments")
@@ -339,15 +406,36 @@ def pay(*, uow: UnitOfWork, services: Services, caller: Caller, code: str, body:
     assert row.code is not None
     fb_id = f"{row.code}-payment"
     meta = {"request": row.code, "paid_by": caller.name}
-    meta.update(tracing.payment_sources(session, services, ref=row.code, fund=row.fund,
-                                        amount=row.amount, paid_on=body.paid_on, payee=row.payee))
-    outbox.add(session, fb_id=fb_id, fund=row.fund, delta=Decimal("0.00"), payload={
-        "builder": "payment", "fb_id": fb_id, "fund": row.fund, "date": body.paid_on.isoformat(),
-        "amount": format_amount(row.amount), "payee": row.payee, "bank": bank.key,
-        "narration": f"支付: {row.purpose}", "link": link_of(row.code),
-        "bank_reference": body.bank_reference,
-        "meta": meta,
-    })
+    meta.update(
+        tracing.payment_sources(
+            session,
+            services,
+            ref=row.code,
+            fund=row.fund,
+            amount=row.amount,
+            paid_on=body.paid_on,
+            payee=row.payee,
+        )
+    )
+    outbox.add(
+        session,
+        fb_id=fb_id,
+        fund=row.fund,
+        delta=Decimal("0.00"),
+        payload={
+            "builder": "payment",
+            "fb_id": fb_id,
+            "fund": row.fund,
+            "date": body.paid_on.isoformat(),
+            "amount": format_amount(row.amount),
+            "payee": row.payee,
+            "bank": bank.key,
+            "narration": f"支付: {row.purpose}",
+            "link": link_of(row.code),
+            "bank_reference": body.bank_reference,
+            "meta": meta,
+        },
+    )
     row.status = "paid"
     row.paid_on = body.paid_on
     row.bank_reference = body.bank_reference
@@ -356,21 +444,36 @@ def pay(*, uow: UnitOfWork, services: Services, caller: Caller, code: str, body:
     return _saved(uow, services, row)
 
 
-def void(*, uow: UnitOfWork, services: Services, caller: Caller, code: str, body: VoidCreate) -> dict[str, Any]:
+def void(
+    *, uow: UnitOfWork, services: Services, caller: Caller, code: str, body: VoidCreate
+) -> dict[str, Any]:
     session = uow.session
     if caller.role is not Role.FOUNDATION:
         raise Forbidden("only the foundation voids an approved request")
     row = _locked(session, services, caller, code)
     if row.status != "approved":
-        raise InvalidTransition(f"request {code} is {row.status}; only an approved request is voided")
+        raise InvalidTransition(
+            f"request {code} is {row.status}; only an approved request is voided"
+        )
     assert row.code is not None
     fb_id = f"{row.code}-void"
-    outbox.add(session, fb_id=fb_id, fund=row.fund, delta=row.amount, payload={
-        "builder": "void", "fb_id": fb_id, "fund": row.fund, "date": services.today().isoformat(),
-        "amount": format_amount(row.amount), "payee": row.payee,
-        "narration": f"撤销: {row.purpose}", "link": link_of(row.code),
-        "meta": {"request": row.code, "voided_by": caller.name, "reason": body.reason},
-    })
+    outbox.add(
+        session,
+        fb_id=fb_id,
+        fund=row.fund,
+        delta=row.amount,
+        payload={
+            "builder": "void",
+            "fb_id": fb_id,
+            "fund": row.fund,
+            "date": services.today().isoformat(),
+            "amount": format_amount(row.amount),
+            "payee": row.payee,
+            "narration": f"撤销: {row.purpose}",
+            "link": link_of(row.code),
+            "meta": {"request": row.code, "voided_by": caller.name, "reason": body.reason},
+        },
+    )
     row.status = "voided"
     row.void_reason = body.reason
     row.updated_at = datetime.datetime.now(datetime.UTC)

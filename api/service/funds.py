@@ -16,9 +16,15 @@ from funds.money import ZERO, format_amount
 
 def _public(fund: Fund, balance: Decimal, held: Decimal) -> dict[str, Any]:
     return {
-        "code": fund.code, "name": fund.name, "name_zh": fund.name_zh, "kind": fund.kind.value,
-        "org": fund.org, "currency": fund.currency, "balance": format_amount(balance),
-        "held": format_amount(held), "available": format_amount(max(balance - held, ZERO)),
+        "code": fund.code,
+        "name": fund.name,
+        "name_zh": fund.name_zh,
+        "kind": fund.kind.value,
+        "org": fund.org,
+        "currency": fund.currency,
+        "balance": format_amount(balance),
+        "held": format_amount(held),
+        "available": format_amount(max(balance - held, ZERO)),
     }
 
 

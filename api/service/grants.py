@@ -50,16 +50,25 @@ def link_of(code: str) -> str:
 
 
 def _tranches(session: Session, row: GrantRow) -> list[TrancheRow]:
-    return list(session.exec(select(TrancheRow).where(TrancheRow.grant_id == row.id)
-                             .order_by(col(TrancheRow.number))))
+    return list(
+        session.exec(
+            select(TrancheRow).where(TrancheRow.grant_id == row.id).order_by(col(TrancheRow.number))
+        )
+    )
 
 
 def _domain(row: GrantRow, tranches: list[TrancheRow]) -> Grant:
     return Grant(
-        enterprise=row.enterprise, project=row.project, fund=row.fund, agreement=row.agreement,
-        total=row.total, status=GrantStatus(row.status),
-        tranches=tuple(Tranche(t.number, t.amount, t.due, t.milestone, TrancheState(t.state),
-                               t.report) for t in tranches),
+        enterprise=row.enterprise,
+        project=row.project,
+        fund=row.fund,
+        agreement=row.agreement,
+        total=row.total,
+        status=GrantStatus(row.status),
+        tranches=tuple(
+            Tranche(t.number, t.amount, t.due, t.milestone, TrancheState(t.state), t.report)
+            for t in tranches
+        ),
     )
 
 
@@ -68,20 +77,33 @@ def view(session: Session, row: GrantRow) -> dict[str, Any]:
     tranches = _tranches(session, row)
     grant = _domain(row, tranches)
     entries = [f"{row.code}-award"] + [
-        f"{row.code}-tranche-{t.number}" for t in tranches if t.state == TrancheState.PAID]
+        f"{row.code}-tranche-{t.number}" for t in tranches if t.state == TrancheState.PAID
+    ]
     if row.refund is not None and row.refund > 0:
         entries.append(f"{row.code}-{'close' if row.status == 'closed' else 'cancel'}")
     return {
-        "id": row.code, "enterprise": row.enterprise, "project": row.project, "fund": row.fund,
-        "agreement": row.agreement, "total": format_amount(row.total),
-        "paid": format_amount(grant.paid), "status": row.status,
+        "id": row.code,
+        "enterprise": row.enterprise,
+        "project": row.project,
+        "fund": row.fund,
+        "agreement": row.agreement,
+        "total": format_amount(row.total),
+        "paid": format_amount(grant.paid),
+        "status": row.status,
         "refund": format_amount(row.refund) if row.refund is not None else None,
-        "tranches": [{
-            "number": t.number, "amount": format_amount(t.amount), "due": t.due.isoformat(),
-            "milestone": t.milestone, "state": t.state, "report": t.report,
-            "paid_on": t.paid_on.isoformat() if t.paid_on else None,
-            "bank_reference": t.bank_reference,
-        } for t in tranches],
+        "tranches": [
+            {
+                "number": t.number,
+                "amount": format_amount(t.amount),
+                "due": t.due.isoformat(),
+                "milestone": t.milestone,
+                "state": t.state,
+                "report": t.report,
+                "paid_on": t.paid_on.isoformat() if t.paid_on else None,
+                "bank_reference": t.bank_reference,
+            }
+            for t in tranches
+        ],
         "ledger": {"link": link_of(row.code), "entries": entries},
     }
 
@@ -105,7 +127,11 @@ def get(*, services: Services, caller: Caller, code: str) -> dict[str, Any]:
 
 
 def list_grants(
-    *, services: Services, caller: Caller, status: str | None = None, limit: int = 100,
+    *,
+    services: Services,
+    caller: Caller,
+    status: str | None = None,
+    limit: int = 100,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     _readable(caller)
@@ -137,9 +163,14 @@ def award(
     if fund is None:
         raise ValidationFailed(f"fund: unknown fund {body.fund!r}")
     terms = [TrancheTerms(t.amount, t.due, t.milestone) for t in body.tranches]
-    checked = rules.award(enterprise=enterprise.code, project=body.project, fund=fund.code,
-                          agreement=body.agreement or "pending", total=body.total,
-                          tranches=terms)
+    checked = rules.award(
+        enterprise=enterprise.code,
+        project=body.project,
+        fund=fund.code,
+        agreement=body.agreement or "pending",
+        total=body.total,
+        tranches=terms,
+    )
     if isinstance(checked, Refused):
         _refused(checked)
         raise AssertionError  # pragma: no cover - _refused always raises
@@ -147,9 +178,16 @@ def award(
     lock_fund(session, fund.code)
     holds.check_available(session, services.book, fund.code, body.total)
     today = services.today()
-    row = GrantRow(enterprise=enterprise.code, project=body.project, fund=fund.code,
-                   agreement=body.agreement or "pending", total=checked.total,
-                   status=GrantStatus.ACTIVE.value, awarded_by=caller.name, awarded_on=today)
+    row = GrantRow(
+        enterprise=enterprise.code,
+        project=body.project,
+        fund=fund.code,
+        agreement=body.agreement or "pending",
+        total=checked.total,
+        status=GrantStatus.ACTIVE.value,
+        awarded_by=caller.name,
+        awarded_on=today,
+    )
     session.add(row)
     session.flush()
     assert row.id is not None
@@ -157,22 +195,45 @@ def award(
     if body.agreement is None:
         row.agreement = f"XY-{row.code}"
     for tranche in checked.tranches:
-        session.add(TrancheRow(grant_id=row.id, number=tranche.number, amount=tranche.amount,
-                               due=tranche.due, milestone=tranche.milestone,
-                               state=tranche.state.value))
-    meta = {"grant": row.code, "enterprise": enterprise.code, "agreement_no": row.agreement,
-            "project": body.project, "tranches": str(len(checked.tranches)),
-            "awarded_by": caller.name}
+        session.add(
+            TrancheRow(
+                grant_id=row.id,
+                number=tranche.number,
+                amount=tranche.amount,
+                due=tranche.due,
+                milestone=tranche.milestone,
+                state=tranche.state.value,
+            )
+        )
+    meta = {
+        "grant": row.code,
+        "enterprise": enterprise.code,
+        "agreement_no": row.agreement,
+        "project": body.project,
+        "tranches": str(len(checked.tranches)),
+        "awarded_by": caller.name,
+    }
     for tranche in checked.tranches:
         meta[f"tranche_{tranche.number}_amount"] = format_amount(tranche.amount)
         meta[f"tranche_{tranche.number}_due"] = tranche.due.isoformat()
     fb_id = f"{row.code}-award"
-    outbox.add(session, fb_id=fb_id, fund=fund.code, delta=-checked.total, payload={
-        "builder": "commitment", "fb_id": fb_id, "fund": fund.code, "date": today.isoformat(),
-        "amount": format_amount(checked.total), "payee": enterprise.name_zh,
-        "narration": f"社会企业项目资助协议: {body.project}", "link": link_of(row.code),
-        "meta": meta,
-    })
+    outbox.add(
+        session,
+        fb_id=fb_id,
+        fund=fund.code,
+        delta=-checked.total,
+        payload={
+            "builder": "commitment",
+            "fb_id": fb_id,
+            "fund": fund.code,
+            "date": today.isoformat(),
+            "amount": format_amount(checked.total),
+            "payee": enterprise.name_zh,
+            "narration": f"社会企业项目资助协议: {body.project}",
+            "link": link_of(row.code),
+            "meta": meta,
+        },
+    )
     session.add(row)
     session.flush()
     result = view(session, row)
@@ -265,7 +326,12 @@ def release(*, uow: UnitOfWork, caller: Caller, code: str, number: int) -> dict[
 
 
 def pay(
-    *, uow: UnitOfWork, services: Services, caller: Caller, code: str, number: int,
+    *,
+    uow: UnitOfWork,
+    services: Services,
+    caller: Caller,
+    code: str,
+    number: int,
     body: TranchePayment,
 ) -> dict[str, Any]:
     session = uow.session
@@ -283,29 +349,58 @@ def pay(
         raise ValidationFailed(f"paid_on: {body.paid_on} is before the award on {row.awarded_on}")
     tranche = tranches[number - 1]
     changed = session.exec(
-        update(TrancheRow).where(col(TrancheRow.id) == tranche.id,
-                                 col(TrancheRow.state) == TrancheState.RELEASED.value)
-        .values(state=TrancheState.PAID.value, paid_by=caller.name, paid_on=body.paid_on,
-                bank_reference=body.bank_reference))
+        update(TrancheRow)
+        .where(
+            col(TrancheRow.id) == tranche.id, col(TrancheRow.state) == TrancheState.RELEASED.value
+        )
+        .values(
+            state=TrancheState.PAID.value,
+            paid_by=caller.name,
+            paid_on=body.paid_on,
+            bank_reference=body.bank_reference,
+        )
+    )
     if changed.rowcount != 1:
         raise InvalidTransition(f"tranche {number} of grant {code} is no longer released")
     session.refresh(tranche)
     bank = services.book.bank(body.bank, fund=row.fund)
     assert row.code is not None
     registry = services.book.registry
-    payee = registry.orgs[row.enterprise].name_zh if row.enterprise in registry.orgs \
-        else row.enterprise
+    payee = (
+        registry.orgs[row.enterprise].name_zh if row.enterprise in registry.orgs else row.enterprise
+    )
     fb_id = f"{row.code}-tranche-{number}"
     meta = {"grant": row.code, "tranche": str(number), "paid_by": caller.name}
-    meta.update(tracing.payment_sources(session, services, ref=fb_id, fund=row.fund,
-                                        amount=tranche.amount, paid_on=body.paid_on,
-                                        payee=payee))
-    outbox.add(session, fb_id=fb_id, fund=row.fund, delta=ZERO, payload={
-        "builder": "payment", "fb_id": fb_id, "fund": row.fund, "date": body.paid_on.isoformat(),
-        "amount": format_amount(tranche.amount), "payee": payee, "bank": bank.key,
-        "narration": f"资助款第{number}期: {row.project}", "link": link_of(row.code),
-        "bank_reference": body.bank_reference, "meta": meta,
-    })
+    meta.update(
+        tracing.payment_sources(
+            session,
+            services,
+            ref=fb_id,
+            fund=row.fund,
+            amount=tranche.amount,
+            paid_on=body.paid_on,
+            payee=payee,
+        )
+    )
+    outbox.add(
+        session,
+        fb_id=fb_id,
+        fund=row.fund,
+        delta=ZERO,
+        payload={
+            "builder": "payment",
+            "fb_id": fb_id,
+            "fund": row.fund,
+            "date": body.paid_on.isoformat(),
+            "amount": format_amount(tranche.amount),
+            "payee": payee,
+            "bank": bank.key,
+            "narration": f"资助款第{number}期: {row.project}",
+            "link": link_of(row.code),
+            "bank_reference": body.bank_reference,
+            "meta": meta,
+        },
+    )
     session.flush()
     answer = view(session, row)
     uow.commit(answer)
@@ -313,7 +408,12 @@ def pay(
 
 
 def end(
-    *, uow: UnitOfWork, services: Services, caller: Caller, code: str, body: GrantEnd,
+    *,
+    uow: UnitOfWork,
+    services: Services,
+    caller: Caller,
+    code: str,
+    body: GrantEnd,
     cancel: bool,
 ) -> dict[str, Any]:
     """Close out (or cancel) a grant: the unspent rest of the commitment is reversed."""
@@ -334,18 +434,33 @@ def end(
     row.ended_on = today
     assert row.code is not None
     registry = services.book.registry
-    payee = registry.orgs[row.enterprise].name_zh if row.enterprise in registry.orgs \
-        else row.enterprise
+    payee = (
+        registry.orgs[row.enterprise].name_zh if row.enterprise in registry.orgs else row.enterprise
+    )
     if result.refund > 0:
         fb_id = f"{row.code}-{'cancel' if cancel else 'close'}"
-        outbox.add(session, fb_id=fb_id, fund=row.fund, delta=result.refund, payload={
-            "builder": "void", "fb_id": fb_id, "fund": row.fund, "date": today.isoformat(),
-            "amount": format_amount(result.refund), "payee": payee,
-            "narration": f"{'终止' if cancel else '结项'}: {row.project} 未使用资助款退回",
-            "link": link_of(row.code),
-            "meta": {"grant": row.code, "ended_by": caller.name, "reason": body.reason,
-                     "paid": format_amount(result.grant.paid)},
-        })
+        outbox.add(
+            session,
+            fb_id=fb_id,
+            fund=row.fund,
+            delta=result.refund,
+            payload={
+                "builder": "void",
+                "fb_id": fb_id,
+                "fund": row.fund,
+                "date": today.isoformat(),
+                "amount": format_amount(result.refund),
+                "payee": payee,
+                "narration": f"{'终止' if cancel else '结项'}: {row.project} 未使用资助款退回",
+                "link": link_of(row.code),
+                "meta": {
+                    "grant": row.code,
+                    "ended_by": caller.name,
+                    "reason": body.reason,
+                    "paid": format_amount(result.grant.paid),
+                },
+            },
+        )
     session.add(row)
     session.flush()
     answer = view(session, row)

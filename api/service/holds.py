@@ -45,7 +45,8 @@ class Availability:
 
 def held_by_requests(session: Session, fund: str, *, excluding: int | None = None) -> Decimal:
     statement = select(func.coalesce(func.sum(Request.amount), 0)).where(
-        Request.fund == fund, col(Request.status).in_(HOLDING))
+        Request.fund == fund, col(Request.status).in_(HOLDING)
+    )
     if excluding is not None:
         statement = statement.where(Request.id != excluding)
     return Decimal(session.exec(statement).one())
@@ -53,23 +54,33 @@ def held_by_requests(session: Session, fund: str, *, excluding: int | None = Non
 
 def unbooked_decreases(session: Session, fund: str) -> Decimal:
     statement = select(func.coalesce(func.sum(Outbox.delta), 0)).where(
-        Outbox.fund == fund, Outbox.done == False, Outbox.delta < 0)  # noqa: E712
+        Outbox.fund == fund, col(Outbox.done).is_(False), Outbox.delta < 0
+    )
     return -Decimal(session.exec(statement).one())
 
 
 def held_everywhere(session: Session) -> dict[str, Decimal]:
     """Held amounts of every fund with a hold (requests and unbooked decreases)."""
     held: dict[str, Decimal] = {}
-    requests = select(Request.fund, func.sum(Request.amount)).where(
-        col(Request.status).in_(HOLDING)).group_by(Request.fund)
+    requests = (
+        select(Request.fund, func.sum(Request.amount))
+        .where(col(Request.status).in_(HOLDING))
+        .group_by(Request.fund)
+    )
     for fund, amount in session.exec(requests):
         held[fund] = held.get(fund, ZERO) + Decimal(amount)
-    outbox = select(Outbox.fund, func.sum(Outbox.delta)).where(
-        Outbox.done == False, Outbox.delta < 0).group_by(Outbox.fund)  # noqa: E712
+    outbox = (
+        select(Outbox.fund, func.sum(Outbox.delta))
+        .where(col(Outbox.done).is_(False), Outbox.delta < 0)
+        .group_by(Outbox.fund)
+    )
     for fund, delta in session.exec(outbox):
         held[fund] = held.get(fund, ZERO) - Decimal(delta)
-    allocations = select(Allocation.pool, func.sum(Allocation.amount)).where(
-        col(Allocation.status).in_(ALLOCATION_HOLDING)).group_by(Allocation.pool)
+    allocations = (
+        select(Allocation.pool, func.sum(Allocation.amount))
+        .where(col(Allocation.status).in_(ALLOCATION_HOLDING))
+        .group_by(Allocation.pool)
+    )
     for fund, amount in session.exec(allocations):
         held[fund] = held.get(fund, ZERO) + Decimal(amount)
     return held
@@ -78,7 +89,8 @@ def held_everywhere(session: Session) -> dict[str, Decimal]:
 def held_by_allocations(session: Session, pool: str) -> Decimal:
     """Allocations proposed or approved from a pool and not booked yet."""
     statement = select(func.coalesce(func.sum(Allocation.amount), 0)).where(
-        Allocation.pool == pool, col(Allocation.status).in_(ALLOCATION_HOLDING))
+        Allocation.pool == pool, col(Allocation.status).in_(ALLOCATION_HOLDING)
+    )
     return Decimal(session.exec(statement).one())
 
 
@@ -86,8 +98,11 @@ def availability(
     session: Session, book: BookState, fund: str, *, excluding: int | None = None
 ) -> Availability:
     """Database first, then the book (see the module docstring)."""
-    held = (held_by_requests(session, fund, excluding=excluding)
-            + unbooked_decreases(session, fund) + held_by_allocations(session, fund))
+    held = (
+        held_by_requests(session, fund, excluding=excluding)
+        + unbooked_decreases(session, fund)
+        + held_by_allocations(session, fund)
+    )
     return Availability(book.balance(fund), held)
 
 
@@ -99,15 +114,17 @@ def check_available(
     if amount > state.balance - state.held:
         raise InsufficientFunds(
             f"fund {fund} has {format_amount(max(state.balance - state.held, ZERO))} available; "
-            f"{format_amount(amount)} requested")
+            f"{format_amount(amount)} requested"
+        )
 
 
 def expire_stale(session: Session, fund: str, *, cutoff: datetime.datetime) -> int:
     """Expire the fund's requests undecided since before `cutoff`; call with its lock held."""
     result = session.exec(  # type: ignore[call-overload]
         update(Request)
-        .where(Request.fund == fund, col(Request.status).in_(HOLDING),
-               col(Request.updated_at) < cutoff)
+        .where(
+            Request.fund == fund, col(Request.status).in_(HOLDING), col(Request.updated_at) < cutoff
+        )
         .values(status="expired", updated_at=datetime.datetime.now(datetime.UTC))
         .execution_options(synchronize_session=False)
     )
@@ -115,6 +132,9 @@ def expire_stale(session: Session, fund: str, *, cutoff: datetime.datetime) -> i
 
 
 def funds_with_stale(session: Session, *, cutoff: datetime.datetime) -> list[str]:
-    statement = select(Request.fund).where(
-        col(Request.status).in_(HOLDING), col(Request.updated_at) < cutoff).distinct()
+    statement = (
+        select(Request.fund)
+        .where(col(Request.status).in_(HOLDING), col(Request.updated_at) < cutoff)
+        .distinct()
+    )
     return list(session.exec(statement))

@@ -50,7 +50,11 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
 
 
 def claim(
-    session_factory: Callable[[], Session], *, caller: str, key: str, print_: str,
+    session_factory: Callable[[], Session],
+    *,
+    caller: str,
+    key: str,
+    print_: str,
     reader: Callable[[], Session] | None = None,
 ) -> int | Replay:
     """The id of a fresh claim on `key`, or the stored response of an earlier POST."""
@@ -58,9 +62,10 @@ def claim(
     while True:
         with (reader or session_factory)() as session:
             found = session.exec(
-                select(IdempotencyKey.fingerprint, IdempotencyKey.status_code,
-                       IdempotencyKey.response)
-                .where(IdempotencyKey.caller == caller, IdempotencyKey.key == key)).first()
+                select(
+                    IdempotencyKey.fingerprint, IdempotencyKey.status_code, IdempotencyKey.response
+                ).where(IdempotencyKey.caller == caller, IdempotencyKey.key == key)
+            ).first()
             session.rollback()
         if found is None:
             with session_factory() as session:
@@ -75,8 +80,7 @@ def claim(
                     continue  # another POST claimed it first
         stored_print, status_code, response = found
         if stored_print != print_:
-            raise IdempotencyConflict(
-                "this Idempotency-Key was used with a different request body")
+            raise IdempotencyConflict("this Idempotency-Key was used with a different request body")
         if status_code is not None and response is not None:
             return Replay(status_code, json.loads(response))
         if time.monotonic() > deadline:
@@ -87,8 +91,11 @@ def claim(
 def record(session_factory: Callable[[], Session], claim_id: int, status: int, body: Any) -> None:
     """Store the response of a claim whose use case failed without changing anything."""
     with session_factory() as session:
-        session.exec(update(IdempotencyKey).where(IdempotencyKey.id == claim_id)  # type: ignore[call-overload]
-                     .values(status_code=status, response=json.dumps(body, ensure_ascii=False)))
+        session.exec(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.id == claim_id)  # type: ignore[call-overload]
+            .values(status_code=status, response=json.dumps(body, ensure_ascii=False))
+        )
         session.commit()
 
 

@@ -34,8 +34,14 @@ log = logging.getLogger("fundbook.outbox")
 
 def add(session: Session, *, fb_id: str, fund: str, delta: Decimal, payload: Payload) -> None:
     """Record a posting to deliver once `session` commits."""
-    session.add(Outbox(fb_id=fb_id, fund=fund, delta=delta,
-                       payload=json.dumps(payload, ensure_ascii=False, sort_keys=True)))
+    session.add(
+        Outbox(
+            fb_id=fb_id,
+            fund=fund,
+            delta=delta,
+            payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+        )
+    )
 
 
 def build_entry(book: BookState, payload: Payload) -> data.Transaction:
@@ -52,26 +58,47 @@ def build_entry(book: BookState, payload: Payload) -> data.Transaction:
     }
     builders: dict[str, Callable[[], data.Transaction]] = {
         "commitment": lambda: build.commitment(
-            **common, payee=payload["payee"], link=payload["link"]),
+            **common, payee=payload["payee"], link=payload["link"]
+        ),
         "payment": lambda: build.payment(
-            **common, payee=payload["payee"], link=payload["link"],
-            bank=book.bank(payload["bank"]), bank_reference=payload.get("bank_reference")),
+            **common,
+            payee=payload["payee"],
+            link=payload["link"],
+            bank=book.bank(payload["bank"]),
+            bank_reference=payload.get("bank_reference"),
+        ),
         "void": lambda: build.void(**common, payee=payload["payee"], link=payload["link"]),
         "contribution": lambda: build.contribution(
-            **common, bank=book.bank(payload["bank"]), income=IncomeKind(payload["income"]),
-            source=payload["source"], receipt_no=payload.get("receipt_no"),
-            link=payload.get("link")),
+            **common,
+            bank=book.bank(payload["bank"]),
+            income=IncomeKind(payload["income"]),
+            source=payload["source"],
+            receipt_no=payload.get("receipt_no"),
+            link=payload.get("link"),
+        ),
         "pledge": lambda: build.pledge(
-            **common, income=IncomeKind(payload["income"]), source=payload["source"],
-            link=payload["link"]),
+            **common,
+            income=IncomeKind(payload["income"]),
+            source=payload["source"],
+            link=payload["link"],
+        ),
         "pledge_receipt": lambda: build.pledge_receipt(
-            **common, bank=book.bank(payload["bank"]), source=payload["source"],
-            link=payload["link"]),
+            **common,
+            bank=book.bank(payload["bank"]),
+            source=payload["source"],
+            link=payload["link"],
+        ),
         "transfer": lambda: build.transfer(
-            fb_id=common["fb_id"], date=common["date"], source=common["fund"],
-            target=registry.fund(payload["target"]), amount=common["amount"],
-            bank=book.bank(payload["bank"]), narration=common["narration"],
-            link=payload["link"], meta=common["meta"]),
+            fb_id=common["fb_id"],
+            date=common["date"],
+            source=common["fund"],
+            target=registry.fund(payload["target"]),
+            amount=common["amount"],
+            bank=book.bank(payload["bank"]),
+            narration=common["narration"],
+            link=payload["link"],
+            meta=common["meta"],
+        ),
     }
     return builders[kind]()
 
@@ -81,8 +108,10 @@ def pending(session: Session) -> list[Outbox]:
 
 
 def deliver(
-    session_factory: Callable[[], Session], book: BookState,
-    *, reader: Callable[[], Session] | None = None,
+    session_factory: Callable[[], Session],
+    book: BookState,
+    *,
+    reader: Callable[[], Session] | None = None,
 ) -> int:
     """Append every undone outbox row to the book exactly once; returns how many were undone."""
     with (reader or session_factory)() as session:
@@ -96,10 +125,14 @@ def deliver(
         with session_factory() as session:
             # one row at a time, in id order: concurrent deliveries lock rows in the same order
             for row_id, _ in rows:
-                session.exec(update(Outbox).where(Outbox.id == row_id, Outbox.done == False)  # type: ignore[call-overload]  # noqa: E712
-                             .values(done=True, done_at=utcnow()))
+                session.exec(
+                    update(Outbox)
+                    .where(Outbox.id == row_id, Outbox.done == False)  # type: ignore[call-overload]  # noqa: E712
+                    .values(done=True, done_at=utcnow())
+                )
             session.commit()
     except DBAPIError:
-        log.warning("outbox rows appended but not marked done yet; the next delivery will",
-                    exc_info=True)
+        log.warning(
+            "outbox rows appended but not marked done yet; the next delivery will", exc_info=True
+        )
     return len(rows)

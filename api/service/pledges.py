@@ -29,8 +29,9 @@ from funds.money import ZERO, format_amount
 from store.locks import lock_fund
 from store.pools import Pledge
 
-READERS = frozenset({Role.ACCOUNTANT, Role.FOUNDATION, Role.DISTRICT, Role.AUDITOR, Role.ADMIN,
-                     Role.DEPARTMENT})
+READERS = frozenset(
+    {Role.ACCOUNTANT, Role.FOUNDATION, Role.DISTRICT, Role.AUDITOR, Role.ADMIN, Role.DEPARTMENT}
+)
 
 
 def link_of(code: str) -> str:
@@ -41,11 +42,17 @@ def view(row: Pledge) -> dict[str, Any]:
     assert row.code is not None
     entries = [f"{row.code}-pledge"] + ([f"{row.code}-receipt"] if row.status == "received" else [])
     return {
-        "id": row.code, "fund": row.fund, "department": row.department,
-        "amount": format_amount(row.amount), "income": row.income,
-        "pledged_on": row.pledged_on.isoformat(), "purpose": row.purpose, "status": row.status,
+        "id": row.code,
+        "fund": row.fund,
+        "department": row.department,
+        "amount": format_amount(row.amount),
+        "income": row.income,
+        "pledged_on": row.pledged_on.isoformat(),
+        "purpose": row.purpose,
+        "status": row.status,
         "received_on": row.received_on.isoformat() if row.received_on else None,
-        "receipt_no": row.receipt_no, "bank_reference": row.bank_reference,
+        "receipt_no": row.receipt_no,
+        "bank_reference": row.bank_reference,
         "ledger": {"link": link_of(row.code), "entries": entries},
     }
 
@@ -69,8 +76,13 @@ def get(*, services: Services, caller: Caller, code: str) -> dict[str, Any]:
 
 
 def list_pledges(
-    *, services: Services, caller: Caller, department: str | None = None,
-    status: str | None = None, limit: int = 100, offset: int = 0,
+    *,
+    services: Services,
+    caller: Caller,
+    department: str | None = None,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
     _readable(caller)
     with services.session_factory() as session:
@@ -102,22 +114,40 @@ def create(
         raise ValidationFailed(f"department: {body.department!r} is not a department")
     check_open_day(services, fund=fund.code, day=body.pledged_on, field="pledged_on")
     session = uow.session
-    row = Pledge(fund=fund.code, department=department.code, amount=body.amount,
-                 income=body.income, pledged_on=body.pledged_on, purpose=body.purpose,
-                 status="pledged", recorded_by=caller.name,
-                 created_at=datetime.datetime.now(datetime.UTC))
+    row = Pledge(
+        fund=fund.code,
+        department=department.code,
+        amount=body.amount,
+        income=body.income,
+        pledged_on=body.pledged_on,
+        purpose=body.purpose,
+        status="pledged",
+        recorded_by=caller.name,
+        created_at=datetime.datetime.now(datetime.UTC),
+    )
     session.add(row)
     session.flush()
     assert row.id is not None
     row.code = tracing.code(session, services, "P", row.id)
     fb_id = f"{row.code}-pledge"
-    outbox.add(session, fb_id=fb_id, fund=fund.code, delta=body.amount, payload={
-        "builder": "pledge", "fb_id": fb_id, "fund": fund.code,
-        "date": body.pledged_on.isoformat(), "amount": format_amount(body.amount),
-        "income": body.income, "source": department.name_zh, "link": link_of(row.code),
-        "narration": f"认捐: {body.purpose}",
-        "meta": {"pledge": row.code, "department": department.code, "recorded_by": caller.name},
-    })
+    outbox.add(
+        session,
+        fb_id=fb_id,
+        fund=fund.code,
+        delta=body.amount,
+        payload={
+            "builder": "pledge",
+            "fb_id": fb_id,
+            "fund": fund.code,
+            "date": body.pledged_on.isoformat(),
+            "amount": format_amount(body.amount),
+            "income": body.income,
+            "source": department.name_zh,
+            "link": link_of(row.code),
+            "narration": f"认捐: {body.purpose}",
+            "meta": {"pledge": row.code, "department": department.code, "recorded_by": caller.name},
+        },
+    )
     session.add(row)
     session.flush()
     result = view(row)
@@ -144,20 +174,42 @@ def receive(
     assert row.code is not None
     department = services.book.registry.orgs.get(row.department)
     fb_id = f"{row.code}-receipt"
-    meta = {"pledge": row.code, "department": row.department, "received_by": caller.name,
-            "bank_reference": body.bank_reference}
+    meta = {
+        "pledge": row.code,
+        "department": row.department,
+        "received_by": caller.name,
+        "bank_reference": body.bank_reference,
+    }
     if body.receipt_no:
         meta["receipt_no"] = body.receipt_no
-    outbox.add(session, fb_id=fb_id, fund=row.fund, delta=ZERO, payload={
-        "builder": "pledge_receipt", "fb_id": fb_id, "fund": row.fund,
-        "date": body.received_on.isoformat(), "amount": format_amount(row.amount),
-        "bank": bank.key, "source": department.name_zh if department else row.department,
-        "link": link_of(row.code), "narration": f"到账: {row.purpose}", "meta": meta,
-    })
+    outbox.add(
+        session,
+        fb_id=fb_id,
+        fund=row.fund,
+        delta=ZERO,
+        payload={
+            "builder": "pledge_receipt",
+            "fb_id": fb_id,
+            "fund": row.fund,
+            "date": body.received_on.isoformat(),
+            "amount": format_amount(row.amount),
+            "bank": bank.key,
+            "source": department.name_zh if department else row.department,
+            "link": link_of(row.code),
+            "narration": f"到账: {row.purpose}",
+            "meta": meta,
+        },
+    )
     if tracing.is_traced(services.book.registry, row.fund):
         tracing.ensure_seeded(session, services)
-        tracing.add_receipt(session, origin=fb_id, fund=row.fund, source=row.department,
-                            amount=row.amount, received_on=body.received_on)
+        tracing.add_receipt(
+            session,
+            origin=fb_id,
+            fund=row.fund,
+            source=row.department,
+            amount=row.amount,
+            received_on=body.received_on,
+        )
     row.status = "received"
     row.received_on = body.received_on
     row.receipt_no = body.receipt_no

@@ -34,9 +34,41 @@ from ledger.sources import load_fresh
 
 WITHHELD = "个人(不公开)"
 ORG_WORDS = (
-    "公司", "协会", "中心", "社区", "街道", "委员会", "基金会", "合作社", "服务社", "工作室",
-    "学校", "幼儿园", "医院", "卫生", "商户", "联盟", "银行", "局", "站", "社", "所", "院",
-    "队", "会", "部", "店", "厂", "馆", "室", "组", "处", "团", "厅", "集团", "企业",
+    "公司",
+    "协会",
+    "中心",
+    "社区",
+    "街道",
+    "委员会",
+    "基金会",
+    "合作社",
+    "服务社",
+    "工作室",
+    "学校",
+    "幼儿园",
+    "医院",
+    "卫生",
+    "商户",
+    "联盟",
+    "银行",
+    "局",
+    "站",
+    "社",
+    "所",
+    "院",
+    "队",
+    "会",
+    "部",
+    "店",
+    "厂",
+    "馆",
+    "室",
+    "组",
+    "处",
+    "团",
+    "厅",
+    "集团",
+    "企业",
 )
 
 
@@ -130,36 +162,56 @@ def funds(*, services: Services) -> list[dict[str, Any]]:
     result = []
     for code, fund in sorted(registry.funds.items()):
         org = registry.orgs.get(fund.org)
-        result.append({
-            "code": code, "name": fund.name, "name_zh": fund.name_zh, "kind": fund.kind.value,
-            "org": fund.org, "org_name_zh": org.name_zh if org else None,
-            "restricted": fund.restricted, "currency": fund.currency,
-            "balance": format_amount(balances[code]),
-        })
+        result.append(
+            {
+                "code": code,
+                "name": fund.name,
+                "name_zh": fund.name_zh,
+                "kind": fund.kind.value,
+                "org": fund.org,
+                "org_name_zh": org.name_zh if org else None,
+                "restricted": fund.restricted,
+                "currency": fund.currency,
+                "balance": format_amount(balances[code]),
+            }
+        )
     return result
 
 
 def payments(
-    *, services: Services, cache: BookCache, fund: str | None = None,
-    date_from: datetime.date | None = None, date_to: datetime.date | None = None,
-    limit: int = 100, offset: int = 0,
+    *,
+    services: Services,
+    cache: BookCache,
+    fund: str | None = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> dict[str, Any]:
     registry = services.book.registry
     selected = [
-        p for p in cache.payments()
+        p
+        for p in cache.payments()
         if (fund is None or p.fund == fund)
         and (date_from is None or p.date >= date_from)
         and (date_to is None or p.date <= date_to)
     ]
     selected.sort(key=lambda p: p.date, reverse=True)
-    page = selected[offset:offset + limit]
+    page = selected[offset : offset + limit]
     return {
         "total": len(selected),
         "amount": format_amount(sum((p.amount for p in selected), Decimal("0.00"))),
-        "payments": [{
-            "date": p.date.isoformat(), "fund": p.fund,
-            "fund_name_zh": registry.funds[p.fund].name_zh if p.fund in registry.funds else None,
-            "payee": public_payee(p.payee, registry), "project": p.project,
-            "amount": format_amount(p.amount),
-        } for p in page],
+        "payments": [
+            {
+                "date": p.date.isoformat(),
+                "fund": p.fund,
+                "fund_name_zh": registry.funds[p.fund].name_zh
+                if p.fund in registry.funds
+                else None,
+                "payee": public_payee(p.payee, registry),
+                "project": p.project,
+                "amount": format_amount(p.amount),
+            }
+            for p in page
+        ],
     }

@@ -50,21 +50,37 @@ def summary(*, services: Services, caller: Caller) -> list[dict[str, Any]]:
         _refresh(session, services)
         session.commit()
         for code in departments:
+
             def total(statement: Any) -> str:
                 return format_amount(_sum(session, statement))
+
             zero = func.coalesce
-            result.append({
-                "department": code,
-                "name_zh": registry.orgs[code].name_zh if code in registry.orgs else code,
-                "received": total(select(zero(func.sum(TraceReceipt.amount), 0)).where(
-                    TraceReceipt.source == code)),
-                "pledged_outstanding": total(select(zero(func.sum(Pledge.amount), 0)).where(
-                    Pledge.department == code, Pledge.status == "pledged")),
-                "allocated": total(select(zero(func.sum(TracePart.amount), 0)).where(
-                    TracePart.source == code, TracePart.kind == "allocation")),
-                "paid": total(select(zero(func.sum(TracePart.amount), 0)).where(
-                    TracePart.source == code, TracePart.kind == "payment")),
-            })
+            result.append(
+                {
+                    "department": code,
+                    "name_zh": registry.orgs[code].name_zh if code in registry.orgs else code,
+                    "received": total(
+                        select(zero(func.sum(TraceReceipt.amount), 0)).where(
+                            TraceReceipt.source == code
+                        )
+                    ),
+                    "pledged_outstanding": total(
+                        select(zero(func.sum(Pledge.amount), 0)).where(
+                            Pledge.department == code, Pledge.status == "pledged"
+                        )
+                    ),
+                    "allocated": total(
+                        select(zero(func.sum(TracePart.amount), 0)).where(
+                            TracePart.source == code, TracePart.kind == "allocation"
+                        )
+                    ),
+                    "paid": total(
+                        select(zero(func.sum(TracePart.amount), 0)).where(
+                            TracePart.source == code, TracePart.kind == "payment"
+                        )
+                    ),
+                }
+            )
     return result
 
 
@@ -77,26 +93,66 @@ def detail(
     with services.session_factory() as session:
         _refresh(session, services)
         session.commit()
-        receipts = session.exec(select(TraceReceipt).where(TraceReceipt.source == department)
-                                .order_by(col(TraceReceipt.id).desc()).limit(limit)).all()
-        pledges = session.exec(select(Pledge).where(Pledge.department == department)
-                               .order_by(col(Pledge.id).desc()).limit(limit)).all()
-        parts = session.exec(select(TracePart).where(TracePart.source == department)
-                             .order_by(col(TracePart.id).desc()).limit(2 * limit)).all()
+        receipts = session.exec(
+            select(TraceReceipt)
+            .where(TraceReceipt.source == department)
+            .order_by(col(TraceReceipt.id).desc())
+            .limit(limit)
+        ).all()
+        pledges = session.exec(
+            select(Pledge)
+            .where(Pledge.department == department)
+            .order_by(col(Pledge.id).desc())
+            .limit(limit)
+        ).all()
+        parts = session.exec(
+            select(TracePart)
+            .where(TracePart.source == department)
+            .order_by(col(TracePart.id).desc())
+            .limit(2 * limit)
+        ).all()
         return {
             "department": department,
             "name_zh": registry.orgs[department].name_zh if department in registry.orgs else "",
-            "contributions": [{"receipt": r.origin, "fund": r.fund,
-                               "amount": format_amount(r.amount),
-                               "received_on": r.received_on.isoformat()} for r in receipts],
-            "pledges": [{"id": p.code, "fund": p.fund, "amount": format_amount(p.amount),
-                         "status": p.status, "pledged_on": p.pledged_on.isoformat()}
-                        for p in pledges],
-            "allocations": [{"allocation": p.ref, "pool": p.fund, "fund": p.target,
-                             "amount": format_amount(p.amount),
-                             "booked_on": p.booked_on.isoformat()}
-                            for p in parts if p.kind == "allocation"],
-            "payments": [{"ref": p.ref, "fund": p.fund, "payee": p.payee,
-                          "amount": format_amount(p.amount), "paid_on": p.booked_on.isoformat()}
-                         for p in parts if p.kind == "payment"],
+            "contributions": [
+                {
+                    "receipt": r.origin,
+                    "fund": r.fund,
+                    "amount": format_amount(r.amount),
+                    "received_on": r.received_on.isoformat(),
+                }
+                for r in receipts
+            ],
+            "pledges": [
+                {
+                    "id": p.code,
+                    "fund": p.fund,
+                    "amount": format_amount(p.amount),
+                    "status": p.status,
+                    "pledged_on": p.pledged_on.isoformat(),
+                }
+                for p in pledges
+            ],
+            "allocations": [
+                {
+                    "allocation": p.ref,
+                    "pool": p.fund,
+                    "fund": p.target,
+                    "amount": format_amount(p.amount),
+                    "booked_on": p.booked_on.isoformat(),
+                }
+                for p in parts
+                if p.kind == "allocation"
+            ],
+            "payments": [
+                {
+                    "ref": p.ref,
+                    "fund": p.fund,
+                    "payee": p.payee,
+                    "amount": format_amount(p.amount),
+                    "paid_on": p.booked_on.isoformat(),
+                }
+                for p in parts
+                if p.kind == "payment"
+            ],
         }

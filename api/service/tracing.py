@@ -111,23 +111,44 @@ def ensure_seeded(
         while origin in seen:
             origin += "+"
         seen.add(origin)
-        (source, amount), = movement.attribution.parts
-        row = TraceReceipt(origin=origin, fund=movement.fund, source=source, amount=amount,
-                           received_on=movement.date)
+        ((source, amount),) = movement.attribution.parts
+        row = TraceReceipt(
+            origin=origin,
+            fund=movement.fund,
+            source=source,
+            amount=amount,
+            received_on=movement.date,
+        )
         session.add(row)
         session.flush()
         assert row.id is not None
         seq_to_id[seq] = row.id
     for fund, lots in traced.state.lots.items():
         for lot in lots:
-            session.add(TraceLot(fund=fund, seq=seq_to_id[lot.seq], source=lot.source,
-                                 received_on=lot.received_on, amount=lot.amount))
+            session.add(
+                TraceLot(
+                    fund=fund,
+                    seq=seq_to_id[lot.seq],
+                    source=lot.source,
+                    received_on=lot.received_on,
+                    amount=lot.amount,
+                )
+            )
     for movement in traced.movements:
         if movement.kind in (ALLOCATION, PAYMENT):
             for source, part in movement.attribution.parts:
-                session.add(TracePart(kind=movement.kind, ref=_ref(movement), fund=movement.fund,
-                                      target=movement.target, source=source, amount=part,
-                                      booked_on=movement.date, payee=movement.payee))
+                session.add(
+                    TracePart(
+                        kind=movement.kind,
+                        ref=_ref(movement),
+                        fund=movement.fund,
+                        target=movement.target,
+                        source=source,
+                        amount=part,
+                        booked_on=movement.date,
+                        payee=movement.payee,
+                    )
+                )
     for prefix, number in _highest_codes(entries).items():
         session.add(TraceSeed(name=f"max-{prefix}", value=number))
     session.add(TraceSeed(name=SEED, value=len(receipts)))
@@ -139,7 +160,9 @@ def _highest_codes(entries: Sequence[object]) -> dict[str, int]:
     the contributions the service wrote (meta `contribution: "C000012"`, no link)."""
     highest = dict.fromkeys([*CODE_LINKS.values(), "C"], 0)
     for entry in entries:
-        match = _CONTRIBUTION.fullmatch(str((getattr(entry, "meta", None) or {}).get("contribution", "")))
+        match = _CONTRIBUTION.fullmatch(
+            str((getattr(entry, "meta", None) or {}).get("contribution", ""))
+        )
         if match:
             highest["C"] = max(highest["C"], int(match.group(1)))
         for link in getattr(entry, "links", None) or ():
@@ -161,17 +184,24 @@ def code(session: Session, services: Services, prefix: str, row_id: int) -> str:
 
 
 def add_receipt(
-    session: Session, *, origin: str, fund: str, source: str, amount: Decimal,
+    session: Session,
+    *,
+    origin: str,
+    fund: str,
+    source: str,
+    amount: Decimal,
     received_on: datetime.date,
 ) -> None:
     """Money of `source` received into traced `fund`: a new lot (once per origin)."""
-    row = TraceReceipt(origin=origin, fund=fund, source=source, amount=amount,
-                       received_on=received_on)
+    row = TraceReceipt(
+        origin=origin, fund=fund, source=source, amount=amount, received_on=received_on
+    )
     session.add(row)
     session.flush()
     assert row.id is not None
-    session.add(TraceLot(fund=fund, seq=row.id, source=source, received_on=received_on,
-                         amount=amount))
+    session.add(
+        TraceLot(fund=fund, seq=row.id, source=source, received_on=received_on, amount=amount)
+    )
     session.flush()
 
 
@@ -179,22 +209,30 @@ def ingest_contributions(session: Session, fund: str) -> None:
     """Contributions recorded into `fund` that are not lots yet become lots."""
     known = select(TraceReceipt.origin).where(TraceReceipt.fund == fund)
     rows = session.exec(
-        select(Contribution).where(Contribution.fund == fund,
-                                   col(Contribution.fb_id).not_in(known))
+        select(Contribution)
+        .where(Contribution.fund == fund, col(Contribution.fb_id).not_in(known))
         .order_by(col(Contribution.id))
     ).all()
     for row in rows:
-        add_receipt(session, origin=row.fb_id, fund=fund,
-                    source=row.source_org or OTHER_SOURCE, amount=row.amount,
-                    received_on=row.received_on)
+        add_receipt(
+            session,
+            origin=row.fb_id,
+            fund=fund,
+            source=row.source_org or OTHER_SOURCE,
+            amount=row.amount,
+            received_on=row.received_on,
+        )
 
 
 # ---------------------------------------------------------------- consuming
 
 
 def lots_of(session: Session, fund: str) -> list[TraceLot]:
-    statement = select(TraceLot).where(TraceLot.fund == fund).order_by(
-        col(TraceLot.received_on), col(TraceLot.seq), col(TraceLot.id))
+    statement = (
+        select(TraceLot)
+        .where(TraceLot.fund == fund)
+        .order_by(col(TraceLot.received_on), col(TraceLot.seq), col(TraceLot.id))
+    )
     return list(session.exec(statement))
 
 
@@ -225,7 +263,8 @@ def consume(
     ingest_contributions(session, fund)
     rows = lots_of(session, fund)
     state = TracingState(
-        lots={fund: tuple(Lot(r.source, r.received_on, r.seq, r.amount) for r in rows)})
+        lots={fund: tuple(Lot(r.source, r.received_on, r.seq, r.amount) for r in rows)}
+    )
     result: Traced | Refusal
     if target is None:
         result = spend(state, fund=fund, amount=amount)
@@ -242,25 +281,55 @@ def consume(
         session.add(rows[consumed])
     if target is not None:
         for piece in result.state.lots_of(target):
-            session.add(TraceLot(fund=target, seq=piece.seq, source=piece.source,
-                                 received_on=piece.received_on, amount=piece.amount))
+            session.add(
+                TraceLot(
+                    fund=target,
+                    seq=piece.seq,
+                    source=piece.source,
+                    received_on=piece.received_on,
+                    amount=piece.amount,
+                )
+            )
     for source, part in result.attribution.parts:
-        session.add(TracePart(kind=ALLOCATION if target else PAYMENT, ref=ref, fund=fund,
-                              target=target, source=source, amount=part, booked_on=booked_on,
-                              payee=payee))
+        session.add(
+            TracePart(
+                kind=ALLOCATION if target else PAYMENT,
+                ref=ref,
+                fund=fund,
+                target=target,
+                source=source,
+                amount=part,
+                booked_on=booked_on,
+                payee=payee,
+            )
+        )
     session.flush()
     return result.attribution
 
 
 def payment_sources(
-    session: Session, services: Services, *, ref: str, fund: str, amount: Decimal,
-    paid_on: datetime.date, payee: str | None,
+    session: Session,
+    services: Services,
+    *,
+    ref: str,
+    fund: str,
+    amount: Decimal,
+    paid_on: datetime.date,
+    payee: str | None,
 ) -> dict[str, str]:
     """The `src_<CODE>` metadata of a payment out of `fund` ({} for an untraced fund)."""
     if not is_traced(services.book.registry, fund):
         return {}
-    return consume(session, services, kind=PAYMENT, ref=ref, fund=fund, amount=amount,
-                   booked_on=paid_on, payee=payee).to_meta()
+    return consume(
+        session,
+        services,
+        kind=PAYMENT,
+        ref=ref,
+        fund=fund,
+        amount=amount,
+        booked_on=paid_on,
+        payee=payee,
+    ).to_meta()
 
 
 def parts_of(session: Session, refs: Sequence[str]) -> dict[str, Attribution]:

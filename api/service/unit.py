@@ -45,8 +45,10 @@ class UnitOfWork:
         if self.claim is not None:
             body = json.dumps(result, ensure_ascii=False, default=str)
             self.session.exec(  # type: ignore[call-overload]
-                update(IdempotencyKey).where(IdempotencyKey.id == self.claim)
-                .values(status_code=self.claim_status, response=body))
+                update(IdempotencyKey)
+                .where(IdempotencyKey.id == self.claim)
+                .values(status_code=self.claim_status, response=body)
+            )
         self.session.commit()
         self.committed = True
         self.deliver()

@@ -42,7 +42,6 @@ from ledger.plugins.common import (
 __plugins__ = ("fund_balance",)
 
 
-
 class FundImbalanceError(NamedTuple):
     """A transaction in which one fund's postings, or the interfund postings, do not net to zero."""
 

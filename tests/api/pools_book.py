@@ -38,22 +38,67 @@ def pools_registry() -> Registry:
         Organization("D01", OrgKind.DEPARTMENT, "Civil Affairs", "区民政局", "WUHOU"),
         Organization("D02", OrgKind.DEPARTMENT, "Health", "区卫健局", "WUHOU"),
         Organization("D03", OrgKind.DEPARTMENT, "Disabled", "区残联", "WUHOU"),
-        Organization("SE01", OrgKind.ENTERPRISE, "Chan'ai", "成都馋爱善食餐饮管理社会企业有限公司",
-                     "WUHOU"),
+        Organization(
+            "SE01", OrgKind.ENTERPRISE, "Chan'ai", "成都馋爱善食餐饮管理社会企业有限公司", "WUHOU"
+        ),
     ]
     funds = [
-        Fund("FDN", FundKind.FOUNDATION, "Foundation fund", "基金会非限定性资金", "WHCDF", U,
-             parse_chain("foundation@foundation")),
-        Fund("DCF", FundKind.DISTRICT, "District fund", "区级社区发展基金", "WUHOU", U,
-             parse_chain("foundation@foundation")),
-        Fund("GP", FundKind.GUARANTEE_POOL, "Guarantee pool", "社区发展治理专项保障资金", "WUHOU",
-             R, parse_chain("district@district")),
-        Fund("IP", FundKind.INCENTIVE_POOL, "Incentive pool", "社区发展治理专项激励资金", "WUHOU",
-             R, parse_chain("district@district")),
-        Fund("AL-ST01C01-GP", FundKind.ALLOCATION, "Yulin guarantee", "玉林社区保障资金",
-             "ST01C01", R, CHAIN, pool="GP"),
-        Fund("AL-ST02C01-GP", FundKind.ALLOCATION, "Jiangxi guarantee", "浆洗社区保障资金",
-             "ST02C01", R, CHAIN, pool="GP"),
+        Fund(
+            "FDN",
+            FundKind.FOUNDATION,
+            "Foundation fund",
+            "基金会非限定性资金",
+            "WHCDF",
+            U,
+            parse_chain("foundation@foundation"),
+        ),
+        Fund(
+            "DCF",
+            FundKind.DISTRICT,
+            "District fund",
+            "区级社区发展基金",
+            "WUHOU",
+            U,
+            parse_chain("foundation@foundation"),
+        ),
+        Fund(
+            "GP",
+            FundKind.GUARANTEE_POOL,
+            "Guarantee pool",
+            "社区发展治理专项保障资金",
+            "WUHOU",
+            R,
+            parse_chain("district@district"),
+        ),
+        Fund(
+            "IP",
+            FundKind.INCENTIVE_POOL,
+            "Incentive pool",
+            "社区发展治理专项激励资金",
+            "WUHOU",
+            R,
+            parse_chain("district@district"),
+        ),
+        Fund(
+            "AL-ST01C01-GP",
+            FundKind.ALLOCATION,
+            "Yulin guarantee",
+            "玉林社区保障资金",
+            "ST01C01",
+            R,
+            CHAIN,
+            pool="GP",
+        ),
+        Fund(
+            "AL-ST02C01-GP",
+            FundKind.ALLOCATION,
+            "Jiangxi guarantee",
+            "浆洗社区保障资金",
+            "ST02C01",
+            R,
+            CHAIN,
+            pool="GP",
+        ),
         Fund("MF-ST01C01", FundKind.MICRO, "Yulin micro", "玉林社区微基金", "ST01C01", R, CHAIN),
     ]
     return Registry.build(orgs, funds)
@@ -63,11 +108,30 @@ def pools_book(home: Path) -> Path:
     """A new book of the small district; only DCF holds money (a donation of 100,000.00)."""
     registry = pools_registry()
     layout = Layout(home)
-    create_book(layout, BookSpec(title="测试基金会", registry=registry, banks=(ICBC,),
-                                 opened=OPENED, fava_extension=False))
-    Writer(layout).append([build.contribution(
-        fb_id="SEED-DCF", date=OPENED, fund=registry.fund("DCF"), amount=DCF_SEED, bank=ICBC,
-        income=IncomeKind.DONATION, source="区财政", narration="初始资金")])
+    create_book(
+        layout,
+        BookSpec(
+            title="测试基金会",
+            registry=registry,
+            banks=(ICBC,),
+            opened=OPENED,
+            fava_extension=False,
+        ),
+    )
+    Writer(layout).append(
+        [
+            build.contribution(
+                fb_id="SEED-DCF",
+                date=OPENED,
+                fund=registry.fund("DCF"),
+                amount=DCF_SEED,
+                bank=ICBC,
+                income=IncomeKind.DONATION,
+                source="区财政",
+                narration="初始资金",
+            )
+        ]
+    )
     return home
 
 
@@ -97,5 +161,13 @@ def balances(entries: list[object]) -> dict[str, Decimal]:
 def account_balance(entries: list[object], account: str) -> Decimal:
     from beancount.core import data
 
-    return sum((p.units.number for e in entries if isinstance(e, data.Transaction)
-                for p in e.postings if p.account == account), Decimal("0.00"))
+    return sum(
+        (
+            p.units.number
+            for e in entries
+            if isinstance(e, data.Transaction)
+            for p in e.postings
+            if p.account == account
+        ),
+        Decimal("0.00"),
+    )

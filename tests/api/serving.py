@@ -44,11 +44,29 @@ def small_registry() -> Registry:
         Organization("ST02C01", OrgKind.COMMUNITY, "Community 3", "三社区", "ST02"),
         Organization("D01", OrgKind.DEPARTMENT, "Civil Affairs", "民政局", "WUHOU"),
     ]
-    funds = [Fund("FDN", FundKind.FOUNDATION, "Foundation fund", "基金会资金", "WHCDF",
-                  Restriction.UNRESTRICTED, parse_chain("foundation@foundation"))]
+    funds = [
+        Fund(
+            "FDN",
+            FundKind.FOUNDATION,
+            "Foundation fund",
+            "基金会资金",
+            "WHCDF",
+            Restriction.UNRESTRICTED,
+            parse_chain("foundation@foundation"),
+        )
+    ]
     for community in ("ST01C01", "ST01C02", "ST02C01"):
-        funds.append(Fund(f"MF-{community}", FundKind.MICRO, f"Micro {community}",
-                          f"{community}微基金", community, Restriction.RESTRICTED, CHAIN))
+        funds.append(
+            Fund(
+                f"MF-{community}",
+                FundKind.MICRO,
+                f"Micro {community}",
+                f"{community}微基金",
+                community,
+                Restriction.RESTRICTED,
+                CHAIN,
+            )
+        )
     return Registry.build(orgs, funds)
 
 
@@ -56,15 +74,32 @@ def small_book(home: Path, seed: dict[str, Decimal]) -> Path:
     """A new book with three micro-funds, each funded with `seed[fund]` by a donation."""
     registry = small_registry()
     layout = Layout(home)
-    create_book(layout, BookSpec(title="测试基金会", registry=registry, banks=(ICBC,),
-                                 opened=OPENED, fava_extension=False))
+    create_book(
+        layout,
+        BookSpec(
+            title="测试基金会",
+            registry=registry,
+            banks=(ICBC,),
+            opened=OPENED,
+            fava_extension=False,
+        ),
+    )
     writer = Writer(layout)
-    writer.append([
-        build.contribution(fb_id=f"SEED-{code}", date=OPENED, fund=registry.fund(code),
-                           amount=amount, bank=ICBC, income=IncomeKind.DONATION,
-                           source="捐赠人", narration="初始捐赠")
-        for code, amount in seed.items()
-    ])
+    writer.append(
+        [
+            build.contribution(
+                fb_id=f"SEED-{code}",
+                date=OPENED,
+                fund=registry.fund(code),
+                amount=amount,
+                bank=ICBC,
+                income=IncomeKind.DONATION,
+                source="捐赠人",
+                narration="初始捐赠",
+            )
+            for code, amount in seed.items()
+        ]
+    )
     return home
 
 
@@ -102,14 +137,36 @@ class Server:
                 self.kill()
 
 
-def start_server(home: Path, database_url: str, *, workers: int = 1,
-                 env: dict[str, str] | None = None, wait_s: float = 90.0) -> Server:
+def start_server(
+    home: Path,
+    database_url: str,
+    *,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+    wait_s: float = 90.0,
+) -> Server:
     port = free_port()
     log = home / f"server-{port}.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "fundbook_cli.main", "serve", str(home), "--port", str(port),
-         "--workers", str(workers), "--database-url", database_url, "--log-level", "warning"],
-        cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "fundbook_cli.main",
+            "serve",
+            str(home),
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--database-url",
+            database_url,
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
         env={**os.environ, "FUNDBOOK_SWEEP_INTERVAL_SECONDS": "2", **(env or {})},
     )
     server = Server(home, f"http://127.0.0.1:{port}", database_url, process, log)
@@ -136,10 +193,12 @@ def serving(home: Path, database_url: str, **kwargs: object) -> Iterator[Server]
         server.stop()
 
 
-def token(home: Path, database_url: str, role: str, org: str | None = None,
-          name: str | None = None) -> str:
-    return create_token(home, role=role, org=org, name=name or f"{role}-{org or 'all'}",
-                        url=database_url)
+def token(
+    home: Path, database_url: str, role: str, org: str | None = None, name: str | None = None
+) -> str:
+    return create_token(
+        home, role=role, org=org, name=name or f"{role}-{org or 'all'}", url=database_url
+    )
 
 
 def book_balance(home: Path, fund: str) -> tuple[Decimal, list[object], list[object]]:
@@ -205,7 +264,9 @@ def fork_server(home: Path, database_url: str, *, wait_s: float = 60.0) -> Forke
     while time.monotonic() < deadline:
         done, _status = os.waitpid(pid, os.WNOHANG)
         if done:
-            raise RuntimeError(f"server exited: {(home / f'forked-{port}.log').read_text()[-3000:]}")
+            raise RuntimeError(
+                f"server exited: {(home / f'forked-{port}.log').read_text()[-3000:]}"
+            )
         try:
             if httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200:
                 return server

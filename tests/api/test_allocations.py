@@ -45,35 +45,67 @@ def test_allocation_proposed_decided_booked_and_spent(tmp_path: Path) -> None:
     }
     today = today_local()
     with serving(home, url) as server:
+
         def as_(who: str):  # type: ignore[no-untyped-def]
             return server.client(people[who])
 
         with as_("accountant") as client:
-            contributed = client.post("/v1/contributions", json={
-                "fund": "GP", "amount": "300.00", "received_on": str(today - datetime.timedelta(10)),
-                "income": "subsidy",
-                "source": {"kind": "department", "org": "D01", "name": "区民政局"}})
+            contributed = client.post(
+                "/v1/contributions",
+                json={
+                    "fund": "GP",
+                    "amount": "300.00",
+                    "received_on": str(today - datetime.timedelta(10)),
+                    "income": "subsidy",
+                    "source": {"kind": "department", "org": "D01", "name": "区民政局"},
+                },
+            )
             assert contributed.status_code == 201, contributed.text
             for department, amount in (("D02", "500.00"), ("D03", "1000.00")):
-                pledged = client.post("/v1/pledges", json={
-                    "fund": "GP", "department": department, "amount": amount,
-                    "pledged_on": str(today - datetime.timedelta(8)), "purpose": "专项资金"})
+                pledged = client.post(
+                    "/v1/pledges",
+                    json={
+                        "fund": "GP",
+                        "department": department,
+                        "amount": amount,
+                        "pledged_on": str(today - datetime.timedelta(8)),
+                        "purpose": "专项资金",
+                    },
+                )
                 assert pledged.status_code == 201, pledged.text
                 if department == "D02":
-                    received = client.post(f"/v1/pledges/{pledged.json()['id']}/receipt", json={
-                        "received_on": str(today - datetime.timedelta(5)),
-                        "bank_reference": "ICBC-D02"})
+                    received = client.post(
+                        f"/v1/pledges/{pledged.json()['id']}/receipt",
+                        json={
+                            "received_on": str(today - datetime.timedelta(5)),
+                            "bank_reference": "ICBC-D02",
+                        },
+                    )
                     assert received.status_code == 200, received.text
 
         with as_("street") as client:
             # Only received money (800.00) can be allocated, not the 1,000.00 still pledged.
-            too_much = client.post("/v1/allocations", json={
-                "pool": "GP", "community": "ST01C01", "amount": "800.01", "purpose": "院落整治"})
+            too_much = client.post(
+                "/v1/allocations",
+                json={
+                    "pool": "GP",
+                    "community": "ST01C01",
+                    "amount": "800.01",
+                    "purpose": "院落整治",
+                },
+            )
             assert too_much.status_code == 409, too_much.text
             assert too_much.json()["code"] == "insufficient_funds"
-            proposed = client.post("/v1/allocations", json={
-                "pool": "GP", "community": "ST01C01", "amount": "600.00", "purpose": "院落整治"},
-                headers={"Idempotency-Key": "alloc-1"})
+            proposed = client.post(
+                "/v1/allocations",
+                json={
+                    "pool": "GP",
+                    "community": "ST01C01",
+                    "amount": "600.00",
+                    "purpose": "院落整治",
+                },
+                headers={"Idempotency-Key": "alloc-1"},
+            )
             assert proposed.status_code == 201, proposed.text
             allocation = proposed.json()
             code = allocation["id"]
@@ -81,19 +113,35 @@ def test_allocation_proposed_decided_booked_and_spent(tmp_path: Path) -> None:
             assert allocation["fund"] == AL
             assert allocation["next_step"] == {"role": "district", "org": "WUHOU"}
             assert allocation["sources"] == [] and allocation["ledger"] is None
-            held = client.post("/v1/allocations", json={
-                "pool": "GP", "community": "ST01C01", "amount": "200.01", "purpose": "x"})
+            held = client.post(
+                "/v1/allocations",
+                json={"pool": "GP", "community": "ST01C01", "amount": "200.01", "purpose": "x"},
+            )
             assert held.status_code == 409  # 600.00 of the 800.00 is held
-            assert client.post("/v1/allocations", json={
-                "pool": "DCF", "community": "ST01C01", "amount": "1.00", "purpose": "x",
-            }).status_code == 422
+            assert (
+                client.post(
+                    "/v1/allocations",
+                    json={
+                        "pool": "DCF",
+                        "community": "ST01C01",
+                        "amount": "1.00",
+                        "purpose": "x",
+                    },
+                ).status_code
+                == 422
+            )
         with as_("accountant") as client:
             pool = client.get("/v1/funds/GP").json()
             assert (pool["balance"], pool["held"], pool["available"]) == (
-                "1800.00", "600.00", "1200.00")
+                "1800.00",
+                "600.00",
+                "1200.00",
+            )
         with as_("street2") as client:
-            other = client.post("/v1/allocations", json={
-                "pool": "GP", "community": "ST01C01", "amount": "1.00", "purpose": "x"})
+            other = client.post(
+                "/v1/allocations",
+                json={"pool": "GP", "community": "ST01C01", "amount": "1.00", "purpose": "x"},
+            )
             assert other.status_code == 403
             assert client.get(f"/v1/allocations/{code}").status_code == 404
 
@@ -101,14 +149,19 @@ def test_allocation_proposed_decided_booked_and_spent(tmp_path: Path) -> None:
             same = client.post(f"/v1/allocations/{code}/decisions", json={"decision": "approve"})
             assert same.status_code == 403 and same.json()["code"] == "self_approval"
         with as_("street") as client:
-            assert client.post(f"/v1/allocations/{code}/decisions",
-                               json={"decision": "approve"}).status_code == 403
+            assert (
+                client.post(
+                    f"/v1/allocations/{code}/decisions", json={"decision": "approve"}
+                ).status_code
+                == 403
+            )
         with as_("accountant") as client:
             early = client.post(f"/v1/allocations/{code}/booking", json={})
             assert early.status_code == 409 and early.json()["code"] == "invalid_transition"
         with as_("district") as client:
-            decided = client.post(f"/v1/allocations/{code}/decisions",
-                                  json={"decision": "approve", "comment": "同意"})
+            decided = client.post(
+                f"/v1/allocations/{code}/decisions", json={"decision": "approve", "comment": "同意"}
+            )
             assert decided.status_code == 200, decided.text
             assert decided.json()["status"] == "approved"
             assert decided.json()["steps"][0]["by"] == "社治委 赵敏"
@@ -117,10 +170,14 @@ def test_allocation_proposed_decided_booked_and_spent(tmp_path: Path) -> None:
             assert booked.status_code == 200, booked.text
             assert booked.json()["status"] == "booked"
             # D01's money was received first, so it is allocated first.
-            assert booked.json()["sources"] == [{"source": "D01", "amount": "300.00"},
-                                                {"source": "D02", "amount": "300.00"}]
-            assert booked.json()["ledger"] == {"link": f"alloc-{code}",
-                                               "entries": [f"{code}-transfer"]}
+            assert booked.json()["sources"] == [
+                {"source": "D01", "amount": "300.00"},
+                {"source": "D02", "amount": "300.00"},
+            ]
+            assert booked.json()["ledger"] == {
+                "link": f"alloc-{code}",
+                "entries": [f"{code}-transfer"],
+            }
             again = client.post(f"/v1/allocations/{code}/booking", json={})
             assert again.status_code == 409
 
@@ -139,26 +196,45 @@ def test_allocation_proposed_decided_booked_and_spent(tmp_path: Path) -> None:
         # The community spends it through the disbursement flow and its chain.
         with as_("committee") as client:
             assert client.get(f"/v1/allocations/{code}").status_code == 200
-            submitted = client.post("/v1/disbursements", json={
-                "fund": AL, "amount": "450.00", "payee": "玉林社区老年协会",
-                "purpose": "院落微更新"})
+            submitted = client.post(
+                "/v1/disbursements",
+                json={
+                    "fund": AL,
+                    "amount": "450.00",
+                    "payee": "玉林社区老年协会",
+                    "purpose": "院落微更新",
+                },
+            )
             assert submitted.status_code == 201, submitted.text
             request = submitted.json()["id"]
             assert [s["role"] for s in submitted.json()["steps"]] == [
-                "community_party", "street", "foundation"]
+                "community_party",
+                "street",
+                "foundation",
+            ]
         for who in ("party", "street", "foundation"):
             with as_(who) as client:
-                decided = client.post(f"/v1/disbursements/{request}/decisions",
-                                      json={"decision": "approve"})
+                decided = client.post(
+                    f"/v1/disbursements/{request}/decisions", json={"decision": "approve"}
+                )
                 assert decided.status_code == 200, decided.text
         with as_("accountant") as client:
-            paid = client.post(f"/v1/disbursements/{request}/payment", json={
-                "paid_on": str(today), "bank_reference": "ICBC-PAY-1"})
+            paid = client.post(
+                f"/v1/disbursements/{request}/payment",
+                json={"paid_on": str(today), "bank_reference": "ICBC-PAY-1"},
+            )
             assert paid.status_code == 200, paid.text
         with as_("d01") as client:
             mine = client.get("/v1/sources/D01").json()
-            assert mine["allocations"] == [{"allocation": code, "pool": "GP", "fund": AL,
-                                            "amount": "300.00", "booked_on": str(today)}]
+            assert mine["allocations"] == [
+                {
+                    "allocation": code,
+                    "pool": "GP",
+                    "fund": AL,
+                    "amount": "300.00",
+                    "booked_on": str(today),
+                }
+            ]
             assert [(p["ref"], p["amount"]) for p in mine["payments"]] == [(request, "300.00")]
 
         # Concurrent proposals never promise more than the pool received: 200.00 is left,
@@ -169,9 +245,17 @@ def test_allocation_proposed_decided_booked_and_spent(tmp_path: Path) -> None:
         def propose() -> None:
             with as_("street") as client:
                 barrier.wait()
-                replies.append(client.post("/v1/allocations", json={
-                    "pool": "GP", "community": "ST01C01", "amount": "30.00",
-                    "purpose": "并发"}).status_code)
+                replies.append(
+                    client.post(
+                        "/v1/allocations",
+                        json={
+                            "pool": "GP",
+                            "community": "ST01C01",
+                            "amount": "30.00",
+                            "purpose": "并发",
+                        },
+                    ).status_code
+                )
 
         threads = [threading.Thread(target=propose) for _ in range(10)]
         for thread in threads:
@@ -191,17 +275,21 @@ def test_allocation_proposed_decided_booked_and_spent(tmp_path: Path) -> None:
     by_id = {e.meta.get("fb_id"): e for e in entries if hasattr(e, "meta")}
     transfer = by_id[f"{code}-transfer"]
     assert f"alloc-{code}" in transfer.links and "interfund" in transfer.tags
-    assert attribution_from_meta(transfer.meta) == Attribution.of({"D01": D("300.00"),
-                                                                   "D02": D("300.00")})
+    assert attribution_from_meta(transfer.meta) == Attribution.of(
+        {"D01": D("300.00"), "D02": D("300.00")}
+    )
     assert transfer.meta["approved_by"] == "社治委 赵敏"
     assert transfer.meta["proposed_by"] == "街道 陈刚"
     payment = by_id[f"{request}-payment"]
-    assert attribution_from_meta(payment.meta) == Attribution.of({"D01": D("300.00"),
-                                                                  "D02": D("150.00")})
+    assert attribution_from_meta(payment.meta) == Attribution.of(
+        {"D01": D("300.00"), "D02": D("150.00")}
+    )
     # The book alone proves the attribution.
     traced = trace_book(entries, pools_registry())
     assert traced.errors == ()
     assert [(m.kind, m.amount) for m in traced.movements if m.kind in (ALLOCATION, PAYMENT)] == [
-        (ALLOCATION, D("600.00")), (PAYMENT, D("450.00"))]
+        (ALLOCATION, D("600.00")),
+        (PAYMENT, D("450.00")),
+    ]
     assert traced.state.remaining("GP") == Attribution.of({"D02": D("200.00")})
     assert traced.state.remaining(AL) == Attribution.of({"D02": D("150.00")})

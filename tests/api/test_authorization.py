@@ -39,8 +39,16 @@ TOKENS = {
     "auditor": ("auditor", None, True),
     "admin": ("admin", None, True),
 }
-READ_ROLES = {"committee", "community_party", "street", "district", "foundation", "accountant",
-              "auditor", "admin"}
+READ_ROLES = {
+    "committee",
+    "community_party",
+    "street",
+    "district",
+    "foundation",
+    "accountant",
+    "auditor",
+    "admin",
+}
 
 
 def _calls(pending: str, approved: str) -> list[tuple[str, str, dict[str, Any] | None, set[str]]]:
@@ -49,46 +57,87 @@ def _calls(pending: str, approved: str) -> list[tuple[str, str, dict[str, Any] |
     return [
         ("GET", f"/v1/funds/{FUND}", None, READ_ROLES),
         ("GET", f"/v1/disbursements/{pending}", None, READ_ROLES),
-        ("POST", "/v1/disbursements", {"fund": FUND, "amount": "1.00", "payee": "P",
-                                       "purpose": "matrix"}, {"committee"}),
-        ("POST", f"/v1/disbursements/{pending}/decisions", {"decision": "approve"},
-         {"community_party", "street", "foundation"}),
-        ("POST", f"/v1/disbursements/{pending}/decisions", {"decision": "reject"},
-         {"community_party", "street", "foundation"}),
+        (
+            "POST",
+            "/v1/disbursements",
+            {"fund": FUND, "amount": "1.00", "payee": "P", "purpose": "matrix"},
+            {"committee"},
+        ),
+        (
+            "POST",
+            f"/v1/disbursements/{pending}/decisions",
+            {"decision": "approve"},
+            {"community_party", "street", "foundation"},
+        ),
+        (
+            "POST",
+            f"/v1/disbursements/{pending}/decisions",
+            {"decision": "reject"},
+            {"community_party", "street", "foundation"},
+        ),
         ("POST", f"/v1/disbursements/{pending}/resubmit", {"amount": "2.00"}, {"committee"}),
         ("POST", f"/v1/disbursements/{pending}/cancel", {}, {"committee"}),
-        ("POST", f"/v1/disbursements/{approved}/payment",
-         {"paid_on": today, "bank_reference": "M-1"}, {"accountant"}),
+        (
+            "POST",
+            f"/v1/disbursements/{approved}/payment",
+            {"paid_on": today, "bank_reference": "M-1"},
+            {"accountant"},
+        ),
         ("POST", f"/v1/disbursements/{approved}/void", {"reason": "matrix"}, {"foundation"}),
-        ("POST", "/v1/contributions", {"fund": FUND, "amount": "5.00", "received_on": today,
-                                       "source": {"kind": "donor", "name": "捐赠人"}},
-         {"accountant"}),
-        ("GET", "/v1/reports/trial-balance", None,
-         {"auditor", "accountant", "foundation", "district", "admin"}),
+        (
+            "POST",
+            "/v1/contributions",
+            {
+                "fund": FUND,
+                "amount": "5.00",
+                "received_on": today,
+                "source": {"kind": "donor", "name": "捐赠人"},
+            },
+            {"accountant"},
+        ),
+        (
+            "GET",
+            "/v1/reports/trial-balance",
+            None,
+            {"auditor", "accountant", "foundation", "district", "admin"},
+        ),
     ]
 
 
 def _snapshot(home: Path) -> tuple[Any, ...]:
     with sqlite3.connect(home / "fundbook.db") as db:
-        requests = db.execute("SELECT code, status, amount, round FROM request ORDER BY id").fetchall()
+        requests = db.execute(
+            "SELECT code, status, amount, round FROM request ORDER BY id"
+        ).fetchall()
         decisions = db.execute("SELECT COUNT(*) FROM decision").fetchone()
         outbox = db.execute("SELECT COUNT(*) FROM outbox").fetchone()
         contributions = db.execute("SELECT COUNT(*) FROM contribution").fetchone()
-    journal = tuple((p.name, p.stat().st_size) for p in sorted(Layout(home).journal_dir.glob("*.beancount")))
+    journal = tuple(
+        (p.name, p.stat().st_size) for p in sorted(Layout(home).journal_dir.glob("*.beancount"))
+    )
     return requests, decisions, outbox, contributions, journal
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, ForkedServer, dict[str, str], str, str]]:
-    home = small_book(tmp_path_factory.mktemp("authz") / "home",
-                      {FUND: Decimal("1000.00"), "MF-ST02C01": Decimal("500.00")})
+def world(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Path, ForkedServer, dict[str, str], str, str]]:
+    home = small_book(
+        tmp_path_factory.mktemp("authz") / "home",
+        {FUND: Decimal("1000.00"), "MF-ST02C01": Decimal("500.00")},
+    )
     url = f"sqlite:///{home / 'fundbook.db'}"
     tokens = {name: token(home, url, role, org, name) for name, (role, org, _) in TOKENS.items()}
     server = fork_server(home, url)
     try:
+
         def post(name: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-            reply = httpx.post(server.url + path, json=body, timeout=30,
-                               headers={"Authorization": f"Bearer {tokens[name]}"})
+            reply = httpx.post(
+                server.url + path,
+                json=body,
+                timeout=30,
+                headers={"Authorization": f"Bearer {tokens[name]}"},
+            )
             assert reply.status_code in (200, 201), reply.text
             return dict(reply.json())
 
@@ -131,8 +180,13 @@ def test_cross_scope_and_foreign_roles_get_403_or_404_and_change_nothing(world: 
     for method, path, body, _ in _calls(pending, approved):
         reply = httpx.request(method, server.url + path, json=body, timeout=30)
         assert reply.status_code == 401 and reply.json()["code"] == "unauthenticated"
-        bad = httpx.request(method, server.url + path, json=body, timeout=30,
-                            headers={"Authorization": "Bearer fbk_not-a-token"})
+        bad = httpx.request(
+            method,
+            server.url + path,
+            json=body,
+            timeout=30,
+            headers={"Authorization": "Bearer fbk_not-a-token"},
+        )
         assert bad.status_code == 401
 
 
@@ -144,22 +198,37 @@ def test_separation_of_duties_by_person(world: Any, tmp_path: Path) -> None:
     # the party secretary also holds the street's token: no two steps of one chain
     party_and_street = token(home, url, "street", "ST01", "party_own")
     with httpx.Client(base_url=server.url, timeout=30) as client:
-        created = client.post("/v1/disbursements", headers={"Authorization": f"Bearer {tokens['committee_own']}"},
-                              json={"fund": FUND, "amount": "3.00", "payee": "P", "purpose": "sod"}).json()
+        created = client.post(
+            "/v1/disbursements",
+            headers={"Authorization": f"Bearer {tokens['committee_own']}"},
+            json={"fund": FUND, "amount": "3.00", "payee": "P", "purpose": "sod"},
+        ).json()
         code = created["id"]
         before = _snapshot(home)
-        own = client.post(f"/v1/disbursements/{code}/decisions", json={"decision": "approve"},
-                          headers={"Authorization": f"Bearer {same_person}"})
+        own = client.post(
+            f"/v1/disbursements/{code}/decisions",
+            json={"decision": "approve"},
+            headers={"Authorization": f"Bearer {same_person}"},
+        )
         assert own.status_code == 403 and own.json()["code"] == "self_approval"
         assert _snapshot(home) == before
-        first = client.post(f"/v1/disbursements/{code}/decisions", json={"decision": "approve"},
-                            headers={"Authorization": f"Bearer {tokens['party_own']}"})
+        first = client.post(
+            f"/v1/disbursements/{code}/decisions",
+            json={"decision": "approve"},
+            headers={"Authorization": f"Bearer {tokens['party_own']}"},
+        )
         assert first.status_code == 200
-        twice = client.post(f"/v1/disbursements/{code}/decisions", json={"decision": "approve"},
-                            headers={"Authorization": f"Bearer {party_and_street}"})
+        twice = client.post(
+            f"/v1/disbursements/{code}/decisions",
+            json={"decision": "approve"},
+            headers={"Authorization": f"Bearer {party_and_street}"},
+        )
         assert twice.status_code == 403 and twice.json()["code"] == "self_approval"
-        turn = client.post(f"/v1/disbursements/{code}/decisions", json={"decision": "approve"},
-                           headers={"Authorization": f"Bearer {tokens['foundation']}"})
+        turn = client.post(
+            f"/v1/disbursements/{code}/decisions",
+            json={"decision": "approve"},
+            headers={"Authorization": f"Bearer {tokens['foundation']}"},
+        )
         assert turn.status_code == 409 and turn.json()["code"] == "invalid_transition"
 
 
@@ -190,15 +259,23 @@ BAD_REQUESTS: list[tuple[str, dict[str, Any]]] = [
 
 
 @pytest.mark.parametrize(("label", "change"), BAD_REQUESTS, ids=[b[0] for b in BAD_REQUESTS])
-def test_bad_input_gets_422_and_changes_nothing(world: Any, label: str, change: dict[str, Any]) -> None:
+def test_bad_input_gets_422_and_changes_nothing(
+    world: Any, label: str, change: dict[str, Any]
+) -> None:
     home, server, tokens, _pending, _approved = world
     body: dict[str, Any] = {"fund": FUND, "amount": "5.00", "payee": "P", "purpose": "ok"}
     body.update(change)
     body = {key: value for key, value in body.items() if value is not None}
     before = _snapshot(home)
-    reply = httpx.post(server.url + "/v1/disbursements", json=body, timeout=30,
-                       headers={"Authorization": f"Bearer {tokens['committee_own']}",
-                                "Idempotency-Key": "bad-" + label.replace(" ", "-")})
+    reply = httpx.post(
+        server.url + "/v1/disbursements",
+        json=body,
+        timeout=30,
+        headers={
+            "Authorization": f"Bearer {tokens['committee_own']}",
+            "Idempotency-Key": "bad-" + label.replace(" ", "-"),
+        },
+    )
     assert reply.status_code == 422, (label, reply.text)
     problem = reply.json()
     assert reply.headers["content-type"].startswith("application/problem+json")
@@ -214,26 +291,70 @@ def test_bad_payment_contribution_and_key_get_422(world: Any) -> None:
     cases = [
         (f"/v1/disbursements/{approved}/payment", {"paid_on": "2026-13-01", "bank_reference": "B"}),
         (f"/v1/disbursements/{approved}/payment", {"paid_on": "2999-01-01", "bank_reference": "B"}),
-        (f"/v1/disbursements/{approved}/payment", {"paid_on": today_local().isoformat(),
-                                                  "bank_reference": "B\r\n"}),
-        ("/v1/contributions", {"fund": FUND, "amount": 5, "received_on": "2026-01-02",
-                               "source": {"kind": "donor", "name": "D"}}),
-        ("/v1/contributions", {"fund": "NOPE", "amount": "5.00", "received_on": "2026-01-02",
-                               "source": {"kind": "donor", "name": "D"}}),
-        ("/v1/contributions", {"fund": FUND, "amount": "5.00", "received_on": "2026-01-02",
-                               "source": {"kind": "thief", "name": "D"}}),
-        ("/v1/contributions", {"fund": FUND, "amount": "5.00", "received_on": "2026-01-02",
-                               "source": {"kind": "department", "org": "ST01", "name": "D"}}),
-        ("/v1/contributions", {"fund": FUND, "amount": "5.00", "received_on": "2025-12-31",
-                               "source": {"kind": "donor", "name": "before the book opened"}}),
+        (
+            f"/v1/disbursements/{approved}/payment",
+            {"paid_on": today_local().isoformat(), "bank_reference": "B\r\n"},
+        ),
+        (
+            "/v1/contributions",
+            {
+                "fund": FUND,
+                "amount": 5,
+                "received_on": "2026-01-02",
+                "source": {"kind": "donor", "name": "D"},
+            },
+        ),
+        (
+            "/v1/contributions",
+            {
+                "fund": "NOPE",
+                "amount": "5.00",
+                "received_on": "2026-01-02",
+                "source": {"kind": "donor", "name": "D"},
+            },
+        ),
+        (
+            "/v1/contributions",
+            {
+                "fund": FUND,
+                "amount": "5.00",
+                "received_on": "2026-01-02",
+                "source": {"kind": "thief", "name": "D"},
+            },
+        ),
+        (
+            "/v1/contributions",
+            {
+                "fund": FUND,
+                "amount": "5.00",
+                "received_on": "2026-01-02",
+                "source": {"kind": "department", "org": "ST01", "name": "D"},
+            },
+        ),
+        (
+            "/v1/contributions",
+            {
+                "fund": FUND,
+                "amount": "5.00",
+                "received_on": "2025-12-31",
+                "source": {"kind": "donor", "name": "before the book opened"},
+            },
+        ),
     ]
     for path, body in cases:
         reply = httpx.post(server.url + path, json=body, headers=accountant, timeout=30)
         assert reply.status_code == 422, (path, body, reply.text)
         assert reply.json()["code"] == "validation_error"
-    reply = httpx.post(server.url + "/v1/contributions", timeout=30,
-                       json={"fund": FUND, "amount": "5.00", "received_on": "2026-01-02",
-                             "source": {"kind": "donor", "name": "D"}},
-                       headers={**accountant, "Idempotency-Key": "bad key with spaces"})
+    reply = httpx.post(
+        server.url + "/v1/contributions",
+        timeout=30,
+        json={
+            "fund": FUND,
+            "amount": "5.00",
+            "received_on": "2026-01-02",
+            "source": {"kind": "donor", "name": "D"},
+        },
+        headers={**accountant, "Idempotency-Key": "bad key with spaces"},
+    )
     assert reply.status_code == 422
     assert _snapshot(home) == before

@@ -50,17 +50,27 @@ def _caller(role: Role, org: str | None, name: str) -> Caller:
 def _approved(services: Services, count: int) -> list[str]:
     """Requests taken through the whole chain by the service layer itself."""
     committee = _caller(Role.COMMITTEE, "ST01C01", "居委会")
-    steps = [_caller(Role.COMMUNITY_PARTY, "ST01C01", "党委"), _caller(Role.STREET, "ST01", "街道"),
-             _caller(Role.FOUNDATION, None, "秘书处")]
+    steps = [
+        _caller(Role.COMMUNITY_PARTY, "ST01C01", "党委"),
+        _caller(Role.STREET, "ST01", "街道"),
+        _caller(Role.FOUNDATION, None, "秘书处"),
+    ]
     codes = []
     for index in range(count):
         with UnitOfWork(session_factory=services.session_factory, book=services.book) as uow:
             body = RequestCreate(fund=FUND, amount="1.00", payee="供应商", purpose=f"活动 {index}")  # type: ignore[arg-type]
-            code = disbursements.submit(uow=uow, services=services, caller=committee, body=body)["id"]
+            code = disbursements.submit(uow=uow, services=services, caller=committee, body=body)[
+                "id"
+            ]
         for caller in steps:
             with UnitOfWork(session_factory=services.session_factory, book=services.book) as uow:
-                disbursements.decide(uow=uow, services=services, caller=caller, code=code,
-                                     body=DecisionCreate(decision="approve"))
+                disbursements.decide(
+                    uow=uow,
+                    services=services,
+                    caller=caller,
+                    code=code,
+                    body=DecisionCreate(decision="approve"),
+                )
         codes.append(code)
     return codes
 
@@ -88,15 +98,18 @@ def test_sigkill_while_paying_loses_and_duplicates_nothing(tmp_path: Path) -> No
     acknowledged: set[str] = set()
     attempted: set[str] = set()
     for trial in range(TRIALS):
-        batch = codes[trial * PER_TRIAL:(trial + 1) * PER_TRIAL]
+        batch = codes[trial * PER_TRIAL : (trial + 1) * PER_TRIAL]
         server = fork_server(home, url)
         results: dict[str, int] = {}
 
         def pay(code: str, server_url: str = server.url, results: dict[str, int] = results) -> None:
             try:
-                reply = httpx.post(f"{server_url}/v1/disbursements/{code}/payment",
-                                   json={"paid_on": paid_on, "bank_reference": f"B-{code}"},
-                                   headers={"Authorization": f"Bearer {accountant}"}, timeout=30)
+                reply = httpx.post(
+                    f"{server_url}/v1/disbursements/{code}/payment",
+                    json={"paid_on": paid_on, "bank_reference": f"B-{code}"},
+                    headers={"Authorization": f"Bearer {accountant}"},
+                    timeout=30,
+                )
                 results[code] = reply.status_code
             except httpx.HTTPError:
                 results[code] = -1
@@ -117,11 +130,15 @@ def test_sigkill_while_paying_loses_and_duplicates_nothing(tmp_path: Path) -> No
         assert new <= {f"{code}-payment" for code in attempted}, new
         assert {f"{code}-payment" for code in acknowledged} <= new
         with services.read() as session:
-            paid = {row.code for row in session.exec(select(Request).where(Request.status == "paid"))}
+            paid = {
+                row.code for row in session.exec(select(Request).where(Request.status == "paid"))
+            }
         assert {f"{code}-payment" for code in paid} == new
     engine.dispose()  # type: ignore[attr-defined]
-    print(f"{len(acknowledged)} of {len(attempted)} payments acknowledged before the kills, "
-          f"{len(_journal_ids(home)) - len(before)} booked")
+    print(
+        f"{len(acknowledged)} of {len(attempted)} payments acknowledged before the kills, "
+        f"{len(_journal_ids(home)) - len(before)} booked"
+    )
     assert acknowledged, "no payment was ever acknowledged: the kills came too early"
     assert len(acknowledged) < len(attempted), "no kill interrupted a payment"
     balance, errors, _ = book_balance(home, FUND)

@@ -32,12 +32,20 @@ from tests.api.test_service import ACCOUNTANT, COMMITTEE, FOUNDATION, PARTY, STR
 FUND = "MF-ST01C01"
 SEED = Decimal("50.00")
 amounts = st.integers(min_value=1, max_value=3000).map(lambda cents: f"{Decimal(cents) / 100:.2f}")
-steps = st.lists(st.one_of(
-    st.tuples(st.just("submit"), amounts),
-    st.tuples(st.sampled_from(["approve", "approve", "approve", "return", "reject", "cancel",
-                               "pay", "void"]), st.integers(0, 5)),
-    st.tuples(st.just("resubmit"), st.tuples(st.integers(0, 5), amounts)),
-), min_size=4, max_size=16)
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("submit"), amounts),
+        st.tuples(
+            st.sampled_from(
+                ["approve", "approve", "approve", "return", "reject", "cancel", "pay", "void"]
+            ),
+            st.integers(0, 5),
+        ),
+        st.tuples(st.just("resubmit"), st.tuples(st.integers(0, 5), amounts)),
+    ),
+    min_size=4,
+    max_size=16,
+)
 counter = itertools.count()
 
 
@@ -51,22 +59,38 @@ def _act(services: Any, codes: list[str], step: tuple[str, Any]) -> None:
         return
     if kind == "resubmit":
         code = codes[arg[0] % len(codes)]
-        run(services, disbursements.resubmit, caller=COMMITTEE, code=code,
-            body=RequestChange(amount=arg[1]))  # type: ignore[arg-type]
+        run(
+            services,
+            disbursements.resubmit,
+            caller=COMMITTEE,
+            code=code,
+            body=RequestChange(amount=arg[1]),
+        )  # type: ignore[arg-type]
         return
     code = codes[arg % len(codes)]
     if kind in ("approve", "return", "reject"):
         current = disbursements.get(services=services, caller=FOUNDATION, code=code)
         nxt = current["next_step"]
         caller = {"community_party": PARTY, "street": STREET, "foundation": FOUNDATION}.get(
-            nxt["role"] if nxt else "foundation", FOUNDATION)
-        run(services, disbursements.decide, caller=caller, code=code,
-            body=DecisionCreate(decision=kind))  # type: ignore[arg-type]
+            nxt["role"] if nxt else "foundation", FOUNDATION
+        )
+        run(
+            services,
+            disbursements.decide,
+            caller=caller,
+            code=code,
+            body=DecisionCreate(decision=kind),
+        )  # type: ignore[arg-type]
     elif kind == "cancel":
         run(services, disbursements.cancel, caller=COMMITTEE, code=code)
     elif kind == "pay":
-        run(services, disbursements.pay, caller=ACCOUNTANT, code=code,
-            body=PaymentCreate(paid_on=today_local(), bank_reference="B"))
+        run(
+            services,
+            disbursements.pay,
+            caller=ACCOUNTANT,
+            code=code,
+            body=PaymentCreate(paid_on=today_local(), bank_reference="B"),
+        )
     else:
         run(services, disbursements.void, caller=FOUNDATION, code=code, body=VoidCreate(reason="r"))
 
@@ -86,8 +110,9 @@ def test_holds_and_the_book_agree_after_any_sequence(sequence: list[tuple[str, A
                     rows = list(session.exec(select(Request)))
                     state = holds.availability(session, services.book, FUND)
                 held = sum((r.amount for r in rows if r.status in holds.HOLDING), Decimal("0.00"))
-                booked = sum((r.amount for r in rows if r.status in ("approved", "paid")),
-                             Decimal("0.00"))
+                booked = sum(
+                    (r.amount for r in rows if r.status in ("approved", "paid")), Decimal("0.00")
+                )
                 assert state.held == held
                 assert state.balance == SEED - booked
                 assert state.balance - state.held >= 0

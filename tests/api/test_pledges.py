@@ -34,27 +34,57 @@ def test_pledge_then_receipt_clears_the_receivable(tmp_path: Path) -> None:
     # Requests and allocations left undecided for 3 s expire (and release their holds).
     with serving(home, url, env={"FUNDBOOK_REQUEST_TTL_SECONDS": "3"}) as server:
         with server.client(accountant) as client:
-            pledged = client.post("/v1/pledges", json={
-                "fund": "GP", "department": "D01", "amount": "250000.00", "income": "service",
-                "pledged_on": today, "purpose": "2026年政府购买社区服务资金"},
-                headers={"Idempotency-Key": "pledge-1"})
+            pledged = client.post(
+                "/v1/pledges",
+                json={
+                    "fund": "GP",
+                    "department": "D01",
+                    "amount": "250000.00",
+                    "income": "service",
+                    "pledged_on": today,
+                    "purpose": "2026年政府购买社区服务资金",
+                },
+                headers={"Idempotency-Key": "pledge-1"},
+            )
             assert pledged.status_code == 201, pledged.text
             pledge = pledged.json()
             code = pledge["id"]
             assert pledge["status"] == "pledged"
             assert pledge["ledger"] == {"link": f"pledge-{code}", "entries": [f"{code}-pledge"]}
-            again = client.post("/v1/pledges", json={
-                "fund": "GP", "department": "D01", "amount": "250000.00", "income": "service",
-                "pledged_on": today, "purpose": "2026年政府购买社区服务资金"},
-                headers={"Idempotency-Key": "pledge-1"})
+            again = client.post(
+                "/v1/pledges",
+                json={
+                    "fund": "GP",
+                    "department": "D01",
+                    "amount": "250000.00",
+                    "income": "service",
+                    "pledged_on": today,
+                    "purpose": "2026年政府购买社区服务资金",
+                },
+                headers={"Idempotency-Key": "pledge-1"},
+            )
             assert again.json()["id"] == code
-            bad = client.post("/v1/pledges", json={
-                "fund": "GP", "department": "ST01", "amount": "1.00", "pledged_on": today,
-                "purpose": "x"})
+            bad = client.post(
+                "/v1/pledges",
+                json={
+                    "fund": "GP",
+                    "department": "ST01",
+                    "amount": "1.00",
+                    "pledged_on": today,
+                    "purpose": "x",
+                },
+            )
             assert bad.status_code == 422 and bad.json()["code"] == "validation_error"
-            subsidy = client.post("/v1/pledges", json={
-                "fund": "GP", "department": "D02", "amount": "0.01", "pledged_on": today,
-                "purpose": "补助"})
+            subsidy = client.post(
+                "/v1/pledges",
+                json={
+                    "fund": "GP",
+                    "department": "D02",
+                    "amount": "0.01",
+                    "pledged_on": today,
+                    "purpose": "补助",
+                },
+            )
             assert subsidy.status_code == 201, subsidy.text
 
         entries, errors = load_book(home)
@@ -65,30 +95,45 @@ def test_pledge_then_receipt_clears_the_receivable(tmp_path: Path) -> None:
         assert account_balance(entries, "Income:Subsidy:Restricted:GP") == D("-0.01")
 
         with server.client(committee) as client:
-            assert client.post(f"/v1/pledges/{code}/receipt", json={
-                "received_on": today, "bank_reference": "ICBC-1"}).status_code == 403
+            assert (
+                client.post(
+                    f"/v1/pledges/{code}/receipt",
+                    json={"received_on": today, "bank_reference": "ICBC-1"},
+                ).status_code
+                == 403
+            )
             assert client.get(f"/v1/pledges/{code}").status_code == 403
         with server.client(accountant) as client:
-            received = client.post(f"/v1/pledges/{code}/receipt", json={
-                "received_on": today, "bank_reference": "ICBC20260301001",
-                "receipt_no": "川财0001"})
+            received = client.post(
+                f"/v1/pledges/{code}/receipt",
+                json={
+                    "received_on": today,
+                    "bank_reference": "ICBC20260301001",
+                    "receipt_no": "川财0001",
+                },
+            )
             assert received.status_code == 200, received.text
             assert received.json()["status"] == "received"
-            twice = client.post(f"/v1/pledges/{code}/receipt", json={
-                "received_on": today, "bank_reference": "ICBC20260301002"})
+            twice = client.post(
+                f"/v1/pledges/{code}/receipt",
+                json={"received_on": today, "bank_reference": "ICBC20260301002"},
+            )
             assert twice.status_code == 409 and twice.json()["code"] == "invalid_transition"
 
         # An allocation of the received money, left undecided, expires and releases its hold.
         with server.client(street) as client:
-            proposed = client.post("/v1/allocations", json={
-                "pool": "GP", "community": "ST01C01", "amount": "250000.00", "purpose": "x"})
+            proposed = client.post(
+                "/v1/allocations",
+                json={"pool": "GP", "community": "ST01C01", "amount": "250000.00", "purpose": "x"},
+            )
             assert proposed.status_code == 201, proposed.text
         with server.client(accountant) as client:
             assert client.get("/v1/funds/GP").json()["held"] == "250000.00"
         time.sleep(3.5)
         with server.client(district) as client:
-            late = client.post(f"/v1/allocations/{proposed.json()['id']}/decisions",
-                               json={"decision": "approve"})
+            late = client.post(
+                f"/v1/allocations/{proposed.json()['id']}/decisions", json={"decision": "approve"}
+            )
             assert late.status_code == 409 and "expired" in late.json()["detail"]
         with server.client(accountant) as client:
             assert client.get("/v1/funds/GP").json()["held"] == "0.00"

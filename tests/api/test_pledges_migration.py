@@ -13,10 +13,17 @@ from store.engine import normalize_url
 from store.migrate import current, upgrade
 
 POOL_TABLES = {
-    model.__tablename__ for model in (
-        store.pools.Pledge, store.pools.Allocation, store.pools.GrantRow, store.pools.TrancheRow,
-        store.pools.TraceReceipt, store.pools.TraceLot, store.pools.TracePart,
-        store.pools.TraceSeed)
+    model.__tablename__
+    for model in (
+        store.pools.Pledge,
+        store.pools.Allocation,
+        store.pools.GrantRow,
+        store.pools.TrancheRow,
+        store.pools.TraceReceipt,
+        store.pools.TraceLot,
+        store.pools.TracePart,
+        store.pools.TraceSeed,
+    )
 }
 
 

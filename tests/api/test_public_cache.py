@@ -20,9 +20,11 @@ option "operating_currency" "CNY"
 
 
 def payment(day: int, amount: str) -> str:
-    return (f'2026-02-{day:02d} * "玉林社区老年协会" "支付: 敬老活动"\n'
-            f"  Expenses:Program:MF-A  {amount} CNY\n"
-            f"  Assets:Bank:ICBC:MF-A  -{amount} CNY\n")
+    return (
+        f'2026-02-{day:02d} * "玉林社区老年协会" "支付: 敬老活动"\n'
+        f"  Expenses:Program:MF-A  {amount} CNY\n"
+        f"  Assets:Bank:ICBC:MF-A  -{amount} CNY\n"
+    )
 
 
 def test_a_changed_book_is_reloaded_at_most_once_per_interval(tmp_path: Path) -> None:

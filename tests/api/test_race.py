@@ -24,14 +24,21 @@ pytestmark = pytest.mark.slow
 FUND = "MF-ST01C01"
 
 
-def _post_all(url: str, tok: str, bodies: list[dict[str, str]], *, workers: int,
-              headers: dict[str, str] | None = None) -> list[httpx.Response]:
+def _post_all(
+    url: str,
+    tok: str,
+    bodies: list[dict[str, str]],
+    *,
+    workers: int,
+    headers: dict[str, str] | None = None,
+) -> list[httpx.Response]:
     local = threading.local()
 
     def send(body: dict[str, str]) -> httpx.Response:
         if not hasattr(local, "client"):
-            local.client = httpx.Client(base_url=url, timeout=120,
-                                        headers={"Authorization": f"Bearer {tok}"})
+            local.client = httpx.Client(
+                base_url=url, timeout=120, headers={"Authorization": f"Bearer {tok}"}
+            )
         return local.client.post("/v1/disbursements", json=body, headers=headers)
 
     with ThreadPoolExecutor(workers) as pool:
@@ -54,7 +61,10 @@ def test_200_concurrent_requests_against_1000(tmp_path: Path, database_url: str)
                 while not stop.is_set():
                     fund = client.get(f"/v1/funds/{FUND}").json()
                     time.sleep(0.05)
-                    if Decimal(fund["available"]) < 0 or Decimal(fund["balance"]) - Decimal(fund["held"]) < 0:
+                    if (
+                        Decimal(fund["available"]) < 0
+                        or Decimal(fund["balance"]) - Decimal(fund["held"]) < 0
+                    ):
                         seen_negative.append(str(fund))
 
         watcher = threading.Thread(target=watch)
@@ -64,7 +74,9 @@ def test_200_concurrent_requests_against_1000(tmp_path: Path, database_url: str)
         stop.set()
         watcher.join()
         statuses = sorted(r.status_code for r in responses)
-        assert statuses.count(201) == 142, [r.text for r in responses if r.status_code not in (201, 409)][:3]
+        assert statuses.count(201) == 142, [
+            r.text for r in responses if r.status_code not in (201, 409)
+        ][:3]
         refused = [r for r in responses if r.status_code == 409]
         assert len(refused) == 58
         assert {r.json()["code"] for r in refused} == {"insufficient_funds"}
@@ -79,12 +91,15 @@ def test_200_concurrent_requests_against_1000(tmp_path: Path, database_url: str)
         def settle(code: str) -> None:
             for tok in (party, street, foundation):
                 with server.client(tok) as client:
-                    reply = client.post(f"/v1/disbursements/{code}/decisions",
-                                        json={"decision": "approve"})
+                    reply = client.post(
+                        f"/v1/disbursements/{code}/decisions", json={"decision": "approve"}
+                    )
                     assert reply.status_code == 200, reply.text
             with server.client(accountant) as client:
-                reply = client.post(f"/v1/disbursements/{code}/payment",
-                                    json={"paid_on": paid_on, "bank_reference": f"B-{code}"})
+                reply = client.post(
+                    f"/v1/disbursements/{code}/payment",
+                    json={"paid_on": paid_on, "bank_reference": f"B-{code}"},
+                )
                 assert reply.status_code == 200, reply.text
 
         with ThreadPoolExecutor(16) as pool:
@@ -100,13 +115,20 @@ def test_200_concurrent_requests_against_1000(tmp_path: Path, database_url: str)
     assert len(ids) == len(set(ids))
 
 
-def test_50_identical_posts_with_one_key_make_one_request(tmp_path: Path, database_url: str) -> None:
+def test_50_identical_posts_with_one_key_make_one_request(
+    tmp_path: Path, database_url: str
+) -> None:
     home = small_book(tmp_path / "home", {FUND: Decimal("1000.00")})
     committee = token(home, database_url, "committee", "ST01C01", "居委会")
     with serving(home, database_url, workers=2) as server:
         body = {"fund": FUND, "amount": "100.00", "payee": "供应商", "purpose": "同一个请求"}
-        responses = _post_all(server.url, committee, [body] * 50, workers=50,
-                              headers={"Idempotency-Key": "same-key-1"})
+        responses = _post_all(
+            server.url,
+            committee,
+            [body] * 50,
+            workers=50,
+            headers={"Idempotency-Key": "same-key-1"},
+        )
         assert {r.status_code for r in responses} == {201}
         assert len({r.json()["id"] for r in responses}) == 1
         assert len({r.text for r in responses}) == 1
@@ -115,8 +137,11 @@ def test_50_identical_posts_with_one_key_make_one_request(tmp_path: Path, databa
             assert len(listed) == 1
             fund = client.get(f"/v1/funds/{FUND}").json()
             assert fund["held"] == "100.00"
-            other = client.post("/v1/disbursements", json={**body, "amount": "100.01"},
-                                headers={"Idempotency-Key": "same-key-1"})
+            other = client.post(
+                "/v1/disbursements",
+                json={**body, "amount": "100.01"},
+                headers={"Idempotency-Key": "same-key-1"},
+            )
             assert other.status_code == 409
             assert other.headers["content-type"].startswith("application/problem+json")
             assert other.json()["code"] == "idempotency_conflict"

@@ -74,8 +74,13 @@ def available(services: Services) -> Decimal:
 def approve_all(services: Services, code: str) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for caller in (PARTY, STREET, FOUNDATION):
-        result = run(services, disbursements.decide, caller=caller, code=code,
-                     body=DecisionCreate(decision="approve"))
+        result = run(
+            services,
+            disbursements.decide,
+            caller=caller,
+            code=code,
+            body=DecisionCreate(decision="approve"),
+        )
     return result
 
 
@@ -90,7 +95,13 @@ def test_stale_requests_expire_and_release_their_holds(services: Services) -> No
     assert disbursements.get(services=short, caller=COMMITTEE, code=code)["status"] == "expired"
     assert available(short) == Decimal("70.00")
     with pytest.raises(InvalidTransition):
-        run(short, disbursements.decide, caller=PARTY, code=code, body=DecisionCreate(decision="approve"))
+        run(
+            short,
+            disbursements.decide,
+            caller=PARTY,
+            code=code,
+            body=DecisionCreate(decision="approve"),
+        )
     assert disbursements.get(services=short, caller=COMMITTEE, code=second)["status"] == "pending"
     time.sleep(0.7)  # a stale request reads as expired at once, before any sweep
     assert disbursements.get(services=short, caller=COMMITTEE, code=second)["status"] == "expired"
@@ -101,27 +112,49 @@ def test_stale_requests_expire_and_release_their_holds(services: Services) -> No
 
 def test_return_resubmit_cancel_and_void(services: Services) -> None:
     code = submit(services, "40.00")
-    returned = run(services, disbursements.decide, caller=PARTY, code=code,
-                   body=DecisionCreate(decision="return", comment="补充材料"))
+    returned = run(
+        services,
+        disbursements.decide,
+        caller=PARTY,
+        code=code,
+        body=DecisionCreate(decision="return", comment="补充材料"),
+    )
     assert returned["status"] == "returned" and returned["next_step"] is None
     assert available(services) == Decimal("60.00")  # still held while returned
     with pytest.raises(InsufficientFunds):
-        run(services, disbursements.resubmit, caller=COMMITTEE, code=code,
-            body=RequestChange(amount="100.01"))  # type: ignore[arg-type]
-    again = run(services, disbursements.resubmit, caller=COMMITTEE, code=code,
-                body=RequestChange(amount="50.00", purpose="修改后"))  # type: ignore[arg-type]
+        run(
+            services,
+            disbursements.resubmit,
+            caller=COMMITTEE,
+            code=code,
+            body=RequestChange(amount="100.01"),
+        )  # type: ignore[arg-type]
+    again = run(
+        services,
+        disbursements.resubmit,
+        caller=COMMITTEE,
+        code=code,
+        body=RequestChange(amount="50.00", purpose="修改后"),
+    )  # type: ignore[arg-type]
     assert again["status"] == "pending" and again["amount"] == "50.00"
     assert [s["decision"] for s in again["steps"]] == [None, None, None]
     approved = approve_all(services, code)
     assert approved["status"] == "approved"
     assert services.book.balance(FUND) == Decimal("50.00")
-    voided = run(services, disbursements.void, caller=FOUNDATION, code=code,
-                 body=VoidCreate(reason="重复申请"))
+    voided = run(
+        services,
+        disbursements.void,
+        caller=FOUNDATION,
+        code=code,
+        body=VoidCreate(reason="重复申请"),
+    )
     assert voided["status"] == "voided"
     assert voided["ledger"]["entries"] == [f"{code}-commitment", f"{code}-void"]
     assert services.book.balance(FUND) == Decimal("100.00")
     other = submit(services, "10.00")
-    assert run(services, disbursements.cancel, caller=COMMITTEE, code=other)["status"] == "cancelled"
+    assert (
+        run(services, disbursements.cancel, caller=COMMITTEE, code=other)["status"] == "cancelled"
+    )
     with pytest.raises(InvalidTransition):
         run(services, disbursements.cancel, caller=COMMITTEE, code=other)
     assert available(services) == Decimal("100.00")
@@ -135,31 +168,70 @@ def test_only_the_requester_resubmits_and_one_person_fills_one_step_across_round
     services: Services,
 ) -> None:
     code = submit(services, "10.00")
-    run(services, disbursements.decide, caller=PARTY, code=code, body=DecisionCreate(decision="approve"))
-    run(services, disbursements.decide, caller=STREET, code=code, body=DecisionCreate(decision="return"))
+    run(
+        services,
+        disbursements.decide,
+        caller=PARTY,
+        code=code,
+        body=DecisionCreate(decision="approve"),
+    )
+    run(
+        services,
+        disbursements.decide,
+        caller=STREET,
+        code=code,
+        body=DecisionCreate(decision="return"),
+    )
     # another committee member who also sits on the party committee cannot rewrite the
     # request and then approve it as if someone else had submitted it
     colleague = Caller("委员乙", Role.COMMITTEE, "ST01C01", "c2")
     with pytest.raises(Forbidden):
-        run(services, disbursements.resubmit, caller=colleague, code=code,
-            body=RequestChange(payee="委员乙"))
+        run(
+            services,
+            disbursements.resubmit,
+            caller=colleague,
+            code=code,
+            body=RequestChange(payee="委员乙"),
+        )
     run(services, disbursements.resubmit, caller=COMMITTEE, code=code, body=RequestChange())
     other_party = Caller("党委乙", Role.COMMUNITY_PARTY, "ST01C01", "p2")
-    run(services, disbursements.decide, caller=other_party, code=code,
-        body=DecisionCreate(decision="approve"))
+    run(
+        services,
+        disbursements.decide,
+        caller=other_party,
+        code=code,
+        body=DecisionCreate(decision="approve"),
+    )
     # who approved the party step of the first round does not take the street step now
     party_as_street = Caller(PARTY.name, Role.STREET, "ST01", "s2")
     with pytest.raises(SelfApproval):
-        run(services, disbursements.decide, caller=party_as_street, code=code,
-            body=DecisionCreate(decision="approve"))
+        run(
+            services,
+            disbursements.decide,
+            caller=party_as_street,
+            code=code,
+            body=DecisionCreate(decision="approve"),
+        )
     # the same step again in a later round is the same duty
-    assert run(services, disbursements.decide, caller=STREET, code=code,
-               body=DecisionCreate(decision="approve"))["next_step"]["role"] == "foundation"
+    assert (
+        run(
+            services,
+            disbursements.decide,
+            caller=STREET,
+            code=code,
+            body=DecisionCreate(decision="approve"),
+        )["next_step"]["role"]
+        == "foundation"
+    )
 
 
 CONTRIBUTIONS = [
     ({"kind": "department", "org": "D01", "name": "民政局"}, None, "Income:Subsidy:Restricted"),
-    ({"kind": "department", "org": "D01", "name": "民政局"}, "service", "Income:Service:Restricted"),
+    (
+        {"kind": "department", "org": "D01", "name": "民政局"},
+        "service",
+        "Income:Service:Restricted",
+    ),
     ({"kind": "donor", "name": "张先生"}, None, "Income:Donation:Restricted"),
     ({"kind": "interest", "name": "工商银行"}, None, "Income:Investment:Restricted"),
     ({"kind": "other", "name": "其他"}, None, "Income:Other:Restricted"),
@@ -169,17 +241,29 @@ CONTRIBUTIONS = [
 def test_contributions_book_the_right_income(services: Services) -> None:
     recorded = []
     for index, (source, income, _account) in enumerate(CONTRIBUTIONS):
-        body = ContributionCreate.model_validate({
-            "fund": FUND, "amount": "12.34", "source": source, "received_on": "2026-02-01",
-            "receipt_no": f"No.{index}", **({"income": income} if income else {})})
+        body = ContributionCreate.model_validate(
+            {
+                "fund": FUND,
+                "amount": "12.34",
+                "source": source,
+                "received_on": "2026-02-01",
+                "receipt_no": f"No.{index}",
+                **({"income": income} if income else {}),
+            }
+        )
         recorded.append(run(services, contributions.record, caller=ACCOUNTANT, body=body)["id"])
     assert services.book.balance(FUND) == Decimal("100.00") + 5 * Decimal("12.34")
     _, errors, entries = book_balance(services.book.layout.home, FUND)
     assert errors == []
     by_id = {e.meta.get("fb_id"): e for e in entries}
-    for index, (code, (_source, _income, account)) in enumerate(zip(recorded, CONTRIBUTIONS, strict=True)):
+    for index, (code, (_source, _income, account)) in enumerate(
+        zip(recorded, CONTRIBUTIONS, strict=True)
+    ):
         entry = by_id[code]
-        assert {p.account for p in entry.postings} == {"Assets:Bank:ICBC:" + FUND, f"{account}:{FUND}"}
+        assert {p.account for p in entry.postings} == {
+            "Assets:Bank:ICBC:" + FUND,
+            f"{account}:{FUND}",
+        }
         assert entry.meta["receipt_no"] == f"No.{index}"
 
 
@@ -187,15 +271,21 @@ def test_contribution_codes_continue_the_book_on_a_new_database(
     services: Services, tmp_path: Path
 ) -> None:
     def record(target: Services, name: str) -> str:
-        body = ContributionCreate.model_validate({
-            "fund": FUND, "amount": "2.00", "source": {"kind": "donor", "name": name},
-            "received_on": "2026-02-01"})
+        body = ContributionCreate.model_validate(
+            {
+                "fund": FUND,
+                "amount": "2.00",
+                "source": {"kind": "donor", "name": name},
+                "received_on": "2026-02-01",
+            }
+        )
         return str(run(target, contributions.record, caller=ACCOUNTANT, body=body)["id"])
 
     first = record(services, "甲")
     # the same book served from a new, empty database (e.g. moved to PostgreSQL)
-    fresh, engine = build_services(Settings(home=services.book.layout.home,
-                                            database_url=f"sqlite:///{tmp_path / 'new.db'}"))
+    fresh, engine = build_services(
+        Settings(home=services.book.layout.home, database_url=f"sqlite:///{tmp_path / 'new.db'}")
+    )
     try:
         second = record(fresh, "乙")
         with fresh.read() as session:
@@ -209,9 +299,15 @@ def test_contribution_codes_continue_the_book_on_a_new_database(
 
 
 def test_income_only_for_departments(services: Services) -> None:
-    body = ContributionCreate.model_validate({
-        "fund": FUND, "amount": "1.00", "source": {"kind": "donor", "name": "x"},
-        "received_on": "2026-02-01", "income": "service"})
+    body = ContributionCreate.model_validate(
+        {
+            "fund": FUND,
+            "amount": "1.00",
+            "source": {"kind": "donor", "name": "x"},
+            "received_on": "2026-02-01",
+            "income": "service",
+        }
+    )
     with pytest.raises(ValidationFailed):
         run(services, contributions.record, caller=ACCOUNTANT, body=body)
 
@@ -223,23 +319,39 @@ def test_no_contribution_into_a_year_the_book_has_closed(services: Services) -> 
 
     registry = services.book.registry
     closed_on = datetime.date(2026, 1, 31)
-    Writer(services.book.layout).append(build.year_end_close(
-        fb_id=f"CLOSE-{FUND}", date=closed_on, fund=registry.fund(FUND),
-        balances={f"Income:Donation:Restricted:{FUND}": Decimal("-100.00")}))
+    Writer(services.book.layout).append(
+        build.year_end_close(
+            fb_id=f"CLOSE-{FUND}",
+            date=closed_on,
+            fund=registry.fund(FUND),
+            balances={f"Income:Donation:Restricted:{FUND}": Decimal("-100.00")},
+        )
+    )
 
     def record(fund: str, received_on: str) -> dict[str, Any]:
-        body = ContributionCreate.model_validate({
-            "fund": fund, "amount": "1.00", "source": {"kind": "donor", "name": "x"},
-            "received_on": received_on})
+        body = ContributionCreate.model_validate(
+            {
+                "fund": fund,
+                "amount": "1.00",
+                "source": {"kind": "donor", "name": "x"},
+                "received_on": received_on,
+            }
+        )
         return run(services, contributions.record, caller=ACCOUNTANT, body=body)
 
     for day in ("2026-01-15", "2026-01-31"):
         with pytest.raises(ValidationFailed, match="closed"):
             record(FUND, day)
     for day in ("2026-01-15", "2025-12-31"):  # closed; before the fund opened
-        pledge = PledgeCreate.model_validate({
-            "fund": FUND, "department": "D01", "amount": "1.00", "pledged_on": day,
-            "purpose": "补助"})
+        pledge = PledgeCreate.model_validate(
+            {
+                "fund": FUND,
+                "department": "D01",
+                "amount": "1.00",
+                "pledged_on": day,
+                "purpose": "补助",
+            }
+        )
         with pytest.raises(ValidationFailed, match=r"closed|opened"):
             run(services, pledges.create, caller=ACCOUNTANT, body=pledge)
     assert services.book.balance(FUND) == Decimal("100.00")
@@ -276,8 +388,16 @@ def test_a_key_keeps_the_committed_response_when_delivery_fails_after_the_commit
         raise ValidationFailed("the book refused the posting")
 
     def call(action: Any) -> Any:
-        return _run(services=services, caller=ACCOUNTANT, key="k-1", method="POST",
-                    path="/v1/x", body=b"{}", status=201, action=action)
+        return _run(
+            services=services,
+            caller=ACCOUNTANT,
+            key="k-1",
+            method="POST",
+            path="/v1/x",
+            body=b"{}",
+            status=201,
+            action=action,
+        )
 
     assert call(commit_then_fail).status_code == 422
     replay = call(lambda uow: pytest.fail("a replay runs nothing"))
@@ -295,8 +415,14 @@ def test_the_server_refuses_to_start_without_tokens(tmp_path: Path) -> None:
     home = small_book(tmp_path / "home", {FUND: Decimal("1.00")})
     with pytest.raises(NoAuthentication), TestClient(create_app(Settings(home=home))):
         pass
-    result = subprocess.run([sys.executable, "-m", "fundbook_cli.main", "serve", str(home)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "fundbook_cli.main", "serve", str(home)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 2 and "no API token" in result.stderr
 
 
@@ -305,17 +431,51 @@ def test_token_create_prints_the_token_last_and_stores_a_hash(tmp_path: Path) ->
 
     home = small_book(tmp_path / "home", {FUND: Decimal("1.00")})
     result = subprocess.run(
-        [sys.executable, "-m", "fundbook_cli.main", "token", "create", str(home), "--role",
-         "committee", "--org", "ST01C01", "--name", "王芳"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+        [
+            sys.executable,
+            "-m",
+            "fundbook_cli.main",
+            "token",
+            "create",
+            str(home),
+            "--role",
+            "committee",
+            "--org",
+            "ST01C01",
+            "--name",
+            "王芳",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     secret = result.stdout.strip().splitlines()[-1]
     with sqlite3.connect(home / "fundbook.db") as db:
         stored = db.execute("SELECT token_hash, role, org, name FROM token").fetchall()
     assert secret not in str(stored) and stored[0][1:] == ("committee", "ST01C01", "王芳")
     bad = subprocess.run(
-        [sys.executable, "-m", "fundbook_cli.main", "token", "create", str(home), "--role",
-         "committee", "--org", "ST01", "--name", "x"], cwd=ROOT, capture_output=True, text=True, check=False)
+        [
+            sys.executable,
+            "-m",
+            "fundbook_cli.main",
+            "token",
+            "create",
+            str(home),
+            "--role",
+            "committee",
+            "--org",
+            "ST01",
+            "--name",
+            "x",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert bad.returncode != 0 and "community" in bad.stderr
 
 
@@ -337,7 +497,9 @@ def test_reports_go_through_the_injected_renderer(tmp_path: Path) -> None:
         assert reply.status_code == 501 and reply.json()["code"] == "not_configured"
     with TestClient(create_app(Settings(home=home), report_renderer=render)) as client:
         auth = {"Authorization": f"Bearer {auditor}"}
-        reply = client.get("/v1/reports/trial-balance?from=2026-01-01&to=2026-12-31&lang=en", headers=auth)
+        reply = client.get(
+            "/v1/reports/trial-balance?from=2026-01-01&to=2026-12-31&lang=en", headers=auth
+        )
         assert reply.status_code == 200 and reply.json() == {"report": "trial-balance"}
         assert asked[-1].period_from == datetime.date(2026, 1, 1) and asked[-1].lang == "en"
         assert client.get("/v1/reports/nope", headers=auth).status_code == 404
@@ -355,8 +517,16 @@ def test_the_composition_root_wires_the_reports_renderer(tmp_path: Path) -> None
     home = small_book(tmp_path / "home", {FUND: Decimal("1.00")})
     renderer = report_renderer()
     assert renderer is not None
-    query = ReportQuery(name="no-such-report", period_from=None, period_to=None, format="json",
-                        lang="en", role="auditor", org=None, home=home)
+    query = ReportQuery(
+        name="no-such-report",
+        period_from=None,
+        period_to=None,
+        format="json",
+        lang="en",
+        role="auditor",
+        org=None,
+        home=home,
+    )
     with pytest.raises(UnknownReport):
         renderer(query)
     with pytest.raises((InvalidReportQuery, UnknownReport)):

@@ -44,8 +44,10 @@ def test_the_demo_loads_with_every_plugin_and_no_error(book) -> None:  # type: i
     assert errors == []
     assert options["title"] == "成都市武侯区社区发展基金会"
     assert [name for name, _config in options["plugin"]] == [
-        "ledger.plugins.registered_funds", "ledger.plugins.fund_balance",
-        "ledger.plugins.restricted_spending", "ledger.plugins.no_overdraft",
+        "ledger.plugins.registered_funds",
+        "ledger.plugins.fund_balance",
+        "ledger.plugins.restricted_spending",
+        "ledger.plugins.no_overdraft",
         "ledger.plugins.hash_chain",
     ]
 
@@ -53,7 +55,10 @@ def test_the_demo_loads_with_every_plugin_and_no_error(book) -> None:  # type: i
 def test_plain_bean_check_reports_nothing(demo_home: Path) -> None:
     result = subprocess.run(
         [str(BIN / "bean-check"), "--no-cache", str(Layout(demo_home).main)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
@@ -61,7 +66,10 @@ def test_plain_bean_check_reports_nothing(demo_home: Path) -> None:
 def test_fundbook_check_passes(demo_home: Path) -> None:
     result = subprocess.run(
         [str(BIN / "fundbook"), "check", str(demo_home)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
         env={"PATH": str(BIN), "BEANCOUNT_DISABLE_LOAD_CACHE": "1", "HOME": str(demo_home)},
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -89,7 +97,10 @@ def test_bank_parent_accounts_have_monthly_assertions(book) -> None:  # type: ig
     entries, errors, _options = book
     assertions = [entry for entry in entries if isinstance(entry, data.Balance)]
     assert {entry.account for entry in assertions} == {
-        "Assets:Bank:ICBC", "Assets:Bank:CCB", "Assets:Bank:BOCD"}
+        "Assets:Bank:ICBC",
+        "Assets:Bank:CCB",
+        "Assets:Bank:BOCD",
+    }
     assert len({entry.date for entry in assertions}) >= 30
     assert all(entry.amount.number > 0 for entry in assertions)
     assert errors == []  # so every one of them holds
@@ -106,8 +117,11 @@ def test_the_demo_has_the_size_of_wuhou(book) -> None:  # type: ignore[no-untype
     assert len(registry.of_kind(OrgKind.DEPARTMENT)) == 22
     txns = _transactions(entries)
     assert len(txns) >= 10_000
-    contributing = {t.meta["department"] for t in txns
-                    if t.meta.get("fund") in ("GP", "IP") and "department" in t.meta}
+    contributing = {
+        t.meta["department"]
+        for t in txns
+        if t.meta.get("fund") in ("GP", "IP") and "department" in t.meta
+    }
     assert len(contributing) >= 20
     grants = {t.meta["grant"] for t in txns if "grant" in t.meta}
     assert len(grants) >= 20
@@ -149,7 +163,10 @@ def test_pooled_money_is_traced_to_departments(book) -> None:  # type: ignore[no
         if "interfund" in txn.tags:
             transfers += 1
             target = registry.fund(txn.meta["target_fund"])
-            assert fund is not None and fund.kind in (FundKind.GUARANTEE_POOL, FundKind.INCENTIVE_POOL)
+            assert fund is not None and fund.kind in (
+                FundKind.GUARANTEE_POOL,
+                FundKind.INCENTIVE_POOL,
+            )
             assert target.kind is FundKind.ALLOCATION and target.pool == fund.code
             amount = max(posting.units.number for posting in txn.postings)
             assert sum(sources.values()) == amount
@@ -178,8 +195,9 @@ def test_commitments_carry_their_approval_chain(book) -> None:  # type: ignore[n
             assert txn.meta[f"approval_{i}_at"].endswith("+08:00")
             people.add(txn.meta[f"approval_{i}_by"])
         assert f"approval_{len(steps) + 1}_role" not in txn.meta
-        times = [txn.meta["requested_at"]] + [txn.meta[f"approval_{i}_at"]
-                                              for i in range(1, len(steps) + 1)]
+        times = [txn.meta["requested_at"]] + [
+            txn.meta[f"approval_{i}_at"] for i in range(1, len(steps) + 1)
+        ]
         assert times == sorted(times) and len(set(times)) == len(times)
         assert times[-1].startswith(txn.date.isoformat())
         assert len(people) == len(steps) + 1  # no one fills two places
@@ -221,7 +239,10 @@ def test_the_demo_is_deterministic(demo_home: Path, tmp_path: Path) -> None:
     again = tmp_path / "again"
     result = subprocess.run(
         [str(BIN / "fundbook"), "demo", str(again), "--no-serve"],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
         env={"PATH": str(BIN), "PYTHONHASHSEED": "4242", "HOME": str(tmp_path)},
     )
     assert result.returncode == 0, result.stderr
@@ -229,8 +250,10 @@ def test_the_demo_is_deterministic(demo_home: Path, tmp_path: Path) -> None:
 
     def files(home: Path) -> dict[str, bytes]:
         book_dir = Layout(home).book_dir
-        return {str(path.relative_to(book_dir)): path.read_bytes()
-                for path in sorted(book_dir.rglob("*.beancount"))}
+        return {
+            str(path.relative_to(book_dir)): path.read_bytes()
+            for path in sorted(book_dir.rglob("*.beancount"))
+        }
 
     first, second = files(demo_home), files(again)
     assert sorted(first) == sorted(second)
@@ -255,7 +278,9 @@ def test_real_fava_serves_the_demo_without_errors(demo_copy: Path) -> None:
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [str(BIN / "fava"), "--host", "127.0.0.1", "--port", str(port), "main.beancount"],
-        cwd=Layout(demo_copy).book_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=Layout(demo_copy).book_dir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         env={"PATH": str(BIN), "BEANCOUNT_DISABLE_LOAD_CACHE": "1", "HOME": str(demo_copy)},
     )
     try:
@@ -285,8 +310,13 @@ def test_real_fava_serves_the_demo_without_errors(demo_copy: Path) -> None:
 
         # An accountant's entry goes to manual.beancount, above the insert-entry option.
         entry = {
-            "t": "Transaction", "date": "2026-11-30", "flag": "*", "payee": "武侯区爱心人士",
-            "narration": "非限定性捐赠(手工录入)", "tags": [], "links": [],
+            "t": "Transaction",
+            "date": "2026-11-30",
+            "flag": "*",
+            "payee": "武侯区爱心人士",
+            "narration": "非限定性捐赠(手工录入)",
+            "tags": [],
+            "links": [],
             "meta": {"receipt_no": "川财捐2026-M00001"},
             "postings": [
                 {"account": "Assets:Bank:ICBC:FDN", "amount": "888.00 CNY"},
@@ -294,7 +324,8 @@ def test_real_fava_serves_the_demo_without_errors(demo_copy: Path) -> None:
             ],
         }
         request = urllib.request.Request(
-            f"{base}/{slug}/api/add_entries", method="PUT",
+            f"{base}/{slug}/api/add_entries",
+            method="PUT",
             data=json.dumps({"entries": [entry]}).encode(),
             headers={"Content-Type": "application/json"},
         )
@@ -314,8 +345,9 @@ def test_real_fava_serves_the_demo_without_errors(demo_copy: Path) -> None:
             server.wait(timeout=15)
 
 
-def test_fundbook_demo_reuses_a_built_home_and_prints_it(demo_home: Path,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_fundbook_demo_reuses_a_built_home_and_prints_it(
+    demo_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from fundbook_cli.main import main
 
     before = {path: path.stat().st_mtime_ns for path in demo_home.rglob("*.beancount")}
@@ -325,8 +357,9 @@ def test_fundbook_demo_reuses_a_built_home_and_prints_it(demo_home: Path,
     assert {path: path.stat().st_mtime_ns for path in demo_home.rglob("*.beancount")} == before
 
 
-def test_fundbook_demo_refuses_a_foreign_non_empty_home(tmp_path: Path,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_fundbook_demo_refuses_a_foreign_non_empty_home(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from fundbook_cli.main import main
 
     (tmp_path / "thesis.txt").write_text("mine", encoding="utf-8")

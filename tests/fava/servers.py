@@ -35,14 +35,22 @@ def _answers(url: str) -> bool:
 
 @contextmanager
 def running(
-    command: Sequence[str], *, ready_url: str, log: Path, env: dict[str, str] | None = None,
+    command: Sequence[str],
+    *,
+    ready_url: str,
+    log: Path,
+    env: dict[str, str] | None = None,
     timeout: float = 120.0,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Run `command` until the block ends; wait until `ready_url` answers first."""
     with log.open("wb") as out:
         process = subprocess.Popen(
-            list(command), stdout=out, stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})}, cwd=log.parent, start_new_session=True,
+            list(command),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            cwd=log.parent,
+            start_new_session=True,
         )
         try:
             deadline = time.monotonic() + timeout

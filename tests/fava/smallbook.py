@@ -33,12 +33,30 @@ def registry() -> Registry:
         Organization("ST01C02", OrgKind.COMMUNITY, "Fangcao", "芳草社区", "ST01"),
     ]
     funds = [
-        Fund("FDN", FundKind.FOUNDATION, "Foundation", "基金会非限定性资金", "WHCDF",
-             Restriction.UNRESTRICTED),
-        Fund("MF-ST01C01", FundKind.MICRO, "Yulin micro-fund", "玉林社区微基金", "ST01C01",
-             Restriction.RESTRICTED),
-        Fund("MF-ST01C02", FundKind.MICRO, "Fangcao micro-fund", "芳草社区微基金", "ST01C02",
-             Restriction.RESTRICTED),
+        Fund(
+            "FDN",
+            FundKind.FOUNDATION,
+            "Foundation",
+            "基金会非限定性资金",
+            "WHCDF",
+            Restriction.UNRESTRICTED,
+        ),
+        Fund(
+            "MF-ST01C01",
+            FundKind.MICRO,
+            "Yulin micro-fund",
+            "玉林社区微基金",
+            "ST01C01",
+            Restriction.RESTRICTED,
+        ),
+        Fund(
+            "MF-ST01C02",
+            FundKind.MICRO,
+            "Fangcao micro-fund",
+            "芳草社区微基金",
+            "ST01C02",
+            Restriction.RESTRICTED,
+        ),
     ]
     return Registry.build(orgs, funds)
 
@@ -50,26 +68,67 @@ def write_small_book(home: Path) -> Layout:
     create_book(layout, BookSpec(title="小账本", registry=reg, banks=(ICBC,), opened=OPENED))
     fdn, yulin, fangcao = (reg.fund(code) for code in ("FDN", "MF-ST01C01", "MF-ST01C02"))
     day = datetime.date(2026, 3, 1)
-    Writer(layout).append([
-        build.contribution(fb_id="C1", date=day, fund=fdn, amount=Decimal("50000.00"), bank=ICBC,
-                           income=IncomeKind.DONATION, source="爱心企业", narration="捐赠",
-                           receipt_no="JZ2026001"),
-        build.contribution(fb_id="C2", date=day, fund=yulin, amount=Decimal("12000.00"),
-                           bank=ICBC, income=IncomeKind.DONATION, source="居民众筹",
-                           narration="微基金捐赠", receipt_no="JZ2026002"),
-        build.contribution(fb_id="C3", date=day, fund=fangcao, amount=Decimal("3000.50"),
-                           bank=ICBC, income=IncomeKind.DONATION, source="芳草商户",
-                           narration="微基金捐赠", receipt_no="JZ2026003"),
-        build.commitment(fb_id="R000001-commitment", date=datetime.date(2026, 3, 5), fund=yulin,
-                         amount=Decimal("800.00"), payee="玉林社区老年协会",
-                         narration="重阳节敬老活动", link="req-R000001",
-                         meta={"request": "R000001"}),
-        build.payment(fb_id="R000001-payment", date=datetime.date(2026, 3, 6), fund=yulin,
-                      amount=Decimal("800.00"), payee="玉林社区老年协会", bank=ICBC,
-                      narration="支付: 重阳节敬老活动", link="req-R000001",
-                      bank_reference="ICBC20260306001", meta={"request": "R000001"}),
-    ])
+    Writer(layout).append(
+        [
+            build.contribution(
+                fb_id="C1",
+                date=day,
+                fund=fdn,
+                amount=Decimal("50000.00"),
+                bank=ICBC,
+                income=IncomeKind.DONATION,
+                source="爱心企业",
+                narration="捐赠",
+                receipt_no="JZ2026001",
+            ),
+            build.contribution(
+                fb_id="C2",
+                date=day,
+                fund=yulin,
+                amount=Decimal("12000.00"),
+                bank=ICBC,
+                income=IncomeKind.DONATION,
+                source="居民众筹",
+                narration="微基金捐赠",
+                receipt_no="JZ2026002",
+            ),
+            build.contribution(
+                fb_id="C3",
+                date=day,
+                fund=fangcao,
+                amount=Decimal("3000.50"),
+                bank=ICBC,
+                income=IncomeKind.DONATION,
+                source="芳草商户",
+                narration="微基金捐赠",
+                receipt_no="JZ2026003",
+            ),
+            build.commitment(
+                fb_id="R000001-commitment",
+                date=datetime.date(2026, 3, 5),
+                fund=yulin,
+                amount=Decimal("800.00"),
+                payee="玉林社区老年协会",
+                narration="重阳节敬老活动",
+                link="req-R000001",
+                meta={"request": "R000001"},
+            ),
+            build.payment(
+                fb_id="R000001-payment",
+                date=datetime.date(2026, 3, 6),
+                fund=yulin,
+                amount=Decimal("800.00"),
+                payee="玉林社区老年协会",
+                bank=ICBC,
+                narration="支付: 重阳节敬老活动",
+                link="req-R000001",
+                bank_reference="ICBC20260306001",
+                meta={"request": "R000001"},
+            ),
+        ]
+    )
     manual = layout.manual.read_text(encoding="utf-8")
     layout.manual.write_text(
-        "2026-03-02 balance Assets:Bank:ICBC  65000.50 CNY\n\n" + manual, encoding="utf-8")
+        "2026-03-02 balance Assets:Bank:ICBC  65000.50 CNY\n\n" + manual, encoding="utf-8"
+    )
     return layout

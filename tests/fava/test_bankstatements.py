@@ -35,13 +35,21 @@ ICBC = BankStatementImporter(key="ICBC", number=ICBC_NUMBER, name_zh="工商银�
 
 @pytest.mark.parametrize(
     ("encoding", "variant"),
-    [("gbk", "icbc"), ("utf-8", "icbc"), ("utf-8-sig", "icbc"), ("gbk", "debit-credit"),
-     ("utf-8-sig", "debit-credit")],
+    [
+        ("gbk", "icbc"),
+        ("utf-8", "icbc"),
+        ("utf-8-sig", "icbc"),
+        ("gbk", "debit-credit"),
+        ("utf-8-sig", "debit-credit"),
+    ],
 )
 def test_exactly_the_new_lines_are_proposed(book, tmp_path, encoding, variant):
     home, existing = book
-    path = write_statement(home / "imports" / f"statement-{encoding}-{variant}.csv",
-                           icbc_csv(variant=variant), encoding)
+    path = write_statement(
+        home / "imports" / f"statement-{encoding}-{variant}.csv",
+        icbc_csv(variant=variant),
+        encoding,
+    )
     assert ICBC.identify(str(path))
     assert ICBC.account(str(path)) == "Assets:Bank:ICBC"
     assert ICBC.date(str(path)) == datetime.date(2026, 3, 10)
@@ -100,7 +108,9 @@ def test_a_second_import_of_the_same_statement_proposes_nothing_new(book):
 
 def test_same_reference_with_another_amount_is_not_a_duplicate(book):
     home, existing = book
-    rows = [("2026-03-06", "支付", "", "900.00", "64100.50", "玉林社区老年协会", "", "ICBC20260306001")]
+    rows = [
+        ("2026-03-06", "支付", "", "900.00", "64100.50", "玉林社区老年协会", "", "ICBC20260306001")
+    ]
     path = write_statement(home / "imports" / "icbc.csv", icbc_csv(rows=rows), "gbk")
     proposed = [e for e in ICBC.extract(str(path), existing) if isinstance(e, data.Transaction)]
     assert [t.meta["bank_reference"] for t in proposed] == ["ICBC20260306001"]
@@ -126,8 +136,11 @@ def test_newest_first_statements_give_the_same_assertions(book):
     forward = write_statement(home / "imports" / "icbc2.csv", icbc_csv(), "utf-8")
 
     def assertions(p):
-        return {(b.date, b.amount.number) for b in ICBC.extract(str(p), existing)
-                if isinstance(b, data.Balance)}
+        return {
+            (b.date, b.amount.number)
+            for b in ICBC.extract(str(p), existing)
+            if isinstance(b, data.Balance)
+        }
 
     assert assertions(path) == assertions(forward)
 
@@ -139,12 +152,14 @@ def test_decode_and_parse_edge_cases():
         parse_statement("no,table\n1,2\n")
     statement = parse_statement(
         "交易日期,交易金额,借贷标志,余额,交易流水号\n"
-        "2026年3月9日,\"1,000.00\",贷,1000.00,A1\n"
+        '2026年3月9日,"1,000.00",贷,1000.00,A1\n'
         "2026/03/10,200.00,借,800.00,A2\n"
         "小计,,,,\n"
     )
     assert [(line.amount, line.reference) for line in statement.lines] == [
-        (Decimal("1000.00"), "A1"), (Decimal("-200.00"), "A2")]
+        (Decimal("1000.00"), "A1"),
+        (Decimal("-200.00"), "A2"),
+    ]
 
 
 def test_import_config_is_written_once_and_lists_the_book_banks(tmp_path):
@@ -159,16 +174,25 @@ def test_import_config_is_written_once_and_lists_the_book_banks(tmp_path):
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9999999.99"), places=2)
 lines = st.lists(
-    st.tuples(st.dates(min_value=datetime.date(2025, 1, 1), max_value=datetime.date(2026, 12, 31)),
-              amounts, st.booleans(), st.booleans(),
-              st.text(alphabet="存取款利息手续费工资退回往来,\"", min_size=1, max_size=8)),
-    min_size=1, max_size=25,
+    st.tuples(
+        st.dates(min_value=datetime.date(2025, 1, 1), max_value=datetime.date(2026, 12, 31)),
+        amounts,
+        st.booleans(),
+        st.booleans(),
+        st.text(alphabet='存取款利息手续费工资退回往来,"', min_size=1, max_size=8),
+    ),
+    min_size=1,
+    max_size=25,
 )
 
 
 @settings(max_examples=40, deadline=None)
-@given(lines, st.sampled_from(["gbk", "utf-8", "utf-8-sig"]),
-       st.sampled_from(["icbc", "debit-credit"]), st.randoms(use_true_random=False))
+@given(
+    lines,
+    st.sampled_from(["gbk", "utf-8", "utf-8-sig"]),
+    st.sampled_from(["icbc", "debit-credit"]),
+    st.randoms(use_true_random=False),
+)
 def test_exactly_the_unbooked_lines_of_any_statement_are_proposed(rows, encoding, variant, rng):
     """Any statement, any encoding and layout: proposed = lines minus the booked ones."""
     ordered = sorted(rows, key=lambda row: row[0])
@@ -176,29 +200,64 @@ def test_exactly_the_unbooked_lines_of_any_statement_are_proposed(rows, encoding
     table = []
     for index, (date, amount, inflow, _, narration) in enumerate(ordered):
         balance += amount if inflow else -amount
-        table.append((date.isoformat(), narration, f"{amount:,}" if inflow else "",
-                      "" if inflow else f"{amount:,}", f"{balance}", "对方单位", "",
-                      f"SN{index:05d}"))
+        table.append(
+            (
+                date.isoformat(),
+                narration,
+                f"{amount:,}" if inflow else "",
+                "" if inflow else f"{amount:,}",
+                f"{balance}",
+                "对方单位",
+                "",
+                f"SN{index:05d}",
+            )
+        )
     booked = [index for index, row in enumerate(ordered) if row[3]]
     existing = []
     for index in booked:
         date, amount, inflow, _, _ = ordered[index]
         number = amount if inflow else -amount
-        meta = {"filename": "book", "lineno": index,
-                rng.choice(["bank_reference", "receipt_no"]): f"SN{index:05d}"}
-        existing.append(data.Transaction(meta, date, "*", None, "booked", frozenset(), frozenset(), [
-            data.Posting(f"Assets:Bank:ICBC:{rng.choice(['FDN', 'MF-ST01C01'])}",
-                         Amount(number, "CNY"), None, None, None, None),
-            data.Posting("Income:Other:Unrestricted:FDN", Amount(-number, "CNY"), None, None,
-                         None, None),
-        ]))
+        meta = {
+            "filename": "book",
+            "lineno": index,
+            rng.choice(["bank_reference", "receipt_no"]): f"SN{index:05d}",
+        }
+        existing.append(
+            data.Transaction(
+                meta,
+                date,
+                "*",
+                None,
+                "booked",
+                frozenset(),
+                frozenset(),
+                [
+                    data.Posting(
+                        f"Assets:Bank:ICBC:{rng.choice(['FDN', 'MF-ST01C01'])}",
+                        Amount(number, "CNY"),
+                        None,
+                        None,
+                        None,
+                        None,
+                    ),
+                    data.Posting(
+                        "Income:Other:Unrestricted:FDN",
+                        Amount(-number, "CNY"),
+                        None,
+                        None,
+                        None,
+                        None,
+                    ),
+                ],
+            )
+        )
     with tempfile.TemporaryDirectory() as tmp:
-        path = write_statement(Path(tmp) / "statement.csv", icbc_csv(rows=table, variant=variant),
-                               encoding)
+        path = write_statement(
+            Path(tmp) / "statement.csv", icbc_csv(rows=table, variant=variant), encoding
+        )
         assert ICBC.identify(str(path))
         entries = ICBC.extract(str(path), existing)
-    proposed = sorted(e.meta["bank_reference"] for e in entries
-                      if isinstance(e, data.Transaction))
+    proposed = sorted(e.meta["bank_reference"] for e in entries if isinstance(e, data.Transaction))
     assert proposed == [f"SN{i:05d}" for i in range(len(ordered)) if i not in booked]
     for entry in entries:
         if isinstance(entry, data.Transaction):
@@ -212,4 +271,5 @@ def test_exactly_the_unbooked_lines_of_any_statement_are_proposed(rows, encoding
         running += amount if inflow else -amount
         closing[date + datetime.timedelta(days=1)] = running
     assert {(b.date, b.amount.number) for b in entries if isinstance(b, data.Balance)} == set(
-        closing.items())
+        closing.items()
+    )

@@ -21,16 +21,26 @@ def test_report_links_render_reports_of_the_loaded_book(tmp_path: Path) -> None:
     links = re.findall(r'href="(report\?name=balance-sheet[^"]*)"', page.get_data(as_text=True))
     assert len(links) == 1
     base = f"/{slug}/extension/FundbookDesk/"
-    sheet = client.get(base + links[0].replace("&amp;", "&").replace("from=2026", "from=2025")
-                       .replace("to=2026", "to=2025"))
+    sheet = client.get(
+        base
+        + links[0]
+        .replace("&amp;", "&")
+        .replace("from=2026", "from=2025")
+        .replace("to=2026", "to=2025")
+    )
     assert sheet.status_code == 200, sheet.get_data(as_text=True)[:300]
     assert sheet.mimetype == "text/html"
     assert "资产负债表" in sheet.get_data(as_text=True)
     xlsx = client.get(base + "report?name=trial-balance&from=2025-01-01&to=2025-12-31&format=xlsx")
     assert xlsx.status_code == 200
     workbook = openpyxl.load_workbook(io.BytesIO(xlsx.get_data()))
-    numbers = [cell.value for sheet in workbook.worksheets for row in sheet.iter_rows()
-               for cell in row if isinstance(cell.value, (int, float))]
+    numbers = [
+        cell.value
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, (int, float))
+    ]
     assert numbers, "the trial balance holds numeric cells"
     refused = client.get(base + "report?name=no-such-report&from=2025-01-01&to=2025-12-31")
     assert refused.status_code == 400 and "no-such-report" in refused.get_data(as_text=True)

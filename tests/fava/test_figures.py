@@ -91,8 +91,12 @@ def test_fund_balances_history_and_reconciliation_of_a_book():
     assert funds["MF-ST01C01"].name_zh == "玉林社区微基金"
     history = funds["MF-ST01C01"].history
     assert len(history) == HISTORY_MONTHS
-    assert history[-4:] == (Decimal("0.00"), Decimal("500.00"), Decimal("380.00"),
-                            Decimal("380.00"))
+    assert history[-4:] == (
+        Decimal("0.00"),
+        Decimal("500.00"),
+        Decimal("380.00"),
+        Decimal("380.00"),
+    )
     banks = {bank.key: bank for bank in desk.banks}
     icbc = banks["ICBC"]
     assert icbc.book_balance == Decimal("1380.00")
@@ -102,7 +106,9 @@ def test_fund_balances_history_and_reconciliation_of_a_book():
 
 
 def test_a_statement_balance_the_book_lacks_shows_its_difference():
-    entries, errors, _ = loader.load_string(BOOK + "2026-04-01 balance Assets:Bank:ICBC 1400.00 CNY\n")
+    entries, errors, _ = loader.load_string(
+        BOOK + "2026-04-01 balance Assets:Bank:ICBC 1400.00 CNY\n"
+    )
     assert len(errors) == 1  # beancount itself reports the failing assertion
     icbc = {bank.key: bank for bank in compute_desk(entries, TODAY).banks}["ICBC"]
     assert icbc.asserted_on == datetime.date(2026, 4, 1)
@@ -121,9 +127,12 @@ def _registry_directives() -> tuple[data.Directive, ...]:
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999.99"), places=2)
 movements = st.lists(
-    st.tuples(st.sampled_from(["FDN", "MF-ST01C01", "MF-ST01C02"]),
-              st.dates(min_value=datetime.date(2024, 1, 1), max_value=TODAY),
-              amounts, st.booleans()),
+    st.tuples(
+        st.sampled_from(["FDN", "MF-ST01C01", "MF-ST01C02"]),
+        st.dates(min_value=datetime.date(2024, 1, 1), max_value=TODAY),
+        amounts,
+        st.booleans(),
+    ),
     max_size=40,
 )
 
@@ -131,25 +140,41 @@ movements = st.lists(
 def _txn(fund: str, date: datetime.date, amount: Decimal, inflow: bool) -> data.Transaction:
     sign = Decimal(1) if inflow else Decimal(-1)
     postings = [
-        data.Posting(f"Assets:Bank:ICBC:{fund}", Amount(sign * amount, "CNY"), None, None, None,
-                     None),
-        data.Posting(f"Income:Other:Unrestricted:{fund}", Amount(-sign * amount, "CNY"), None,
-                     None, None, None),
+        data.Posting(
+            f"Assets:Bank:ICBC:{fund}", Amount(sign * amount, "CNY"), None, None, None, None
+        ),
+        data.Posting(
+            f"Income:Other:Unrestricted:{fund}",
+            Amount(-sign * amount, "CNY"),
+            None,
+            None,
+            None,
+            None,
+        ),
     ]
-    return data.Transaction({"filename": "t", "lineno": 0}, date, "*", None, "x",
-                            frozenset(), frozenset(), postings)
+    return data.Transaction(
+        {"filename": "t", "lineno": 0}, date, "*", None, "x", frozenset(), frozenset(), postings
+    )
 
 
 @settings(max_examples=60, deadline=None)
 @given(movements)
 def test_every_fund_balance_is_the_sum_of_its_money_and_history_ends_there(moves):
-    entries = [*_registry_directives(),
-               *(_txn(fund, date, amount, inflow) for fund, date, amount, inflow in moves)]
+    entries = [
+        *_registry_directives(),
+        *(_txn(fund, date, amount, inflow) for fund, date, amount, inflow in moves),
+    ]
     desk = compute_desk(entries, TODAY)
     assert [fund.code for fund in desk.funds] == ["FDN", "MF-ST01C01", "MF-ST01C02"]
     for fund in desk.funds:
-        expected = sum(((amount if inflow else -amount) for code, _, amount, inflow in moves
-                        if code == fund.code), Decimal("0.00"))
+        expected = sum(
+            (
+                (amount if inflow else -amount)
+                for code, _, amount, inflow in moves
+                if code == fund.code
+            ),
+            Decimal("0.00"),
+        )
         assert fund.balance == expected
         assert fund.history[-1] == expected
         assert len(fund.history) == HISTORY_MONTHS
@@ -158,8 +183,13 @@ def test_every_fund_balance_is_the_sum_of_its_money_and_history_ends_there(moves
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.decimals(min_value=Decimal("-1e9"), max_value=Decimal("1e9"), places=2),
-                min_size=1, max_size=12))
+@given(
+    st.lists(
+        st.decimals(min_value=Decimal("-1e9"), max_value=Decimal("1e9"), places=2),
+        min_size=1,
+        max_size=12,
+    )
+)
 def test_sparklines_stay_in_their_box(points):
     svg = sparkline_svg(points)
     coords = re.search(r'points="([^"]+)"', svg)
@@ -178,8 +208,13 @@ def test_only_writes_into_the_journal_are_refused(tmp_path):
     assert is_journal_file(book / "fundbook" / ".." / "fundbook" / "x.beancount", book)
 
     def ask(endpoint, method="PUT", **params):
-        return refused_target(endpoint=endpoint, method=method, params=params, book_dir=book,
-                              filename_of_entry={"J": str(journal), "M": str(manual)}.get)
+        return refused_target(
+            endpoint=endpoint,
+            method=method,
+            params=params,
+            book_dir=book,
+            filename_of_entry={"J": str(journal), "M": str(manual)}.get,
+        )
 
     assert ask("json_api.put_source", file_path=str(journal)) == journal
     assert ask("json_api.put_source", file_path="fundbook/2026.beancount") is not None
@@ -209,7 +244,8 @@ def test_without_the_workflow_database_held_and_available_are_unknown():
     assert rows["FDN"]["held"] is None and rows["FDN"]["available"] is None
     known = Workflow(held={"FDN": Decimal("300.00")}, approved=(), outbox_pending=0)
     rows = {row["code"]: row for row in desk.fund_rows(known)}
-    assert (rows["FDN"]["held"], rows["FDN"]["available"]) == (Decimal("300.00"),
-                                                                Decimal("700.00"))
+    assert (rows["FDN"]["held"], rows["FDN"]["available"]) == (Decimal("300.00"), Decimal("700.00"))
     assert (rows["MF-ST01C01"]["held"], rows["MF-ST01C01"]["available"]) == (
-        Decimal("0.00"), Decimal("380.00"))
+        Decimal("0.00"),
+        Decimal("380.00"),
+    )

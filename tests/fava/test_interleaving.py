@@ -32,11 +32,20 @@ pytestmark = pytest.mark.slow
 ROUNDS = 200
 
 
-def _json(url: str, *, method: str = "GET", body: object | None = None,
-          headers: dict[str, str] | None = None) -> tuple[int, Any]:
+def _json(
+    url: str,
+    *,
+    method: str = "GET",
+    body: object | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, Any]:
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method, headers={
-        "Content-Type": "application/json", **(headers or {})})
+    request = urllib.request.Request(
+        url,
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
             return response.status, json.loads(response.read())
@@ -51,8 +60,13 @@ def _json(url: str, *, method: str = "GET", body: object | None = None,
 def _manual_entry(number: int) -> dict[str, Any]:
     """A transaction as Fava's entry form sends it: 0.01 of the foundation's fund to admin costs."""
     return {
-        "t": "Transaction", "date": "2026-03-12", "flag": "*", "payee": "办公用品店",
-        "narration": f"手工记账 {number}", "tags": [], "links": [],
+        "t": "Transaction",
+        "date": "2026-03-12",
+        "flag": "*",
+        "payee": "办公用品店",
+        "narration": f"手工记账 {number}",
+        "tags": [],
+        "links": [],
         "meta": {"manual_no": f"M{number:04d}"},
         "postings": [
             {"account": "Expenses:Admin:FDN", "amount": "0.01 CNY"},
@@ -62,17 +76,25 @@ def _manual_entry(number: int) -> dict[str, Any]:
 
 
 def _editor_text(number: int) -> str:
-    return (f'2026-03-12 * "文具店" "编辑器记账 {number}"\n  manual_no: "M{number:04d}"\n'
-            "  Expenses:Admin:FDN      0.01 CNY\n  Assets:Bank:ICBC:FDN   -0.01 CNY\n\n")
+    return (
+        f'2026-03-12 * "文具店" "编辑器记账 {number}"\n  manual_no: "M{number:04d}"\n'
+        "  Expenses:Admin:FDN      0.01 CNY\n  Assets:Bank:ICBC:FDN   -0.01 CNY\n\n"
+    )
 
 
 def _save_journal_from_the_editor(base: str, home: Path) -> int:
     """Try to save a journal file from Fava's editor; the desk refuses it."""
     journal = home / "book" / "fundbook" / "2026.beancount"
     _, got = _json(f"{base}/api/source?filename={journal}")
-    status, _ = _json(f"{base}/api/source", method="PUT", body={
-        "file_path": str(journal), "sha256sum": got["data"]["sha256sum"],
-        "source": got["data"]["source"] + _editor_text(9999)})
+    status, _ = _json(
+        f"{base}/api/source",
+        method="PUT",
+        body={
+            "file_path": str(journal),
+            "sha256sum": got["data"]["sha256sum"],
+            "source": got["data"]["source"] + _editor_text(9999),
+        },
+    )
     return status
 
 
@@ -94,11 +116,18 @@ def test_fava_saves_and_api_posts_interleave_without_losing_an_entry(tmp_path: P
     def api_posts() -> None:
         start.wait()
         for number in range(ROUNDS):
-            status, body = _json(f"{api}/v1/contributions", method="POST", body={
-                "fund": "MF-ST01C02", "amount": "1.00", "received_on": "2026-03-11",
-                "receipt_no": f"API{number:04d}",
-                "source": {"kind": "donor", "name": f"捐赠人{number}"},
-            }, headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"c-{number}"})
+            status, body = _json(
+                f"{api}/v1/contributions",
+                method="POST",
+                body={
+                    "fund": "MF-ST01C02",
+                    "amount": "1.00",
+                    "received_on": "2026-03-11",
+                    "receipt_no": f"API{number:04d}",
+                    "source": {"kind": "donor", "name": f"捐赠人{number}"},
+                },
+                headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"c-{number}"},
+            )
             if status != 201:
                 errors.append(f"API contribution {number}: {status} {body}")
             api_times.append(time.monotonic())
@@ -110,16 +139,25 @@ def test_fava_saves_and_api_posts_interleave_without_losing_an_entry(tmp_path: P
                 for _attempt in range(50):
                     _, got = _json(f"{base}/api/source?filename={manual}")
                     source = got["data"]
-                    status, body = _json(f"{base}/api/source", method="PUT", body={
-                        "file_path": str(manual), "sha256sum": source["sha256sum"],
-                        "source": _editor_text(number) + source["source"]})
+                    status, body = _json(
+                        f"{base}/api/source",
+                        method="PUT",
+                        body={
+                            "file_path": str(manual),
+                            "sha256sum": source["sha256sum"],
+                            "source": _editor_text(number) + source["source"],
+                        },
+                    )
                     if status == 200:
                         break
                 else:
                     errors.append(f"editor save {number} never went through: {body}")
             else:
-                status, body = _json(f"{base}/api/add_entries", method="PUT",
-                                     body={"entries": [_manual_entry(number)]})
+                status, body = _json(
+                    f"{base}/api/add_entries",
+                    method="PUT",
+                    body={"entries": [_manual_entry(number)]},
+                )
                 if status == 500 and isinstance(body, str):
                     # Fava writes the entry, then reloads the book in the same
                     # request; Beancount's parser can fail that reload ("Parser
@@ -132,17 +170,27 @@ def test_fava_saves_and_api_posts_interleave_without_losing_an_entry(tmp_path: P
             if number == ROUNDS // 2:
                 refused.append(_save_journal_from_the_editor(base, home))
 
-    with running([str(BIN / "fundbook"), "serve", str(home), "--port", str(api_port)],
-                 ready_url=f"{api}/healthz", log=tmp_path / "api.log"), \
-         running([str(BIN / "fava"), "--port", str(fava_port), str(home / "book" / "main.beancount")],
-                 ready_url=f"http://127.0.0.1:{fava_port}/", log=tmp_path / "fava.log"):
+    with (
+        running(
+            [str(BIN / "fundbook"), "serve", str(home), "--port", str(api_port)],
+            ready_url=f"{api}/healthz",
+            log=tmp_path / "api.log",
+        ),
+        running(
+            [str(BIN / "fava"), "--port", str(fava_port), str(home / "book" / "main.beancount")],
+            ready_url=f"http://127.0.0.1:{fava_port}/",
+            log=tmp_path / "fava.log",
+        ),
+    ):
         base = fava_base(fava_port)
         # Plain `fava` on the book: the desk wrote Fava's import config before
         # Fava read it, so the book opens without a single error.
         assert (home / "book" / "importers.py").is_file()
         assert _json(f"{base}/api/errors")[1]["data"] == []
-        threads = [threading.Thread(target=api_posts),
-                   threading.Thread(target=fava_saves, args=(base,))]
+        threads = [
+            threading.Thread(target=api_posts),
+            threading.Thread(target=fava_saves, args=(base,)),
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -156,16 +204,24 @@ def test_fava_saves_and_api_posts_interleave_without_losing_an_entry(tmp_path: P
     assert len(during) > ROUNDS // 4, (len(during), api_times[0], api_times[-1])
     assert refused == [403]
 
-    check = subprocess.run([str(BIN / "bean-check"), str(home / "book" / "main.beancount")],
-                           check=False, capture_output=True, text=True, timeout=300)
+    check = subprocess.run(
+        [str(BIN / "bean-check"), str(home / "book" / "main.beancount")],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert check.returncode == 0 and check.stdout.strip() == "", check.stdout + check.stderr
 
     manual_text = manual.read_text(encoding="utf-8")
-    journal_text = "".join(path.read_text(encoding="utf-8")
-                           for path in sorted((home / "book" / "fundbook").glob("*.beancount")))
+    journal_text = "".join(
+        path.read_text(encoding="utf-8")
+        for path in sorted((home / "book" / "fundbook").glob("*.beancount"))
+    )
     expected_manual = [f"M{number:04d}" for number in range(ROUNDS)]
     assert sorted(re.findall(r'manual_no: "(M\d{4})"', manual_text)) == expected_manual
     assert sorted(re.findall(r'receipt_no: "(API\d{4})"', journal_text)) == [
-        f"API{number:04d}" for number in range(ROUNDS)]
+        f"API{number:04d}" for number in range(ROUNDS)
+    ]
     assert "manual_no" not in journal_text and "fb_id" not in manual_text
     assert "M9999" not in journal_text

@@ -15,9 +15,14 @@ def test_a_chain_reads_back_and_applies_its_thresholds() -> None:
     chain = parse_chain(TEXT)
     assert format_chain(chain) == TEXT
     assert [s.role.value for s in chain.steps_for(Decimal("4999.99"))] == [
-        "community_party", "foundation"]
+        "community_party",
+        "foundation",
+    ]
     assert [s.role.value for s in chain.steps_for(Decimal("5000.00"))] == [
-        "community_party", "street", "foundation"]
+        "community_party",
+        "street",
+        "foundation",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -18,11 +18,19 @@ JUN = datetime.date(2026, 6, 30)
 
 
 def _grant(amounts: tuple[str, ...] = ("6000.00", "4000.00")) -> Grant:
-    terms = [TrancheTerms(D(a), JAN + datetime.timedelta(days=30 * i), f"milestone {i + 1}")
-             for i, a in enumerate(amounts)]
+    terms = [
+        TrancheTerms(D(a), JAN + datetime.timedelta(days=30 * i), f"milestone {i + 1}")
+        for i, a in enumerate(amounts)
+    ]
     total = sum((D(a) for a in amounts), D("0.00"))
-    grant = g.award(enterprise="SE01", project="长者助餐", fund="DCF", agreement="WHCDF-2026-01",
-                    total=total, tranches=terms)
+    grant = g.award(
+        enterprise="SE01",
+        project="长者助餐",
+        fund="DCF",
+        agreement="WHCDF-2026-01",
+        total=total,
+        tranches=terms,
+    )
     assert isinstance(grant, Grant)
     return grant
 
@@ -39,8 +47,14 @@ def _refused(result: Grant | Closed | Refused) -> str:
 
 def test_award_needs_tranches_summing_to_the_total() -> None:
     terms = [TrancheTerms(D("6000.00"), JAN, "m1"), TrancheTerms(D("3999.99"), JUN, "m2")]
-    refused = g.award(enterprise="SE01", project="p", fund="DCF", agreement="A-1",
-                      total=D("10000.00"), tranches=terms)
+    refused = g.award(
+        enterprise="SE01",
+        project="p",
+        fund="DCF",
+        agreement="A-1",
+        total=D("10000.00"),
+        tranches=terms,
+    )
     assert isinstance(refused, Refused) and refused.code == g.INVALID_TERMS
     assert "sum to 9999.99" in refused.detail
     for bad in (
@@ -49,12 +63,26 @@ def test_award_needs_tranches_summing_to_the_total() -> None:
         [TrancheTerms(D("1.00"), JAN, " ")],
         [TrancheTerms(D("0.50"), JUN, "m1"), TrancheTerms(D("0.50"), JAN, "m2")],
     ):
-        result = g.award(enterprise="SE01", project="p", fund="DCF", agreement="A-1",
-                         total=D("1.00"), tranches=bad)
+        result = g.award(
+            enterprise="SE01",
+            project="p",
+            fund="DCF",
+            agreement="A-1",
+            total=D("1.00"),
+            tranches=bad,
+        )
         assert isinstance(result, Refused), bad
-    assert isinstance(g.award(enterprise="SE01", project="p", fund="DCF", agreement=" ",
-                              total=D("1.00"), tranches=[TrancheTerms(D("1"), JAN, "m")]),
-                      Refused)
+    assert isinstance(
+        g.award(
+            enterprise="SE01",
+            project="p",
+            fund="DCF",
+            agreement=" ",
+            total=D("1.00"),
+            tranches=[TrancheTerms(D("1"), JAN, "m")],
+        ),
+        Refused,
+    )
 
 
 def test_two_tranches_against_milestones_then_closeout_refunds_the_rest() -> None:
@@ -84,19 +112,29 @@ def test_two_tranches_against_milestones_then_closeout_refunds_the_rest() -> Non
     assert closed.refund == D("1000.00")
     assert closed.grant.status is GrantStatus.CLOSED
     assert [t.state for t in closed.grant.tranches] == [
-        TrancheState.PAID, TrancheState.PAID, TrancheState.DROPPED
+        TrancheState.PAID,
+        TrancheState.PAID,
+        TrancheState.DROPPED,
     ]
-    for after in (g.close(closed.grant), g.cancel(closed.grant),
-                  g.pay(closed.grant, number=3), g.release(closed.grant, number=3),
-                  g.submit_report(closed.grant, number=3, report="x")):
+    for after in (
+        g.close(closed.grant),
+        g.cancel(closed.grant),
+        g.pay(closed.grant, number=3),
+        g.release(closed.grant, number=3),
+        g.submit_report(closed.grant, number=3, report="x"),
+    ):
         assert _refused(after)
     assert _refused(g.pay(grant, number=9))
 
 
 def test_cancel_drops_a_released_unpaid_tranche() -> None:
     grant = _grant()
-    grant = _ok(g.release(_ok(g.accept_report(
-        _ok(g.submit_report(grant, number=1, report="r")), number=1)), number=1))
+    grant = _ok(
+        g.release(
+            _ok(g.accept_report(_ok(g.submit_report(grant, number=1, report="r")), number=1)),
+            number=1,
+        )
+    )
     cancelled = g.cancel(grant)
     assert isinstance(cancelled, Closed)
     assert cancelled.refund == D("10000.00")
@@ -110,8 +148,9 @@ ACTIONS = ("submit", "accept", "reject", "release", "pay", "close", "cancel")
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(st.integers(min_value=1, max_value=99_999), min_size=1, max_size=5),
-    st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(min_value=0, max_value=6)),
-             max_size=40),
+    st.lists(
+        st.tuples(st.sampled_from(ACTIONS), st.integers(min_value=0, max_value=6)), max_size=40
+    ),
 )
 def test_any_sequence_keeps_order_once_and_conservation(
     cents: list[int], actions: list[tuple[str, int]]
@@ -126,8 +165,12 @@ def test_any_sequence_keeps_order_once_and_conservation(
         elif action == "submit":
             result = g.submit_report(grant, number=number, report="r")
         else:
-            fn = {"accept": g.accept_report, "reject": g.reject_report,
-                  "release": g.release, "pay": g.pay}[action]
+            fn = {
+                "accept": g.accept_report,
+                "reject": g.reject_report,
+                "release": g.release,
+                "pay": g.pay,
+            }[action]
             result = fn(grant, number=number)
         if isinstance(result, Refused):
             assert grant == before
@@ -140,8 +183,10 @@ def test_any_sequence_keeps_order_once_and_conservation(
         if action == "release":
             # Released only after its milestone was accepted and every earlier tranche released.
             assert before.tranches[number - 1].state is TrancheState.ACCEPTED
-            assert all(t.state in (TrancheState.RELEASED, TrancheState.PAID)
-                       for t in before.tranches[: number - 1])
+            assert all(
+                t.state in (TrancheState.RELEASED, TrancheState.PAID)
+                for t in before.tranches[: number - 1]
+            )
         if action == "pay":
             assert before.tranches[number - 1].state is TrancheState.RELEASED
             payments.append(number)

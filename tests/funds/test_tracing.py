@@ -34,10 +34,24 @@ def _ok(result: TracingState | Traced | Refusal) -> TracingState | Traced:
 
 def test_fifo_by_receipt_date_splits_a_lot_exactly() -> None:
     state = TracingState()
-    state = _ok(receive(state, fund="GP", source="D03", amount=D("700.00"),
-                        received_on=datetime.date(2026, 2, 1)))
-    state = _ok(receive(state, fund="GP", source="D07", amount=D("500.00"),
-                        received_on=datetime.date(2026, 1, 15)))
+    state = _ok(
+        receive(
+            state,
+            fund="GP",
+            source="D03",
+            amount=D("700.00"),
+            received_on=datetime.date(2026, 2, 1),
+        )
+    )
+    state = _ok(
+        receive(
+            state,
+            fund="GP",
+            source="D07",
+            amount=D("500.00"),
+            received_on=datetime.date(2026, 1, 15),
+        )
+    )
     assert isinstance(state, TracingState)
     traced = _ok(allocate(state, pool="GP", target="AL-ST01C01-GP", amount=D("800.01")))
     assert isinstance(traced, Traced)
@@ -51,8 +65,9 @@ def test_fifo_by_receipt_date_splits_a_lot_exactly() -> None:
 
 
 def test_allocation_beyond_what_was_received_is_refused() -> None:
-    state = _ok(receive(TracingState(), fund="GP", source="D01", amount=D("10.00"),
-                        received_on=DAY0))
+    state = _ok(
+        receive(TracingState(), fund="GP", source="D01", amount=D("10.00"), received_on=DAY0)
+    )
     assert isinstance(state, TracingState)
     refused = allocate(state, pool="GP", target="AL-ST01C01-GP", amount=D("10.01"))
     assert isinstance(refused, Refusal)
@@ -64,8 +79,9 @@ def test_allocation_beyond_what_was_received_is_refused() -> None:
 
 
 def test_replay_checks_a_recorded_attribution() -> None:
-    state = _ok(receive(TracingState(), fund="GP", source="D01", amount=D("10.00"),
-                        received_on=DAY0))
+    state = _ok(
+        receive(TracingState(), fund="GP", source="D01", amount=D("10.00"), received_on=DAY0)
+    )
     state = _ok(receive(state, fund="GP", source="D02", amount=D("5.00"), received_on=DAY0))  # type: ignore[arg-type]
     assert isinstance(state, TracingState)
     good = Attribution.of({"D02": D("5.00"), "D01": D("1.00")})
@@ -88,12 +104,19 @@ def test_attribution_reads_back_from_metadata() -> None:
 
 
 amounts = st.integers(min_value=1, max_value=500_000).map(lambda c: D(c) / 100)
-receipts = st.tuples(st.just("receive"), st.sampled_from(POOLS), st.sampled_from(DEPARTMENTS),
-                     amounts, st.integers(min_value=0, max_value=365))
-allocations = st.tuples(st.just("allocate"), st.sampled_from(POOLS),
-                        st.sampled_from(COMMUNITIES), amounts, st.just(0))
-payments = st.tuples(st.just("spend"), st.sampled_from(POOLS), st.sampled_from(COMMUNITIES),
-                     amounts, st.just(0))
+receipts = st.tuples(
+    st.just("receive"),
+    st.sampled_from(POOLS),
+    st.sampled_from(DEPARTMENTS),
+    amounts,
+    st.integers(min_value=0, max_value=365),
+)
+allocations = st.tuples(
+    st.just("allocate"), st.sampled_from(POOLS), st.sampled_from(COMMUNITIES), amounts, st.just(0)
+)
+payments = st.tuples(
+    st.just("spend"), st.sampled_from(POOLS), st.sampled_from(COMMUNITIES), amounts, st.just(0)
+)
 operations = st.lists(st.one_of(receipts, allocations, payments), min_size=1, max_size=60)
 
 
@@ -101,10 +124,10 @@ operations = st.lists(st.one_of(receipts, allocations, payments), min_size=1, ma
 @given(operations)
 def test_traced_amounts_sum_to_each_movement_and_never_exceed_a_gift(ops: list[tuple]) -> None:
     state = TracingState()
-    given_by: dict[tuple[str, str], Decimal] = {}          # (pool, dept) -> received
-    allocated_from: dict[tuple[str, str], Decimal] = {}    # (pool, dept) -> traced out
-    into_fund: dict[tuple[str, str], Decimal] = {}         # (alloc fund, dept) -> traced in
-    paid_from: dict[tuple[str, str], Decimal] = {}         # (alloc fund, dept) -> traced out
+    given_by: dict[tuple[str, str], Decimal] = {}  # (pool, dept) -> received
+    allocated_from: dict[tuple[str, str], Decimal] = {}  # (pool, dept) -> traced out
+    into_fund: dict[tuple[str, str], Decimal] = {}  # (alloc fund, dept) -> traced in
+    paid_from: dict[tuple[str, str], Decimal] = {}  # (alloc fund, dept) -> traced out
     recorded: list[tuple[str, str, str | None, Decimal, Attribution]] = []
     receipts_log: list[tuple[str, str, Decimal, datetime.date]] = []
 
@@ -138,7 +161,7 @@ def test_traced_amounts_sum_to_each_movement_and_never_exceed_a_gift(ops: list[t
         assert all(part > 0 and part == part.quantize(D("0.01")) for _, part in attribution.parts)
         # FIFO: nothing left in the source fund is older than what was taken.
         left = state.lots_of(source_fund)
-        kept = old_lots[len(old_lots) - len(left):]
+        kept = old_lots[len(old_lots) - len(left) :]
         assert [(lot.source, lot.order) for lot in left] == [(k.source, k.order) for k in kept]
         assert left[1:] == kept[1:]
         if left:
@@ -150,8 +173,9 @@ def test_traced_amounts_sum_to_each_movement_and_never_exceed_a_gift(ops: list[t
                 into_fund[(fund, dept)] = into_fund.get((fund, dept), D(0)) + part
             else:
                 paid_from[(fund, dept)] = paid_from.get((fund, dept), D(0)) + part
-        recorded.append((kind, source_fund, fund if kind == "allocate" else None, amount,
-                         attribution))
+        recorded.append(
+            (kind, source_fund, fund if kind == "allocate" else None, amount, attribution)
+        )
 
         # No department is traced for more than it gave.
         for (p, dept), total in allocated_from.items():
@@ -179,8 +203,9 @@ def test_traced_amounts_sum_to_each_movement_and_never_exceed_a_gift(ops: list[t
             assert isinstance(again, TracingState)
             rebuilt = again
         else:
-            traced = replay(rebuilt, fund=fund, amount=amount, attribution=attribution,
-                            target=target)
+            traced = replay(
+                rebuilt, fund=fund, amount=amount, attribution=attribution, target=target
+            )
             assert isinstance(traced, Traced), traced
             rebuilt = traced.state
     for fund in {*state.lots, *rebuilt.lots}:

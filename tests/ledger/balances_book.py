@@ -44,15 +44,26 @@ def make_home(home: Path) -> Layout:
 
 def donation(fb_id: str, fund: str, amount: str, date: datetime.date) -> data.Transaction:
     return builders.contribution(
-        fb_id=fb_id, date=date, fund=small_registry().fund(fund), amount=Decimal(amount),
-        bank=ICBC, income=IncomeKind.DONATION, source="居民", narration=f"捐赠 {fb_id}",
+        fb_id=fb_id,
+        date=date,
+        fund=small_registry().fund(fund),
+        amount=Decimal(amount),
+        bank=ICBC,
+        income=IncomeKind.DONATION,
+        source="居民",
+        narration=f"捐赠 {fb_id}",
     )
 
 
 def spending(fb_id: str, fund: str, amount: str, date: datetime.date) -> data.Transaction:
     return builders.expense(
-        fb_id=fb_id, date=date, fund=small_registry().fund(fund), amount=Decimal(amount),
-        payee="供应商", bank=ICBC, narration=f"支出 {fb_id}",
+        fb_id=fb_id,
+        date=date,
+        fund=small_registry().fund(fund),
+        amount=Decimal(amount),
+        payee="供应商",
+        bank=ICBC,
+        narration=f"支出 {fb_id}",
     )
 
 
@@ -74,5 +85,7 @@ def append_in_another_process(layout: Layout, items: list[tuple[str, str, str, s
     """Donations (fb_id, fund, amount, ISO date) appended by the writer of another process."""
     subprocess.run(
         [sys.executable, "-c", _APPEND, str(layout.home), json.dumps(items)],
-        cwd=ROOT, check=True, timeout=60,
+        cwd=ROOT,
+        check=True,
+        timeout=60,
     )

@@ -22,8 +22,7 @@ D = datetime.date
 def test_load_equals_a_full_load(tmp_path: Path) -> None:
     layout = make_home(tmp_path / "home")
     tracker = FundBalances.load(layout)
-    expected = {"MF-ST01C01": Decimal("500.00"), "GP": Decimal("2000.00"),
-                "FDN": Decimal("12.34")}
+    expected = {"MF-ST01C01": Decimal("500.00"), "GP": Decimal("2000.00"), "FDN": Decimal("12.34")}
     assert tracker.balances() == expected == full_balances(layout)
     assert tracker.balance("MF-ST01C02") == 0
 
@@ -33,8 +32,10 @@ def test_appends_by_another_process_are_read_incrementally(tmp_path: Path) -> No
     Writer(layout).append([donation("W1", "MF-ST01C02", "40.00", D(2026, 1, 5))])
     tracker = FundBalances.load(layout)
     assert tracker.balance("MF-ST01C02") == Decimal("40.00")
-    append_in_another_process(layout, [("P1", "MF-ST01C02", "10.00", "2026-02-01"),
-                                       ("P2", "MF-ST01C01", "5.50", "2026-02-02")])
+    append_in_another_process(
+        layout,
+        [("P1", "MF-ST01C02", "10.00", "2026-02-01"), ("P2", "MF-ST01C01", "5.50", "2026-02-02")],
+    )
     report = tracker.refresh()
     assert (report.appended, report.reparsed, report.reloaded) == (2, (), False)
     assert tracker.balance("MF-ST01C02") == Decimal("50.00")
@@ -67,11 +68,15 @@ def test_an_edit_of_manual_beancount_is_parsed_alone(tmp_path: Path) -> None:
     report = tracker.refresh()
     assert report.reparsed == (str(layout.manual),)
     assert tracker.balance("FDN") == Decimal("98.76")
-    layout.manual.write_text(text + """
+    layout.manual.write_text(
+        text
+        + """
 2025-07-01 * "会计" "手工录入: 付款"
   Expenses:Admin:FDN                             50.00 CNY
   Assets:Bank:ICBC:FDN                          -50.00 CNY
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     tracker.refresh()
     assert tracker.balance("FDN") == Decimal("-37.66")
     assert tracker.balances() == full_balances(layout)
@@ -86,11 +91,14 @@ def test_a_new_year_journal_and_a_new_history_file_are_included(tmp_path: Path) 
     report = tracker.refresh()
     assert report.added == (str(layout.journal_for_year(2027)),)
     assert tracker.balance("MF-ST01C02") == Decimal("47.00")
-    (layout.history_dir / "2024.beancount").write_text("""
+    (layout.history_dir / "2024.beancount").write_text(
+        """
 2024-03-01 * "捐赠"
   Assets:Bank:ICBC:DCF                          300.00 CNY
   Income:Donation:Unrestricted:DCF             -300.00 CNY
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     with layout.main.open("a", encoding="utf-8") as stream:
         stream.write('include "history/2024.beancount"\n')
     report = tracker.refresh()
@@ -150,8 +158,12 @@ def test_apply_counts_each_written_entry_once(tmp_path: Path) -> None:
 
 def test_a_rewritten_journal_is_read_again_whole(tmp_path: Path) -> None:
     layout = make_home(tmp_path / "home")
-    Writer(layout).append([donation("W1", "MF-ST01C02", "40.00", D(2026, 1, 5)),
-                           donation("W2", "MF-ST01C02", "2.00", D(2026, 1, 6))])
+    Writer(layout).append(
+        [
+            donation("W1", "MF-ST01C02", "40.00", D(2026, 1, 5)),
+            donation("W2", "MF-ST01C02", "2.00", D(2026, 1, 6)),
+        ]
+    )
     tracker = FundBalances.load(layout)
     journal = layout.journal_for_year(2026)
     text = journal.read_text(encoding="utf-8")

@@ -18,7 +18,9 @@ from ledger.writer import Writer
 from tests.ledger.balances_book import donation, make_home, spending
 
 FUNDS = ("MF-ST01C01", "MF-ST01C02", "FDN")
-amounts = st.integers(min_value=100, max_value=999).map(lambda cents: f"{cents // 100}.{cents % 100:02d}")
+amounts = st.integers(min_value=100, max_value=999).map(
+    lambda cents: f"{cents // 100}.{cents % 100:02d}"
+)
 
 
 def _manual_text(items: list[tuple[str, str]]) -> str:
@@ -32,13 +34,20 @@ def _manual_text(items: list[tuple[str, str]]) -> str:
 
 operations = st.lists(
     st.one_of(
-        st.tuples(st.just("write"), st.sampled_from(FUNDS), amounts,
-                  st.sampled_from([2026, 2027]), st.booleans()),
-        st.tuples(st.just("edit_manual"),
-                  st.lists(st.tuples(st.sampled_from(FUNDS), amounts), max_size=3)),
+        st.tuples(
+            st.just("write"),
+            st.sampled_from(FUNDS),
+            amounts,
+            st.sampled_from([2026, 2027]),
+            st.booleans(),
+        ),
+        st.tuples(
+            st.just("edit_manual"), st.lists(st.tuples(st.sampled_from(FUNDS), amounts), max_size=3)
+        ),
         st.tuples(st.just("append_manual"), st.sampled_from(FUNDS), amounts),
-        st.tuples(st.just("history"), st.sampled_from([2022, 2023, 2024]),
-                  st.sampled_from(FUNDS), amounts),
+        st.tuples(
+            st.just("history"), st.sampled_from([2022, 2023, 2024]), st.sampled_from(FUNDS), amounts
+        ),
         st.tuples(st.just("drop_history"), st.sampled_from([2022, 2023, 2024, 2025])),
         st.tuples(st.just("refresh")),
         st.tuples(st.just("apply_all_again")),
@@ -48,7 +57,11 @@ operations = st.lists(
 
 
 def _apply(
-    layout: Layout, writer: Writer, tracker: FundBalances, op: tuple, n: int,
+    layout: Layout,
+    writer: Writer,
+    tracker: FundBalances,
+    op: tuple,
+    n: int,
     written: list[data.Transaction],
 ) -> None:
     kind = op[0]
@@ -79,8 +92,9 @@ def _apply(
             layout.main.write_text(main + line, encoding="utf-8")
     elif kind == "drop_history":
         main = layout.main.read_text(encoding="utf-8")
-        layout.main.write_text(main.replace(f'include "history/{op[1]}.beancount"\n', ""),
-                               encoding="utf-8")
+        layout.main.write_text(
+            main.replace(f'include "history/{op[1]}.beancount"\n', ""), encoding="utf-8"
+        )
     elif kind == "apply_all_again":
         tracker.apply(written)  # each already counted: no change
     else:

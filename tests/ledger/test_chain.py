@@ -24,7 +24,12 @@ from tests.ledger.test_writer import load, make_book, transactions, txn
 def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Layout, list[data.Directive]]:
     layout = make_book(tmp_path_factory.mktemp("chain"))
     writer = Writer(layout)
-    writer.append([txn(f"C{i}", amount=f"{i}.00", date=datetime.date(2025 + i % 2, 1, i)) for i in range(1, 7)])
+    writer.append(
+        [
+            txn(f"C{i}", amount=f"{i}.00", date=datetime.date(2025 + i % 2, 1, i))
+            for i in range(1, 7)
+        ]
+    )
     entries, errors = load(layout)
     assert errors == []
     return layout, entries
@@ -34,7 +39,9 @@ def _chained(entries: list[data.Directive]) -> list[data.Transaction]:
     return sorted(transactions(entries), key=lambda t: int(t.meta["fb_seq"]))
 
 
-def _replace(entries: list[data.Directive], old: data.Transaction, new: data.Directive | None) -> list[data.Directive]:
+def _replace(
+    entries: list[data.Directive], old: data.Transaction, new: data.Directive | None
+) -> list[data.Directive]:
     return [e for e in (new if e is old else e for e in entries) if e is not None]
 
 
@@ -51,7 +58,10 @@ def test_a_written_book_verifies(written: tuple[Layout, list[data.Directive]]) -
     _, entries = written
     chain = _chained(entries)
     assert [t.meta["fb_seq"] for t in chain] == ["1", "2", "3", "4", "5", "6"]
-    assert {t.meta["filename"].rsplit("/", 1)[-1] for t in chain} == {"2025.beancount", "2026.beancount"}
+    assert {t.meta["filename"].rsplit("/", 1)[-1] for t in chain} == {
+        "2025.beancount",
+        "2026.beancount",
+    }
     assert verify_chain(entries) == []
     assert verify_chain([]) == []
 
@@ -113,7 +123,9 @@ def test_a_forged_hash_is_found(written: tuple[Layout, list[data.Directive]]) ->
     # Change the amount and recompute this entry's own hash: the next entry's fb_prev no longer matches.
     postings = [p._replace(units=Amount(-p.units.number, "CNY")) for p in victim.postings]
     changed = victim._replace(postings=postings)
-    forged = changed._replace(meta={**changed.meta, "fb_hash": entry_hash(changed, changed.meta["fb_prev"])})
+    forged = changed._replace(
+        meta={**changed.meta, "fb_hash": entry_hash(changed, changed.meta["fb_prev"])}
+    )
     errors = verify_chain(_replace(entries, victim, forged))
     assert len(errors) == 1
     assert _named(errors[0].message, chain[3]) and "fb_prev" in errors[0].message
@@ -141,7 +153,9 @@ def test_malformed_chain_metadata_is_named(written: tuple[Layout, list[data.Dire
     assert any("fb_seq 2 is also used" in m for m in messages)
 
 
-def test_tampering_in_the_file_is_found_by_the_loader_and_chain(written: tuple[Layout, list[data.Directive]], tmp_path: Path) -> None:
+def test_tampering_in_the_file_is_found_by_the_loader_and_chain(
+    written: tuple[Layout, list[data.Directive]], tmp_path: Path
+) -> None:
     layout, _ = written
     journal = layout.journal_for_year(2026)
     text = journal.read_text(encoding="utf-8")
@@ -151,30 +165,47 @@ def test_tampering_in_the_file_is_found_by_the_loader_and_chain(written: tuple[L
     for path in layout.journal_dir.glob("*.beancount"):
         (tampered.journal_dir / path.name).write_bytes(path.read_bytes())
     (tampered.journal_for_year(2026)).write_text(
-        text.replace("  Assets:Bank:ICBC:MF-T1  3.00 CNY\n  Income:Donation:MF-T1  -3.00 CNY",
-                     "  Assets:Bank:ICBC:MF-T1  30.00 CNY\n  Income:Donation:MF-T1  -30.00 CNY"),
+        text.replace(
+            "  Assets:Bank:ICBC:MF-T1  3.00 CNY\n  Income:Donation:MF-T1  -3.00 CNY",
+            "  Assets:Bank:ICBC:MF-T1  30.00 CNY\n  Income:Donation:MF-T1  -30.00 CNY",
+        ),
         encoding="utf-8",
     )
     entries, errors = load(tampered)
     assert errors == []  # Beancount alone sees nothing wrong
     chain_errors = verify_chain(entries)
     assert len(chain_errors) == 1
-    assert re.search(r"2026\.beancount:\d+: fb_id C3 fb_seq 3: fb_hash does not match", chain_errors[0].message)
+    assert re.search(
+        r"2026\.beancount:\d+: fb_id C3 fb_seq 3: fb_hash does not match", chain_errors[0].message
+    )
 
 
 def test_the_hash_covers_the_canonical_form_only() -> None:
     entry = data.Transaction(
         {"fb_id": "G1", "fund": "MF-T1", "fb_seq": "1", "fb_prev": GENESIS, "request": "R000001"},
-        datetime.date(2026, 3, 2), "*", "玉林社区老年协会", "捐赠", frozenset(), frozenset(),
-        [data.Posting("Assets:Bank:ICBC:MF-T1", Amount(Decimal("10.00"), "CNY"), None, None, None, None),
-         data.Posting("Income:Donation:MF-T1", Amount(Decimal("-10.00"), "CNY"), None, None, None, None)],
+        datetime.date(2026, 3, 2),
+        "*",
+        "玉林社区老年协会",
+        "捐赠",
+        frozenset(),
+        frozenset(),
+        [
+            data.Posting(
+                "Assets:Bank:ICBC:MF-T1", Amount(Decimal("10.00"), "CNY"), None, None, None, None
+            ),
+            data.Posting(
+                "Income:Donation:MF-T1", Amount(Decimal("-10.00"), "CNY"), None, None, None, None
+            ),
+        ],
     )
     digest = entry_hash(entry, GENESIS)
     # Pinned: changing the canonical form would break every book already written.
     assert digest == PINNED
     reordered = entry._replace(meta={k: entry.meta[k] for k in reversed(list(entry.meta))})
     assert entry_hash(reordered, GENESIS) == digest
-    parsed_like = entry._replace(meta={**entry.meta, "filename": "x", "lineno": 9, "__tolerances__": {}, "fb_hash": "a"})
+    parsed_like = entry._replace(
+        meta={**entry.meta, "filename": "x", "lineno": 9, "__tolerances__": {}, "fb_hash": "a"}
+    )
     assert entry_hash(parsed_like, GENESIS) == digest
     assert entry_hash(entry, "1" * 64) != digest
     assert entry_hash(entry._replace(tags=frozenset({"t"})), GENESIS) != digest
@@ -185,20 +216,37 @@ PINNED = "bb08083b53e4ae3ea6e0f3ef9f846cce2862464ca2d17ee2f28acc12d41797ff"
 
 
 NUMBERS = st.decimals(allow_nan=False, allow_infinity=False) | st.sampled_from(
-    [Decimal("-0"), Decimal("-0.00"), Decimal("0E+5"), Decimal("1E+2"), Decimal("-1E-7"), Decimal("123.4500")]
+    [
+        Decimal("-0"),
+        Decimal("-0.00"),
+        Decimal("0E+5"),
+        Decimal("1E+2"),
+        Decimal("-1E-7"),
+        Decimal("123.4500"),
+    ]
 )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(number=NUMBERS, day=st.dates(datetime.date(1000, 1, 1), datetime.date(9999, 12, 31)), flag=st.booleans())
+@given(
+    number=NUMBERS,
+    day=st.dates(datetime.date(1000, 1, 1), datetime.date(9999, 12, 31)),
+    flag=st.booleans(),
+)
 def test_any_value_the_writer_accepts_hashes_as_it_reads_back(
     chain_book: tuple[Layout, Writer], number: Decimal, day: datetime.date, flag: bool
 ) -> None:
     """The hash the writer computes before writing equals the one computed from the parsed entry."""
     layout, writer = chain_book
-    entry = txn(f"N{writer.head()[0]}", date=max(day, datetime.date(2020, 1, 2)), meta={"num": number, "amt": Amount(number, "USD"), "day": day, "ok": flag})
+    entry = txn(
+        f"N{writer.head()[0]}",
+        date=max(day, datetime.date(2020, 1, 2)),
+        meta={"num": number, "amt": Amount(number, "USD"), "day": day, "ok": flag},
+    )
     units = [Amount(number, "USD"), Amount(-number, "USD")]
-    entry = entry._replace(postings=[p._replace(units=u) for p, u in zip(entry.postings, units, strict=True)])
+    entry = entry._replace(
+        postings=[p._replace(units=u) for p, u in zip(entry.postings, units, strict=True)]
+    )
     try:
         writer.append([entry])
     except UnsafeText:
@@ -211,5 +259,7 @@ def test_any_value_the_writer_accepts_hashes_as_it_reads_back(
 @pytest.fixture(scope="module")
 def chain_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Layout, Writer]:
     layout = make_book(tmp_path_factory.mktemp("numbers"))
-    layout.main.write_text(layout.main.read_text(encoding="utf-8").replace(" CNY\n", "\n"), encoding="utf-8")
+    layout.main.write_text(
+        layout.main.read_text(encoding="utf-8").replace(" CNY\n", "\n"), encoding="utf-8"
+    )
     return layout, Writer(layout)

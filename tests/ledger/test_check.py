@@ -31,8 +31,9 @@ HISTORY = """
 
 
 def journal() -> str:
-    return render(chained_payments("MF-ST01C01", ["10.00", "20.00", "30.00"],
-                                   datetime.date(2026, 3, 1)))
+    return render(
+        chained_payments("MF-ST01C01", ["10.00", "20.00", "30.00"], datetime.date(2026, 3, 1))
+    )
 
 
 def clean_home(home: Path, manual: str = "") -> Path:
@@ -56,12 +57,24 @@ def test_plain_bean_check_applies_the_plugins(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     bean_check = str(Path(sys.executable).parent / "bean-check")
     home = clean_home(tmp_path / "clean")
-    result = subprocess.run([bean_check, str(home / "book/main.beancount")], env=env,
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [bean_check, str(home / "book/main.beancount")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert (result.returncode, result.stdout + result.stderr) == (0, "")
     broken = clean_home(tmp_path / "broken", manual=OVERDRAFT)
-    result = subprocess.run([bean_check, str(broken / "book/main.beancount")], env=env,
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [bean_check, str(broken / "book/main.beancount")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode != 0
     assert "fund MF-ST01C02 is below zero at the end of 2026-05-04" in result.stdout + result.stderr
 
@@ -80,11 +93,17 @@ def test_an_overdrawn_fund_fails_check_in_a_real_process(tmp_path: Path) -> None
     home = clean_home(tmp_path / "home", manual=OVERDRAFT)
     result = subprocess.run(
         [sys.executable, "-m", "fundbook_cli.main", "check", str(home)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 1
     (line,) = result.stdout.splitlines()
-    assert line.startswith("manual.beancount:2: fund MF-ST01C02 is below zero at the end of 2026-05-04")
+    assert line.startswith(
+        "manual.beancount:2: fund MF-ST01C02 is below zero at the end of 2026-05-04"
+    )
     assert "balance -150.00 CNY" in line
     assert '"重阳节活动(超支)" (fb_id R000099-commitment)' in line
     assert "1 error in" in result.stderr
@@ -100,10 +119,12 @@ def test_an_overdrawn_fund_fails_check_in_a_real_process(tmp_path: Path) -> None
   Expenses:Program:MF-ST01C02                   100.00 CNY
   Assets:Bank:ICBC:MF-ST01C01                  -100.00 CNY
 """,
-            ['fund MF-ST01C01 does not balance: its postings sum to -100.00 CNY in 2026-06-01 '
-             '"用玉林社区的钱支付芳草社区活动" (fb_id M1)' + INTERFUND_HINT,
-             'fund MF-ST01C02 does not balance: its postings sum to 100.00 CNY in 2026-06-01 '
-             '"用玉林社区的钱支付芳草社区活动" (fb_id M1)' + INTERFUND_HINT],
+            [
+                "fund MF-ST01C01 does not balance: its postings sum to -100.00 CNY in 2026-06-01 "
+                '"用玉林社区的钱支付芳草社区活动" (fb_id M1)' + INTERFUND_HINT,
+                "fund MF-ST01C02 does not balance: its postings sum to 100.00 CNY in 2026-06-01 "
+                '"用玉林社区的钱支付芳草社区活动" (fb_id M1)' + INTERFUND_HINT,
+            ],
         ),
         (
             """
@@ -114,8 +135,10 @@ def test_an_overdrawn_fund_fails_check_in_a_real_process(tmp_path: Path) -> None
   Assets:Bank:ICBC:MF-ST01C02                   100.00 CNY
   Equity:Interfund:MF-ST01C02                  -100.00 CNY
 """,
-            ["fund MF-ST01C01 (micro, restricted) never transfers out, so its money cannot go "
-             'to MF-ST01C02, in 2026-06-01 "挪用玉林社区微基金" (fb_id M2)'],
+            [
+                "fund MF-ST01C01 (micro, restricted) never transfers out, so its money cannot go "
+                'to MF-ST01C02, in 2026-06-01 "挪用玉林社区微基金" (fb_id M2)'
+            ],
         ),
         (
             """
@@ -126,8 +149,10 @@ def test_an_overdrawn_fund_fails_check_in_a_real_process(tmp_path: Path) -> None
   Assets:Bank:ICBC:MF-ST01C02                   100.00 CNY
   Equity:NetAssets:Restricted:MF-ST01C02       -100.00 CNY
 """,
-            ["money moves from fund MF-ST01C01 to fund MF-ST01C02 outside an #interfund "
-             'transaction, in 2026-06-01 "挪用玉林社区微基金(经净资产)" (fb_id M3)'],
+            [
+                "money moves from fund MF-ST01C01 to fund MF-ST01C02 outside an #interfund "
+                'transaction, in 2026-06-01 "挪用玉林社区微基金(经净资产)" (fb_id M3)'
+            ],
         ),
     ],
     ids=["paid-from-another-fund", "interfund-out-of-a-micro-fund", "moved-through-net-assets"],
@@ -141,12 +166,16 @@ def test_spending_restricted_money_of_another_fund_fails_check(
     assert sorted(found) == sorted(expected)
 
 
-def test_a_broken_hash_chain_fails_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_broken_hash_chain_fails_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     home = clean_home(tmp_path / "home")
     path = home / "book/fundbook/2026.beancount"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("  20.00 CNY", "  2.00 CNY").replace("-20.00 CNY", "-2.00 CNY"),
-                    encoding="utf-8")
+    path.write_text(
+        text.replace("  20.00 CNY", "  2.00 CNY").replace("-20.00 CNY", "-2.00 CNY"),
+        encoding="utf-8",
+    )
     code, output = run_check(home, capsys)
     assert code == 1
     (line, summary) = output.splitlines()
@@ -161,12 +190,20 @@ def test_an_entry_of_the_writer_edited_by_hand_fails_check(
 ) -> None:
     home = write_home(tmp_path / "home", history={2025: HISTORY})
     fund = small_registry().fund("MF-ST01C02")
-    Writer(Layout(home)).append([
-        builders.expense(fb_id=f"E{i}", date=datetime.date(2026, 4, i), fund=fund,
-                         amount=Decimal("30.00"), payee="供应商", bank=ICBC,
-                         narration=f"活动支出 {i}")
-        for i in (1, 2)
-    ])
+    Writer(Layout(home)).append(
+        [
+            builders.expense(
+                fb_id=f"E{i}",
+                date=datetime.date(2026, 4, i),
+                fund=fund,
+                amount=Decimal("30.00"),
+                payee="供应商",
+                bank=ICBC,
+                narration=f"活动支出 {i}",
+            )
+            for i in (1, 2)
+        ]
+    )
     assert run_check(home, capsys)[0] == 0
     path = Layout(home).journal_for_year(2026)
     text = path.read_text(encoding="utf-8")
@@ -184,7 +221,9 @@ def test_a_home_without_a_book(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 
 @pytest.mark.slow
-def test_the_demo_district_checks_clean(demo_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_demo_district_checks_clean(
+    demo_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, output = run_check(demo_home, capsys)
     assert code == 0, output[:5000]
     assert output.startswith("ok: ")

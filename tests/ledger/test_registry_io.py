@@ -22,9 +22,15 @@ REGISTRY = Registry.build(
         Organization("ST01C01", OrgKind.COMMUNITY, "Yulin East", "玉林东路社区", "ST01"),
     ],
     [
-        Fund("MF-ST01C01", FundKind.MICRO, "Yulin East micro-fund", "玉林东路社区微基金",
-             "ST01C01", Restriction.RESTRICTED,
-             parse_chain("community_party@community street@street>=5000.00 foundation@foundation")),
+        Fund(
+            "MF-ST01C01",
+            FundKind.MICRO,
+            "Yulin East micro-fund",
+            "玉林东路社区微基金",
+            "ST01C01",
+            Restriction.RESTRICTED,
+            parse_chain("community_party@community street@street>=5000.00 foundation@foundation"),
+        ),
     ],
 )
 BANKS = (Bank("ICBC", "工商银行武侯支行基本户", "4402 0001"),)
@@ -38,8 +44,10 @@ def test_registry_reads_back_from_entries_built_in_memory() -> None:
 
 
 def test_registry_reads_back_through_the_parser() -> None:
-    directives = [*registry_io.registry_entries(REGISTRY, BANKS, DAY),
-                  *registry_io.chart_entries(REGISTRY, BANKS, DAY)]
+    directives = [
+        *registry_io.registry_entries(REGISTRY, BANKS, DAY),
+        *registry_io.chart_entries(REGISTRY, BANKS, DAY),
+    ]
     entries, errors, _ = loader.load_string("\n".join(render(entry) for entry in directives))
     assert errors == []
     book, registry_errors = registry_io.read_registry(entries)
@@ -47,9 +55,14 @@ def test_registry_reads_back_through_the_parser() -> None:
     assert book.registry == REGISTRY
     chain = book.registry.fund("MF-ST01C01").chain
     assert [step.role.value for step in chain.steps_for(Decimal("100.00"))] == [
-        "community_party", "foundation"]
+        "community_party",
+        "foundation",
+    ]
     assert [step.role.value for step in chain.steps_for(Decimal("5000.00"))] == [
-        "community_party", "street", "foundation"]
+        "community_party",
+        "street",
+        "foundation",
+    ]
 
 
 def test_a_fund_of_an_unknown_organization_is_an_error() -> None:
@@ -66,19 +79,24 @@ def test_a_second_definition_of_a_code_is_an_error_and_never_replaces_the_first(
         '  name_zh: "x"\n  org: "ST01C01"\n  restriction: "unrestricted"\n'
         '  chain: "foundation@foundation"\n'
     )
-    original = "\n".join(render(entry) for entry in registry_io.registry_entries(REGISTRY, BANKS, DAY))
+    original = "\n".join(
+        render(entry) for entry in registry_io.registry_entries(REGISTRY, BANKS, DAY)
+    )
     entries, parse_errors, _ = loader.load_string(original + "\n" + redefinition)
     assert parse_errors == []
     book, errors = registry_io.read_registry(entries)
     assert [error.message for error in errors] == [
-        "fundbook-fund MF-ST01C01: is defined twice; a code is registered once"]
+        "fundbook-fund MF-ST01C01: is defined twice; a code is registered once"
+    ]
     assert book.registry == REGISTRY
 
 
 def test_an_organization_under_an_unknown_parent_is_an_error() -> None:
     # A community of a street the book does not know: no one could fill its street step.
-    text = ('2024-01-01 custom "fundbook-org" "ST09C01"\n  kind: "community"\n  name: "x"\n'
-            '  name_zh: "x"\n  parent: "ST09"\n')
+    text = (
+        '2024-01-01 custom "fundbook-org" "ST09C01"\n  kind: "community"\n  name: "x"\n'
+        '  name_zh: "x"\n  parent: "ST09"\n'
+    )
     entries, _, _ = loader.load_string(text)
     _, errors = registry_io.read_registry(entries)
     assert [error.message for error in errors] == ["organization ST09C01: unknown parent ST09"]

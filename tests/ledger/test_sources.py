@@ -98,11 +98,13 @@ def test_missing_or_impossible_sources_are_reported() -> None:
         "payment of 750.00 out of AL-ST01C01-GP has no src_<CODE> sources"
     ]
     # The replay goes on first in first out: D02 came first.
-    assert traced.movements[-1].attribution == Attribution.of({"D02": D("700.00"),
-                                                               "D06": D("50.00")})
+    assert traced.movements[-1].attribution == Attribution.of(
+        {"D02": D("700.00"), "D06": D("50.00")}
+    )
 
     too_much = BOOK.replace('src_D06: "100.01"', 'src_D06: "0.01"').replace(
-        'src_D02: "700.00"\n  src_D06: "0.01"', 'src_D02: "800.00"\n  src_D06: "0.01"')
+        'src_D02: "700.00"\n  src_D06: "0.01"', 'src_D02: "800.00"\n  src_D06: "0.01"'
+    )
     messages = [e.message for e in trace_book(_load(too_much), REG).errors]
     assert any("D02 is traced for 800.00 but has only 700.00 left in GP" in m for m in messages)
 
@@ -120,25 +122,62 @@ def test_entries_built_from_the_tracing_rule_replay_cleanly() -> None:
         received = receive(state, fund="GP", source=dept, amount=D(amount), received_on=day)
         assert isinstance(received, TracingState)
         state = received
-        entries.append(build.contribution(
-            fb_id=f"CT{n}", date=day, fund=GP, amount=D(amount), bank=ICBC,
-            income=build.IncomeKind.SUBSIDY, source=dept, narration="x",
-            meta={"department": dept}))
+        entries.append(
+            build.contribution(
+                fb_id=f"CT{n}",
+                date=day,
+                fund=GP,
+                amount=D(amount),
+                bank=ICBC,
+                income=build.IncomeKind.SUBSIDY,
+                source=dept,
+                narration="x",
+                meta={"department": dept},
+            )
+        )
     moved = allocate(state, pool="GP", target=AL.code, amount=D("500.00"))
     assert isinstance(moved, Traced)
     state, attribution = moved
-    entries.append(build.transfer(
-        fb_id="A9-transfer", date=day, source=GP, target=AL, amount=D("500.00"), bank=ICBC,
-        narration="alloc", link="alloc-A9", meta=attribution.to_meta()))
+    entries.append(
+        build.transfer(
+            fb_id="A9-transfer",
+            date=day,
+            source=GP,
+            target=AL,
+            amount=D("500.00"),
+            bank=ICBC,
+            narration="alloc",
+            link="alloc-A9",
+            meta=attribution.to_meta(),
+        )
+    )
     paid = spend(state, fund=AL.code, amount=D("124.00"))
     assert isinstance(paid, Traced)
     state, paid_attribution = paid
-    entries.append(build.commitment(
-        fb_id="R9-commitment", date=day, fund=AL, amount=D("124.00"), payee="p", narration="n",
-        link="req-R9"))
-    entries.append(build.payment(
-        fb_id="R9-payment", date=day, fund=AL, amount=D("124.00"), payee="p", bank=ICBC,
-        narration="n", link="req-R9", meta=paid_attribution.to_meta()))
+    entries.append(
+        build.commitment(
+            fb_id="R9-commitment",
+            date=day,
+            fund=AL,
+            amount=D("124.00"),
+            payee="p",
+            narration="n",
+            link="req-R9",
+        )
+    )
+    entries.append(
+        build.payment(
+            fb_id="R9-payment",
+            date=day,
+            fund=AL,
+            amount=D("124.00"),
+            payee="p",
+            bank=ICBC,
+            narration="n",
+            link="req-R9",
+            meta=paid_attribution.to_meta(),
+        )
+    )
     assert paid_attribution == Attribution.of({"D01": D("123.45"), "D09": D("0.55")})
     loaded, errors, _ = loader.load_string(render(entries) + "\n" + _header_and_registry())
     assert not errors, [e.message for e in errors]
@@ -184,11 +223,17 @@ def test_the_demo_district_book_traces_every_cent(demo_home) -> None:  # type: i
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.tuples(
-    st.sampled_from(["receive", "allocate", "pay"]),
-    st.sampled_from(["D01", "D02", "D03", "D04"]),
-    st.integers(min_value=1, max_value=50_000),
-), min_size=1, max_size=25))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["receive", "allocate", "pay"]),
+            st.sampled_from(["D01", "D02", "D03", "D04"]),
+            st.integers(min_value=1, max_value=50_000),
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)
 def test_random_books_written_by_the_rule_prove_themselves(ops: list[tuple[str, str, int]]) -> None:
     """Any sequence booked with FIFO attributions in src_ metadata loads cleanly (plugins
     included) and replays from the book alone to the same lots, to the cent."""
@@ -201,29 +246,66 @@ def test_random_books_written_by_the_rule_prove_themselves(ops: list[tuple[str, 
             received = receive(state, fund="GP", source=dept, amount=amount, received_on=day)
             assert isinstance(received, TracingState)
             state = received
-            entries.append(build.contribution(
-                fb_id=f"CT{n}", date=day, fund=GP, amount=amount, bank=ICBC,
-                income=build.IncomeKind.SUBSIDY, source=dept, narration="x",
-                meta={"department": dept}))
+            entries.append(
+                build.contribution(
+                    fb_id=f"CT{n}",
+                    date=day,
+                    fund=GP,
+                    amount=amount,
+                    bank=ICBC,
+                    income=build.IncomeKind.SUBSIDY,
+                    source=dept,
+                    narration="x",
+                    meta={"department": dept},
+                )
+            )
         elif kind == "allocate":
             moved = allocate(state, pool="GP", target=AL.code, amount=amount)
             if not isinstance(moved, Traced):
                 continue
             state = moved.state
-            entries.append(build.transfer(
-                fb_id=f"A{n}", date=day, source=GP, target=AL, amount=amount, bank=ICBC,
-                narration="alloc", link=f"alloc-A{n}", meta=moved.attribution.to_meta()))
+            entries.append(
+                build.transfer(
+                    fb_id=f"A{n}",
+                    date=day,
+                    source=GP,
+                    target=AL,
+                    amount=amount,
+                    bank=ICBC,
+                    narration="alloc",
+                    link=f"alloc-A{n}",
+                    meta=moved.attribution.to_meta(),
+                )
+            )
         else:
             paid = spend(state, fund=AL.code, amount=amount)
             if not isinstance(paid, Traced):
                 continue
             state = paid.state
-            entries.append(build.commitment(
-                fb_id=f"R{n}-c", date=day, fund=AL, amount=amount, payee="p", narration="n",
-                link=f"req-R{n}"))
-            entries.append(build.payment(
-                fb_id=f"R{n}-p", date=day, fund=AL, amount=amount, payee="p", bank=ICBC,
-                narration="n", link=f"req-R{n}", meta=paid.attribution.to_meta()))
+            entries.append(
+                build.commitment(
+                    fb_id=f"R{n}-c",
+                    date=day,
+                    fund=AL,
+                    amount=amount,
+                    payee="p",
+                    narration="n",
+                    link=f"req-R{n}",
+                )
+            )
+            entries.append(
+                build.payment(
+                    fb_id=f"R{n}-p",
+                    date=day,
+                    fund=AL,
+                    amount=amount,
+                    payee="p",
+                    bank=ICBC,
+                    narration="n",
+                    link=f"req-R{n}",
+                    meta=paid.attribution.to_meta(),
+                )
+            )
     loaded, errors, _ = loader.load_string(_header_and_registry() + "\n" + render(entries))
     assert not errors, [e.message for e in errors]
     traced = trace_book(loaded, REG)
@@ -244,4 +326,5 @@ def test_fundbook_check_reports_untraced_cash(tmp_path) -> None:  # type: ignore
     untraced = BOOK.replace('  src_D02: "700.00"\n  src_D06: "50.00"\n', "")
     report = check_book(Layout(write_home(tmp_path / "untraced", manual=untraced)))
     assert [(p.filename, p.message.split(" [")[0]) for p in report.problems] == [
-        ("manual.beancount", "payment of 750.00 out of AL-ST01C01-GP has no src_<CODE> sources")]
+        ("manual.beancount", "payment of 750.00 out of AL-ST01C01-GP has no src_<CODE> sources")
+    ]

@@ -87,9 +87,17 @@ def _posting(account: str, number: str, currency: str = "CNY", **meta: Any) -> d
 
 def _transaction(**changes: Any) -> data.Transaction:
     entry = data.Transaction(
-        {"fb_id": "X1", "fund": "MF-T1"}, DAY, "*", "捐赠人", "捐赠 \"重阳\"", frozenset({"t-1"}),
+        {"fb_id": "X1", "fund": "MF-T1"},
+        DAY,
+        "*",
+        "捐赠人",
+        '捐赠 "重阳"',
+        frozenset({"t-1"}),
         frozenset({"req-R000001"}),
-        [_posting("Assets:Bank:ICBC:MF-T1", "12.30", memo="备注"), _posting("Income:Donation:MF-T1", "-12.30")],
+        [
+            _posting("Assets:Bank:ICBC:MF-T1", "12.30", memo="备注"),
+            _posting("Income:Donation:MF-T1", "-12.30"),
+        ],
     )
     return entry._replace(**changes)
 
@@ -101,7 +109,11 @@ def _load(source: str) -> list[data.Directive]:
 
 
 def _strip(meta: dict[str, Any] | None) -> dict[str, Any]:
-    return {k: v for k, v in (meta or {}).items() if k not in ("filename", "lineno") and not k.startswith("__")}
+    return {
+        k: v
+        for k, v in (meta or {}).items()
+        if k not in ("filename", "lineno") and not k.startswith("__")
+    }
 
 
 def test_a_transaction_reads_back_equal() -> None:
@@ -110,10 +122,17 @@ def test_a_transaction_reads_back_equal() -> None:
     assert source.endswith("\n") and "\n\n" not in source
     (parsed,) = _load(source)
     assert isinstance(parsed, data.Transaction)
-    assert (parsed.date, parsed.flag, parsed.payee, parsed.narration) == (DAY, "*", "捐赠人", '捐赠 "重阳"')
+    assert (parsed.date, parsed.flag, parsed.payee, parsed.narration) == (
+        DAY,
+        "*",
+        "捐赠人",
+        '捐赠 "重阳"',
+    )
     assert (parsed.tags, parsed.links) == (entry.tags, entry.links)
     assert _strip(parsed.meta) == entry.meta
-    assert [(p.account, p.units) for p in parsed.postings] == [(p.account, p.units) for p in entry.postings]
+    assert [(p.account, p.units) for p in parsed.postings] == [
+        (p.account, p.units) for p in entry.postings
+    ]
     assert _strip(parsed.postings[0].meta) == {"memo": "备注"}
 
 
@@ -126,11 +145,21 @@ def test_payee_none_and_empty_are_kept_apart() -> None:
 
 def test_other_directives_read_back_equal() -> None:
     account = "Assets:Bank:ICBC:MF-T1"
-    custom = data.Custom({"name_zh": "玉林社区", "filename": "<fundbook>", "lineno": 0}, DAY, "fundbook-org",
-                         [("ST01C01", str), ValueType(account, "<AccountDummy>"),
-                          ValueType(Decimal("1.5"), Decimal), ValueType(True, bool)])
+    custom = data.Custom(
+        {"name_zh": "玉林社区", "filename": "<fundbook>", "lineno": 0},
+        DAY,
+        "fundbook-org",
+        [
+            ("ST01C01", str),
+            ValueType(account, "<AccountDummy>"),
+            ValueType(Decimal("1.5"), Decimal),
+            ValueType(True, bool),
+        ],
+    )
     directives = [
-        data.Open({"code": "1002", "name_zh": "银行存款"}, DAY, "Assets:Bank:ICBC:MF-T2", ["CNY"], None),
+        data.Open(
+            {"code": "1002", "name_zh": "银行存款"}, DAY, "Assets:Bank:ICBC:MF-T2", ["CNY"], None
+        ),
         data.Note({}, DAY, account, "对账\n完成", frozenset({"t"}), frozenset({"l"})),
         data.Balance({}, DAY, account, Amount(Decimal("0.00"), "CNY"), None, None),
         custom,
@@ -169,8 +198,19 @@ def test_other_directives_read_back_equal() -> None:
         ({"payee": "\u2028"}, "payee"),
         ({"narration": None}, "narration"),
         ({"date": datetime.datetime(2024, 1, 1, 12, 0)}, "date"),
-        ({"postings": [_posting("Assets:银行存款", "1.00"), _posting("Income:Donation:MF-T1", "-1.00")]}, "postings[0].account"),
-        ({"postings": [_posting("Assets:Bank\n2020-01-01 open Assets:X", "1.00")]}, "postings[0].account"),
+        (
+            {
+                "postings": [
+                    _posting("Assets:银行存款", "1.00"),
+                    _posting("Income:Donation:MF-T1", "-1.00"),
+                ]
+            },
+            "postings[0].account",
+        ),
+        (
+            {"postings": [_posting("Assets:Bank\n2020-01-01 open Assets:X", "1.00")]},
+            "postings[0].account",
+        ),
         ({"postings": [_posting("Bogus:Bank", "1.00")]}, "postings[0].account"),
         ({"postings": [_posting("Assets:bank", "1.00")]}, "postings[0].account"),
         ({"postings": [_posting("Assets:Bank", "1.0")]}, "postings[0].number"),
@@ -181,7 +221,14 @@ def test_other_directives_read_back_equal() -> None:
         ({"postings": [_posting("Assets:Bank", "1.00", "cny")]}, "postings[0].currency"),
         ({"postings": [_posting("Assets:Bank", "1.00", "CNY\n")]}, "postings[0].currency"),
         ({"postings": [data.Posting("Assets:Bank", None, None, None, None, None)]}, "postings[0]"),
-        ({"postings": [_posting("Assets:Bank", "1.00")._replace(price=Amount(Decimal(1), "USD"))]}, "postings[0]"),
+        (
+            {
+                "postings": [
+                    _posting("Assets:Bank", "1.00")._replace(price=Amount(Decimal(1), "USD"))
+                ]
+            },
+            "postings[0]",
+        ),
         ({"postings": [_posting("Assets:Bank", "1.00", **{"bad key": "v"})]}, "postings[0].meta"),
     ],
 )
@@ -192,8 +239,14 @@ def test_unsafe_tokens_and_numbers_are_refused(change: dict[str, Any], field: st
 
 
 def test_other_currencies_keep_their_digits() -> None:
-    source = render(_transaction(postings=[_posting("Assets:Bank:ICBC:MF-T1", "1.005", "USD"),
-                                           _posting("Income:Donation:MF-T1", "-1.005", "USD")]))
+    source = render(
+        _transaction(
+            postings=[
+                _posting("Assets:Bank:ICBC:MF-T1", "1.005", "USD"),
+                _posting("Income:Donation:MF-T1", "-1.005", "USD"),
+            ]
+        )
+    )
     assert "1.005 USD" in source
 
 
@@ -204,18 +257,34 @@ def test_directives_fundbook_does_not_write_are_refused() -> None:
         render(data.Custom({}, DAY, "x", [("a\x00", str)]))
 
 
-TOKEN_TEXT = st.text(max_size=12) | st.text(alphabet="Aa0-_:.'/ \n玉\"^#", max_size=12) | st.from_regex(
-    r"\A[A-Z][A-Za-z0-9-]{0,8}\Z"
+TOKEN_TEXT = (
+    st.text(max_size=12)
+    | st.text(alphabet="Aa0-_:.'/ \n玉\"^#", max_size=12)
+    | st.from_regex(r"\A[A-Z][A-Za-z0-9-]{0,8}\Z")
 )
 
 
 @settings(max_examples=150, deadline=None)
-@given(component=TOKEN_TEXT, unit=TOKEN_TEXT | st.sampled_from(["CNY", "USD", "A0", "NT.TO", "B'C", "/6J", "C_"]))
-def test_accounts_and_currencies_read_back_exactly_or_are_refused(component: str, unit: str) -> None:
+@given(
+    component=TOKEN_TEXT,
+    unit=TOKEN_TEXT | st.sampled_from(["CNY", "USD", "A0", "NT.TO", "B'C", "/6J", "C_"]),
+)
+def test_accounts_and_currencies_read_back_exactly_or_are_refused(
+    component: str, unit: str
+) -> None:
     name = f"Assets:Bank:{component}"
     entry = data.Transaction(
-        {}, DAY, "*", None, "x", frozenset(), frozenset(),
-        [_posting(name, "1.00" if unit == "CNY" else "1", unit), _posting("Equity:Other", "-1.00" if unit == "CNY" else "-1", unit)],
+        {},
+        DAY,
+        "*",
+        None,
+        "x",
+        frozenset(),
+        frozenset(),
+        [
+            _posting(name, "1.00" if unit == "CNY" else "1", unit),
+            _posting("Equity:Other", "-1.00" if unit == "CNY" else "-1", unit),
+        ],
     )
     try:
         source = render(entry)
@@ -224,7 +293,9 @@ def test_accounts_and_currencies_read_back_exactly_or_are_refused(component: str
         event("refused")
         return
     event("written")
-    entries, errors, _ = loader.load_string(f"2020-01-01 open {name}\n2020-01-01 open Equity:Other\n{source}")
+    entries, errors, _ = loader.load_string(
+        f"2020-01-01 open {name}\n2020-01-01 open Equity:Other\n{source}"
+    )
     assert errors == []
     (parsed,) = [e for e in entries if isinstance(e, data.Transaction)]
     assert parsed.postings[0].account == name

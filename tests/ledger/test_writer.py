@@ -37,9 +37,7 @@ def make_book(home: Path) -> Layout:
     layout.book_dir.mkdir(parents=True, exist_ok=True)
     opens = "".join(f"2020-01-01 open {account} CNY\n" for account in ACCOUNTS)
     layout.main.write_text(
-        'option "operating_currency" "CNY"\n'
-        f"{opens}"
-        'include "fundbook/journal.beancount"\n',
+        f'option "operating_currency" "CNY"\n{opens}include "fundbook/journal.beancount"\n',
         encoding="utf-8",
     )
     return layout
@@ -138,7 +136,13 @@ def test_appends_round_trip_and_chain(tmp_path: Path) -> None:
 def test_year_files_are_created_and_included_once(tmp_path: Path) -> None:
     layout = make_book(tmp_path)
     writer = Writer(layout)
-    writer.append([txn("Y1", date=datetime.date(2025, 12, 31)), txn("Y2"), txn("Y3", date=datetime.date(2025, 6, 1))])
+    writer.append(
+        [
+            txn("Y1", date=datetime.date(2025, 12, 31)),
+            txn("Y2"),
+            txn("Y3", date=datetime.date(2025, 6, 1)),
+        ]
+    )
     writer.append([txn("Y4", date=datetime.date(2024, 1, 2))])
     index = layout.journal_index.read_text()
     assert index.count('include "2025.beancount"') == 1
@@ -189,9 +193,26 @@ def test_duplicates_are_refused_before_writing(tmp_path: Path) -> None:
         (lambda e: e._replace(links=frozenset({"req R1"})), UnsafeText),
         (lambda e: e._replace(meta={**e.meta, "bad key": "v"}), UnsafeText),
         (lambda e: e._replace(meta={**e.meta, "n": 1.5}), UnsafeText),
-        (lambda e: e._replace(postings=[p._replace(units=Amount(Decimal("1.005"), "CNY")) for p in e.postings]), UnsafeText),
-        (lambda e: e._replace(postings=[p._replace(units=tuple.__new__(Amount, (10.0, "CNY"))) for p in e.postings]), UnsafeText),
-        (lambda e: e._replace(postings=[p._replace(account=p.account + "\n") for p in e.postings]), UnsafeText),
+        (
+            lambda e: e._replace(
+                postings=[p._replace(units=Amount(Decimal("1.005"), "CNY")) for p in e.postings]
+            ),
+            UnsafeText,
+        ),
+        (
+            lambda e: e._replace(
+                postings=[
+                    p._replace(units=tuple.__new__(Amount, (10.0, "CNY"))) for p in e.postings
+                ]
+            ),
+            UnsafeText,
+        ),
+        (
+            lambda e: e._replace(
+                postings=[p._replace(account=p.account + "\n") for p in e.postings]
+            ),
+            UnsafeText,
+        ),
         (lambda e: data.Open({"fb_id": "O1"}, e.date, ACCOUNTS[0], None, None), InvalidEntry),
     ],
 )
@@ -213,19 +234,33 @@ def test_append_missing_refuses_an_fb_id_written_with_other_content(
 ) -> None:
     layout = make_book(tmp_path)
     writer = Writer(layout)
-    writer.append([txn("R000001-payment", narration="第一笔 \"付款\"", meta={"request": "R000001"}),
-                   txn("R000002-payment")])
+    writer.append(
+        [
+            txn("R000001-payment", narration='第一笔 "付款"', meta={"request": "R000001"}),
+            txn("R000002-payment"),
+        ]
+    )
     other = Writer(layout) if fresh_writer else writer
     before = journal_bytes(layout)
     # The same entries again: nothing is written, both are answered.
-    again = other.append_missing([txn("R000001-payment", narration="第一笔 \"付款\"",
-                                      meta={"request": "R000001"}), txn("R000002-payment")])
+    again = other.append_missing(
+        [
+            txn("R000001-payment", narration='第一笔 "付款"', meta={"request": "R000001"}),
+            txn("R000002-payment"),
+        ]
+    )
     assert [w.fb_id for w in again] == ["R000001-payment", "R000002-payment"]
     assert journal_bytes(layout) == before
-    for changed in (txn("R000001-payment", amount="10.01", narration="第一笔 \"付款\"",
-                        meta={"request": "R000001"}),
-                    txn("R000002-payment", narration="另一笔"),
-                    txn("R000002-payment", meta={"request": "R000999"})):
+    for changed in (
+        txn(
+            "R000001-payment",
+            amount="10.01",
+            narration='第一笔 "付款"',
+            meta={"request": "R000001"},
+        ),
+        txn("R000002-payment", narration="另一笔"),
+        txn("R000002-payment", meta={"request": "R000999"}),
+    ):
         with pytest.raises(ConflictingPosting, match="with other content"):
             other.append_missing([txn("R000003-payment"), changed])
         assert journal_bytes(layout) == before
@@ -239,7 +274,9 @@ def test_append_missing_compares_entries_larger_than_a_read_window(tmp_path: Pat
     writer.append([txn("B0"), txn("B1", meta=big), txn("B2", meta=big)])
     fresh = Writer(layout)
     assert [w.fb_id for w in fresh.append_missing([txn("B1", meta=big), txn("B2", meta=big)])] == [
-        "B1", "B2"]
+        "B1",
+        "B2",
+    ]
     changed = {**big, "note_7": "长" * 3999 + "短"}
     with pytest.raises(ConflictingPosting):
         fresh.append_missing([txn("B2", meta=changed)])
@@ -350,7 +387,9 @@ def test_a_torn_include_line_is_cut(tmp_path: Path) -> None:
         stream.write(b'include "20')  # killed while adding the include of a new year
     assert load(layout)[1]
     writer.append([txn("I2", date=datetime.date(2027, 1, 1))])
-    assert layout.journal_index.read_text().endswith('include "2026.beancount"\ninclude "2027.beancount"\n')
+    assert layout.journal_index.read_text().endswith(
+        'include "2026.beancount"\ninclude "2027.beancount"\n'
+    )
     assert [t.meta["fb_id"] for t in assert_clean(layout)] == ["I1", "I2"]
 
 

@@ -32,7 +32,9 @@ def _race(writer: Writer, name: str, start: Any) -> dict[str, Any]:
     once: list[tuple[tuple[str, int, str], ...]] = []
     for i in range(ROUNDS):
         day = datetime.date(2025 + i % 2, 1 + i % 12, 1 + i)
-        batch = [txn(f"{name}-{i}-{j}", amount=f"{i + 1}.{j:02d}", date=day) for j in range(1 + i % 3)]
+        batch = [
+            txn(f"{name}-{i}-{j}", amount=f"{i + 1}.{j:02d}", date=day) for j in range(1 + i % 3)
+        ]
         for written in writer.append(batch):
             own[written.fb_id] = written.seq
         try:
@@ -55,7 +57,9 @@ def _process_main(home: str, name: str, start: Event, results: Any) -> None:
         raise
 
 
-def _check(layout: Layout, reports: list[dict[str, Any]], before: frozenset[str] = frozenset()) -> None:
+def _check(
+    layout: Layout, reports: list[dict[str, Any]], before: frozenset[str] = frozenset()
+) -> None:
     assert not [r for r in reports if "error" in r]
     txns = assert_clean(layout)  # loads with no errors and the chain verifies
     ids = Counter(t.meta["fb_id"] for t in txns)

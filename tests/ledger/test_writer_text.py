@@ -50,10 +50,10 @@ NASTY = [
     "\u202egnp.exe",
     "\ufeffbom",
     "; comment",
-    "include \"other.beancount\"",
+    'include "other.beancount"',
     'plugin "os"',
-    "2020-01-01 * \"x\"\n  Assets:X 1.00 CNY",
-    "  fb_id: \"FORGED\"",
+    '2020-01-01 * "x"\n  Assets:X 1.00 CNY',
+    '  fb_id: "FORGED"',
     'x\n  fb_id: "FORGED"\n  fb_seq: "999"\n  fb_hash: "' + "f" * 64 + '"\n\n2020-01-01',
     "玉林社区 敬老活动 😀",
     "x" * 1_000_000,
@@ -65,14 +65,26 @@ NASTY = [
 # Text from the whole of Unicode, and text concentrated on the characters that matter.
 ANY_TEXT = st.text(max_size=60)
 DANGEROUS = st.text(
-    alphabet=st.sampled_from(list('\\"\n\r\t\x00\u2028\u2029\x0b\x0c\x08 ;#^:*!abc玉林😀')), max_size=40
+    alphabet=st.sampled_from(list('\\"\n\r\t\x00\u2028\u2029\x0b\x0c\x08 ;#^:*!abc玉林😀')),
+    max_size=40,
 )
 # Near-tokens, so that tags, links, keys and ids are sometimes valid and sometimes one character off.
-TOKENISH = st.text(alphabet="abfXYZ019_-/.:^#\" \n玉", min_size=1, max_size=12)
-VALID_TOKENS = st.from_regex(r"\A[A-Za-z0-9_/.-]{1,12}\Z") | st.from_regex(r"\A[a-z][a-z0-9_-]{1,10}\Z")
+TOKENISH = st.text(alphabet='abfXYZ019_-/.:^#" \n玉', min_size=1, max_size=12)
+VALID_TOKENS = st.from_regex(r"\A[A-Za-z0-9_/.-]{1,12}\Z") | st.from_regex(
+    r"\A[a-z][a-z0-9_-]{1,10}\Z"
+)
 TEXT = st.one_of(ANY_TEXT, DANGEROUS, TOKENISH, VALID_TOKENS, st.sampled_from(NASTY))
 
-FIELDS = ["payee", "narration", "meta_value", "posting_meta_value", "tag", "link", "meta_key", "fb_id"]
+FIELDS = [
+    "payee",
+    "narration",
+    "meta_value",
+    "posting_meta_value",
+    "tag",
+    "link",
+    "meta_key",
+    "fb_id",
+]
 
 _counter = itertools.count()
 
@@ -89,14 +101,18 @@ def _build(field: str, value: str) -> tuple[Any, Callable[[Any], Any]]:
     if field == "posting_meta_value":
         entry = txn(fb_id)
         posting = entry.postings[0]._replace(meta={"memo": value})
-        return entry._replace(postings=[posting, entry.postings[1]]), lambda e: e.postings[0].meta["memo"]
+        return entry._replace(postings=[posting, entry.postings[1]]), lambda e: e.postings[0].meta[
+            "memo"
+        ]
     if field == "tag":
         return txn(fb_id, tags=frozenset({value})), lambda e: next(iter(e.tags))
     if field == "link":
         return txn(fb_id, links=frozenset({value})), lambda e: next(iter(e.links))
     if field == "meta_key":
         entry = txn(fb_id)
-        meta = {**entry.meta, value: "v"} if value != "fb_id" else {**entry.meta, "fb_id": "v" + fb_id}
+        meta = (
+            {**entry.meta, value: "v"} if value != "fb_id" else {**entry.meta, "fb_id": "v" + fb_id}
+        )
         expected = "v" if value != "fb_id" else "v" + fb_id
         return entry._replace(meta=meta), lambda e: "v" if e.meta.get(value) == expected else None
     if field == "fb_id":
@@ -131,7 +147,9 @@ def _check(
         report(f"{field}: refused")
         if field != "fb_id" and not (field == "meta_key" and value in CHAIN_KEYS):
             assert isinstance(refusal, UnsafeText)
-            assert str(refusal).startswith(("payee", "narration", "meta", "postings", "tags", "links"))
+            assert str(refusal).startswith(
+                ("payee", "narration", "meta", "postings", "tags", "links")
+            )
         assert journal_bytes(layout) == before_bytes
         return
     assert not already
@@ -162,7 +180,11 @@ def _check(
 @settings(
     max_examples=200,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.large_base_example,
+        HealthCheck.data_too_large,
+    ],
 )
 @given(field=st.sampled_from(FIELDS), value=TEXT)
 @example(field="narration", value="\n2020-01-01 open Assets:X")

@@ -42,10 +42,24 @@ def small_registry() -> Registry:
         Fund("IP", FundKind.INCENTIVE_POOL, "Incentive pool", "专项激励资金", "WUHOU", R),
         Fund("MF-ST01C01", FundKind.MICRO, "Yulin micro-fund", "玉林社区微基金", "ST01C01", R),
         Fund("MF-ST01C02", FundKind.MICRO, "Fangcao micro-fund", "芳草社区微基金", "ST01C02", R),
-        Fund("AL-ST01C01-GP", FundKind.ALLOCATION, "Yulin guarantee", "玉林社区保障资金",
-             "ST01C01", R, pool="GP"),
-        Fund("AL-ST01C02-IP", FundKind.ALLOCATION, "Fangcao incentive", "芳草社区激励资金",
-             "ST01C02", R, pool="IP"),
+        Fund(
+            "AL-ST01C01-GP",
+            FundKind.ALLOCATION,
+            "Yulin guarantee",
+            "玉林社区保障资金",
+            "ST01C01",
+            R,
+            pool="GP",
+        ),
+        Fund(
+            "AL-ST01C02-IP",
+            FundKind.ALLOCATION,
+            "Fangcao incentive",
+            "芳草社区激励资金",
+            "ST01C02",
+            R,
+            pool="IP",
+        ),
     ]
     return Registry.build(orgs, funds)
 

@@ -25,11 +25,19 @@ def chained_payments(fund: str, amounts: list[str], start: datetime.date) -> lis
         }
         postings = [
             data.Posting(f"Expenses:Program:{fund}", Amount(number, "CNY"), None, None, None, None),
-            data.Posting(f"Assets:Bank:ICBC:{fund}", Amount(-number, "CNY"), None, None, None, None),
+            data.Posting(
+                f"Assets:Bank:ICBC:{fund}", Amount(-number, "CNY"), None, None, None, None
+            ),
         ]
         entry = data.Transaction(
-            meta, start + datetime.timedelta(days=seq), "*", "社区老年协会", f"支付 {seq}",
-            frozenset(), frozenset({f"req-R{seq:06d}"}), postings,
+            meta,
+            start + datetime.timedelta(days=seq),
+            "*",
+            "社区老年协会",
+            f"支付 {seq}",
+            frozenset(),
+            frozenset({f"req-R{seq:06d}"}),
+            postings,
         )
         meta["fb_hash"] = previous = entry_hash(entry, previous)
         entries.append(entry)

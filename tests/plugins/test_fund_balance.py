@@ -45,7 +45,9 @@ def test_rejects_money_moved_between_funds_without_interfund() -> None:
     )
     found = sorted(messages(errors))
     assert len(found) == 2
-    assert found[0].startswith("fund AL-ST01C01-GP does not balance: its postings sum to 100.00 CNY")
+    assert found[0].startswith(
+        "fund AL-ST01C01-GP does not balance: its postings sum to 100.00 CNY"
+    )
     assert found[1].startswith("fund GP does not balance: its postings sum to -100.00 CNY")
     assert all('2026-03-01 "直接划拨" (fb_id T1)' in message for message in found)
 

@@ -114,15 +114,17 @@ def test_reports_exactly_the_days_a_fund_ends_below_zero(
     for fund in ("MF-ST01C01", "MF-ST01C02"):
         balance, was_below = Decimal(0), False
         for day in range(6):
-            balance += sum(
-                (Decimal(a) for d, f, a in moves if d == day and f == fund), Decimal(0)
-            )
+            balance += sum((Decimal(a) for d, f, a in moves if d == day and f == fund), Decimal(0))
             below = balance < 0
             if below and not was_below:
                 expected.append((fund, start + datetime.timedelta(days=day), balance))
             was_below = below
     found = [
-        (error.message.split()[1], error.entry.date, Decimal(error.message.split("balance ")[1].split()[0]))
+        (
+            error.message.split()[1],
+            error.entry.date,
+            Decimal(error.message.split("balance ")[1].split()[0]),
+        )
         for error in errors
     ]
     assert sorted(found) == sorted(expected)

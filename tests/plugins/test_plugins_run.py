@@ -71,8 +71,11 @@ def test_every_plugin_reports_its_rule_when_the_book_declares_it() -> None:
     text = render(chain).replace("  20.00 CNY", "  25.00 CNY").replace("-20.00 CNY", "-25.00 CNY")
     _, errors = load(FUNDED + text + BROKEN, PLUGINS)
     kinds = {type(error).__name__ for error in errors}
-    assert not [e for e in errors if "Error applying plugin" in e.message
-                or "Error importing plugin" in e.message]
+    assert not [
+        e
+        for e in errors
+        if "Error applying plugin" in e.message or "Error importing plugin" in e.message
+    ]
     assert {
         UnregisteredFundError.__name__,
         FundImbalanceError.__name__,

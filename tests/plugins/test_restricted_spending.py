@@ -52,14 +52,26 @@ def test_accepts_a_year_end_close_and_ordinary_spending() -> None:
 @pytest.mark.parametrize(
     ("source", "target", "expected"),
     [
-        ("MF-ST01C01", "MF-ST01C02",
-         "fund MF-ST01C01 (micro, restricted) never transfers out, so its money cannot go to MF-ST01C02"),
-        ("AL-ST01C01-GP", "GP",
-         "fund AL-ST01C01-GP (allocation, restricted) never transfers out, so its money cannot go to GP"),
-        ("GP", "AL-ST01C02-IP",
-         "pool GP gives only to allocation funds fed from it, and AL-ST01C02-IP (allocation of pool IP) is not one"),
-        ("GP", "MF-ST01C01",
-         "pool GP gives only to allocation funds fed from it, and MF-ST01C01 (micro) is not one"),
+        (
+            "MF-ST01C01",
+            "MF-ST01C02",
+            "fund MF-ST01C01 (micro, restricted) never transfers out, so its money cannot go to MF-ST01C02",
+        ),
+        (
+            "AL-ST01C01-GP",
+            "GP",
+            "fund AL-ST01C01-GP (allocation, restricted) never transfers out, so its money cannot go to GP",
+        ),
+        (
+            "GP",
+            "AL-ST01C02-IP",
+            "pool GP gives only to allocation funds fed from it, and AL-ST01C02-IP (allocation of pool IP) is not one",
+        ),
+        (
+            "GP",
+            "MF-ST01C01",
+            "pool GP gives only to allocation funds fed from it, and MF-ST01C01 (micro) is not one",
+        ),
     ],
 )
 def test_rejects_transfers_to_targets_the_source_may_not_pay(
@@ -113,7 +125,7 @@ def test_rejects_money_moved_between_funds_without_interfund_postings(postings: 
     _, errors = load(untagged, PLUGIN)
     (message,) = messages(errors)
     assert message == (
-        'money moves from fund MF-ST01C01 to fund MF-ST01C02 outside an #interfund '
+        "money moves from fund MF-ST01C01 to fund MF-ST01C02 outside an #interfund "
         'transaction, in 2026-03-01 "挪用"'
     )
     tagged = f'2026-03-01 * "挪用" #interfund{postings}\n'

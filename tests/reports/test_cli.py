@@ -18,17 +18,36 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_home(tmp_path_factory.mktemp("cli") / "home")
 
 
-def fundbook(*args: str, env: dict[str, str] | None = None
-             ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "fundbook_cli.main", *args],
-                          check=False, capture_output=True, text=True, timeout=300,
-                          env=None if env is None else {**os.environ, **env})
+def fundbook(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fundbook_cli.main", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=None if env is None else {**os.environ, **env},
+    )
 
 
 def test_report_writes_the_file(home: Path, tmp_path: Path) -> None:
     out = tmp_path / "funds.json"
-    done = fundbook("report", "funds", str(home), "--from", "2024-01-01", "--to", "2024-12-31",
-                    "--format", "json", "--lang", "en", "--out", str(out), "--fund", "GP")
+    done = fundbook(
+        "report",
+        "funds",
+        str(home),
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-12-31",
+        "--format",
+        "json",
+        "--lang",
+        "en",
+        "--out",
+        str(out),
+        "--fund",
+        "GP",
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(out.read_text(encoding="utf-8"))
     (gp,) = report["sections"][0]["data"]["funds"]
@@ -37,8 +56,19 @@ def test_report_writes_the_file(home: Path, tmp_path: Path) -> None:
 
 def test_audit_pack_pdf(home: Path, tmp_path: Path) -> None:
     out = tmp_path / "pack.pdf"
-    done = fundbook("report", "audit-pack", str(home), "--from", "2024-01-01", "--to",
-                    "2024-12-31", "--format", "pdf", "--out", str(out))
+    done = fundbook(
+        "report",
+        "audit-pack",
+        str(home),
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-12-31",
+        "--format",
+        "pdf",
+        "--out",
+        str(out),
+    )
     assert done.returncode == 0, done.stderr
     assert out.read_bytes().startswith(b"%PDF")
 
@@ -59,9 +89,20 @@ def test_the_workflow_database_of_the_environment(home: Path, tmp_path: Path) ->
     url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
     upgrade(url)
     out = tmp_path / "integrity.json"
-    done = fundbook("report", "integrity", str(home), "--from", "2024-01-01", "--to",
-                    "2024-12-31", "--format", "json", "--out", str(out),
-                    env={"FUNDBOOK_DATABASE_URL": url})
+    done = fundbook(
+        "report",
+        "integrity",
+        str(home),
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-12-31",
+        "--format",
+        "json",
+        "--out",
+        str(out),
+        env={"FUNDBOOK_DATABASE_URL": url},
+    )
     assert done.returncode == 0, done.stderr
     data = json.loads(out.read_text(encoding="utf-8"))["sections"][0]["data"]
     assert data["database_checked"] is True

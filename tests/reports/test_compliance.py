@@ -73,9 +73,16 @@ def test_ratios_by_hand() -> None:
     result = compliance(ReportContext(view, year(2027)))
     current = result.years[-1]
     assert (current.program, current.admin, current.expenses) == (
-        D("63000.00"), D("8000.00"), D("71000.00"))
-    assert [f.income for f in result.years] == [D("150000.00"), D("60000.00"), D("90000.00"),
-                                               D("10000.00")]
+        D("63000.00"),
+        D("8000.00"),
+        D("71000.00"),
+    )
+    assert [f.income for f in result.years] == [
+        D("150000.00"),
+        D("60000.00"),
+        D("90000.00"),
+        D("10000.00"),
+    ]
     assert result.charitable_prior.denominator == D("90000.00")
     assert result.charitable_prior.value == D("0.7000") and result.charitable_prior.met
     assert result.average_years == (2024, 2025, 2026)
@@ -135,7 +142,10 @@ def test_a_clean_book_has_no_exceptions() -> None:
 
 
 def test_program_postings_without_an_approved_request() -> None:
-    seeded = CLEAN + ASSERTION + """
+    seeded = (
+        CLEAN
+        + ASSERTION
+        + """
 2024-06-01 * "某人" "直接支出, 无请款"
   Expenses:Program:MF-ST01C01              100.00 CNY
   Assets:Bank:ICBC:MF-ST01C01             -100.00 CNY
@@ -166,26 +176,33 @@ def test_program_postings_without_an_approved_request() -> None:
   Expenses:Program:MF-ST01C01                5.00 CNY
   Liabilities:Payable:MF-ST01C01            -5.00 CNY
 """
+    )
     view = load_text(book_text(seeded))
     found = list(compliance(ReportContext(view, year(2024))).findings)
-    assert [(f.kind, f.date) for f in found] == [("unapproved_posting", "2024-06-01"),
-                                                 ("unapproved_posting", "2024-06-02"),
-                                                 ("unapproved_posting", "2024-06-04")]
+    assert [(f.kind, f.date) for f in found] == [
+        ("unapproved_posting", "2024-06-01"),
+        ("unapproved_posting", "2024-06-02"),
+        ("unapproved_posting", "2024-06-04"),
+    ]
     assert found[0].fund == "MF-ST01C01" and ":" in found[0].location
 
 
 def test_negative_fund() -> None:
-    seeded = CLEAN + """
+    seeded = (
+        CLEAN
+        + """
 2024-07-01 * "工程队" "超额支付" ^req-R000001
   Expenses:Program:MF-ST01C01             2000.00 CNY
   Assets:Bank:ICBC:MF-ST01C01            -2000.00 CNY
 
 2025-01-01 balance Assets:Bank:ICBC  -1300.00 CNY
 """
+    )
     view = load_text(book_text(seeded))
     found = compliance(ReportContext(view, year(2024))).findings
     assert [(f.kind, f.fund, f.date, f.detail) for f in found] == [
-        ("negative_fund", "MF-ST01C01", "2024-07-01", "-1300.00")]
+        ("negative_fund", "MF-ST01C01", "2024-07-01", "-1300.00")
+    ]
 
 
 def test_stale_bank_assertion() -> None:
@@ -195,8 +212,10 @@ def test_stale_bank_assertion() -> None:
     recent = "\n2024-11-27 balance Assets:Bank:ICBC  700.00 CNY\n"  # day 35 counting back
     assert findings(CLEAN + recent) == []
     view = load_text(book_text(CLEAN + old))
-    for lang, words in (("zh", "最近一次余额核对 2024-11-20"),
-                        ("en", "last balance assertion 2024-11-20")):
+    for lang, words in (
+        ("zh", "最近一次余额核对 2024-11-20"),
+        ("en", "last balance assertion 2024-11-20"),
+    ):
         (stale,) = compliance(ReportContext(view, year(2024), lang=lang)).findings
         assert stale.detail == f"Assets:Bank:ICBC: {words}"
 
@@ -207,11 +226,25 @@ def _chained(amounts: list[str]) -> list[data.Transaction]:
         number = D(amount)
         meta = {"fb_id": f"CT{seq}", "fund": "FDN", "fb_seq": str(seq), "fb_prev": previous}
         entry = data.Transaction(
-            meta, datetime.date(2024, 2, seq), "*", "捐赠人", f"捐赠 {seq}", frozenset(),
+            meta,
+            datetime.date(2024, 2, seq),
+            "*",
+            "捐赠人",
+            f"捐赠 {seq}",
             frozenset(),
-            [data.Posting("Assets:Bank:ICBC:FDN", Amount(number, "CNY"), None, None, None, None),
-             data.Posting("Income:Donation:Unrestricted:FDN", Amount(-number, "CNY"), None, None,
-                          None, None)])
+            frozenset(),
+            [
+                data.Posting("Assets:Bank:ICBC:FDN", Amount(number, "CNY"), None, None, None, None),
+                data.Posting(
+                    "Income:Donation:Unrestricted:FDN",
+                    Amount(-number, "CNY"),
+                    None,
+                    None,
+                    None,
+                    None,
+                ),
+            ],
+        )
         meta["fb_hash"] = previous = entry_hash(entry, previous)
         entries.append(entry)
     return entries

@@ -32,15 +32,19 @@ def years(view: BookView) -> list[int]:
 
 
 def query_sum(view: BookView, where: str) -> Decimal:
-    _, rows = run_query(list(view.entries), dict(view.options),
-                        f"SELECT sum(number) AS n WHERE {where}")
+    _, rows = run_query(
+        list(view.entries), dict(view.options), f"SELECT sum(number) AS n WHERE {where}"
+    )
     value = rows[0][0] if rows and rows[0][0] is not None else ZERO
     return Decimal(value)
 
 
 def query_by_account(view: BookView, where: str) -> dict[str, Decimal]:
-    _, rows = run_query(list(view.entries), dict(view.options),
-                        f"SELECT account, sum(number) AS n WHERE {where} GROUP BY account")
+    _, rows = run_query(
+        list(view.entries),
+        dict(view.options),
+        f"SELECT account, sum(number) AS n WHERE {where} GROUP BY account",
+    )
     return {account: Decimal(n) for account, n in rows}
 
 
@@ -84,11 +88,18 @@ def test_statements_of_each_year_agree_with_beancount(view: BookView, offset: in
     in_year = f"year = {year} AND NOT ('close' IN tags)"
     assert act.income_total.total == -query_sum(view, f"account ~ '^Income:' AND {in_year}")
     assert act.income_total.restricted == -query_sum(
-        view, f"account ~ '^Income:.*:Restricted:' AND {in_year}")
-    assert act.expense_total.total == act.expense_total.unrestricted == query_sum(
-        view, f"account ~ '^Expenses:' AND {in_year}")
-    assert act.release.unrestricted == -act.release.restricted == query_sum(
-        view, f"account ~ '^Expenses:.*:({restricted})$' AND {in_year}")
+        view, f"account ~ '^Income:.*:Restricted:' AND {in_year}"
+    )
+    assert (
+        act.expense_total.total
+        == act.expense_total.unrestricted
+        == query_sum(view, f"account ~ '^Expenses:' AND {in_year}")
+    )
+    assert (
+        act.release.unrestricted
+        == -act.release.restricted
+        == query_sum(view, f"account ~ '^Expenses:.*:({restricted})$' AND {in_year}")
+    )
     # Restricted net assets are what the restricted funds hold, closed year or not.
     held = query_sum(view, f"account ~ '^(Assets|Liabilities):.*:({restricted})$' AND {at_end}")
     assert bs.net_restricted.closing == held
@@ -103,13 +114,17 @@ def test_statements_of_each_year_agree_with_beancount(view: BookView, offset: in
     assert {s.code for s in statements.funds} == set(view.registry.funds)
     for statement in statements.funds:
         assert statement.closing == expected.get(statement.code, ZERO), statement.code
-        assert statement.closing == (statement.opening + statement.inflows - statement.outflows
-                                     + statement.transfers_in - statement.transfers_out
-                                     + statement.other), statement.code
+        assert statement.closing == (
+            statement.opening
+            + statement.inflows
+            - statement.outflows
+            + statement.transfers_in
+            - statement.transfers_out
+            + statement.other
+        ), statement.code
     payable = query_by_account(view, f"account ~ '^Liabilities:Payable:' AND {at_end}")
     for statement in statements.funds:
-        assert statement.commitments == -payable.get(
-            f"Liabilities:Payable:{statement.code}", ZERO)
+        assert statement.commitments == -payable.get(f"Liabilities:Payable:{statement.code}", ZERO)
 
     # Cash flow's closing cash is the bank accounts' balance.
     cf = cash_flow(ctx)
@@ -124,17 +139,20 @@ def test_statements_of_each_year_agree_with_beancount(view: BookView, offset: in
 def test_one_fund_statement_agrees_with_beancount(view: BookView) -> None:
     year = years(view)[-1]
     fund = "MF-ST01C01"
-    ctx = ReportContext(view, Period(datetime.date(year, 1, 1), datetime.date(year, 12, 31)),
-                        fund=fund)
-    balance = query_sum(view, f"account ~ '^(Assets|Liabilities):.*:{fund}$' "
-                              f"AND date <= {year}-12-31")
+    ctx = ReportContext(
+        view, Period(datetime.date(year, 1, 1), datetime.date(year, 12, 31)), fund=fund
+    )
+    balance = query_sum(
+        view, f"account ~ '^(Assets|Liabilities):.*:{fund}$' AND date <= {year}-12-31"
+    )
     assert fund_statements(ctx).funds[0].closing == balance
     bs = balance_sheet(ctx)
     assert bs.total_net_assets.closing == balance
     assert bs.total_assets.closing == bs.total_liabilities_net_assets.closing
     cf = cash_flow(ctx)
     assert cf.closing_cash == query_sum(
-        view, f"account ~ '^Assets:Bank:.*:{fund}$' AND date <= {year}-12-31")
+        view, f"account ~ '^Assets:Bank:.*:{fund}$' AND date <= {year}-12-31"
+    )
     assert cf.opening_cash + cf.net_increase == cf.closing_cash
 
 
@@ -144,8 +162,12 @@ def test_restricted_net_assets_mid_year_are_the_restricted_funds(view: BookView)
     end = datetime.date(year, 6, 30)
     bs = balance_sheet(ReportContext(view, Period(datetime.date(year, 1, 1), end)))
     restricted = "|".join(code for code, fund in view.registry.funds.items() if fund.restricted)
-    held = query_sum(view, f"account ~ '^(Assets|Liabilities):.*:({restricted})$' "
-                           f"AND date <= {end.isoformat()}")
+    held = query_sum(
+        view, f"account ~ '^(Assets|Liabilities):.*:({restricted})$' AND date <= {end.isoformat()}"
+    )
     assert bs.net_restricted.closing == held
-    assert bs.net_unrestricted.closing == query_sum(
-        view, f"account ~ '^(Assets|Liabilities):' AND date <= {end.isoformat()}") - held
+    assert (
+        bs.net_unrestricted.closing
+        == query_sum(view, f"account ~ '^(Assets|Liabilities):' AND date <= {end.isoformat()}")
+        - held
+    )

@@ -37,8 +37,9 @@ def _first_entry(text: str) -> tuple[str, int, str]:
     for number, line in enumerate(lines, start=1):
         match = re.match(r'\d{4}-\d\d-\d\d \* (?:"[^"]*" )?"([^"]*)"', line)
         if match:
-            fb_id = next(re.search(r'fb_id: "([^"]+)"', x).group(1)
-                         for x in lines[number:] if "fb_id:" in x)
+            fb_id = next(
+                re.search(r'fb_id: "([^"]+)"', x).group(1) for x in lines[number:] if "fb_id:" in x
+            )
             return fb_id, number, match.group(1)
     raise AssertionError("no entry")
 
@@ -62,18 +63,28 @@ def test_a_tampered_amount_is_named(tmp_path: Path) -> None:
     text = journal.read_text(encoding="utf-8")
     # EX1: an admin expense of 500.00; both postings change, so the entry still balances.
     tampered = text.replace("Expenses:Admin:FDN  500.00 CNY", "Expenses:Admin:FDN  50.00 CNY")
-    tampered = tampered.replace("Assets:Bank:ICBC:FDN  -500.00 CNY",
-                                "Assets:Bank:ICBC:FDN  -50.00 CNY")
+    tampered = tampered.replace(
+        "Assets:Bank:ICBC:FDN  -500.00 CNY", "Assets:Bank:ICBC:FDN  -50.00 CNY"
+    )
     assert tampered != text
     journal.write_text(tampered, encoding="utf-8")
     result = integrity(ReportContext(load_book(home), YEAR))
     assert [(p.fb_id, p.location.split(":")[0]) for p in result.chain_problems] == [
-        ("EX1", str(journal))]
+        ("EX1", str(journal))
+    ]
 
 
 def _request(code: str, fund: str, amount: str, status: str, entries: list[str]) -> Request:
-    return Request(code=code, fund=fund, amount=Decimal(amount), payee="p", purpose="p",
-                   status=status, requested_by="王芳", ledger_entries=json.dumps(entries))
+    return Request(
+        code=code,
+        fund=fund,
+        amount=Decimal(amount),
+        payee="p",
+        purpose="p",
+        status=status,
+        requested_by="王芳",
+        ledger_entries=json.dumps(entries),
+    )
 
 
 def test_book_against_the_database(tmp_path: Path, database_url: str) -> None:
@@ -81,23 +92,28 @@ def test_book_against_the_database(tmp_path: Path, database_url: str) -> None:
     upgrade(database_url)
     engine = make_engine(database_url, pool_size=1)
     with Session(engine) as session:
-        session.add_all([
-            _request("R000001", "MF-ST01C01", "3000.00", "paid", ["R1-commitment", "R1-payment"]),
-            # The book holds R2-payment too: not among the request's entries.
-            _request("R000002", "AL-ST01C01-GP", "5000.00", "approved", ["R2-commitment"]),
-            _request("R000003", "MF-ST01C01", "1500.00", "approved", ["R3-commitment"]),
-            # Booked in the database, never written to the book.
-            _request("R000004", "MF-ST01C01", "700.00", "approved", ["R4-commitment"]),
-            # Still on its way to the book: not a mismatch.
-            _request("R000005", "MF-ST01C01", "200.00", "approved", ["R5-commitment"]),
-            # In flight: held against the fund.
-            _request("R000006", "MF-ST01C01", "400.00", "pending", []),
-            Outbox(fb_id="R5-commitment", fund="MF-ST01C01", delta=Decimal("-200.00"),
-                   payload="{}"),
-            # A pool holds what it promised to allocations not yet booked.
-            _allocation("GP", "700.00", "approved"),
-            _allocation("GP", "900.00", "booked"),
-        ])
+        session.add_all(
+            [
+                _request(
+                    "R000001", "MF-ST01C01", "3000.00", "paid", ["R1-commitment", "R1-payment"]
+                ),
+                # The book holds R2-payment too: not among the request's entries.
+                _request("R000002", "AL-ST01C01-GP", "5000.00", "approved", ["R2-commitment"]),
+                _request("R000003", "MF-ST01C01", "1500.00", "approved", ["R3-commitment"]),
+                # Booked in the database, never written to the book.
+                _request("R000004", "MF-ST01C01", "700.00", "approved", ["R4-commitment"]),
+                # Still on its way to the book: not a mismatch.
+                _request("R000005", "MF-ST01C01", "200.00", "approved", ["R5-commitment"]),
+                # In flight: held against the fund.
+                _request("R000006", "MF-ST01C01", "400.00", "pending", []),
+                Outbox(
+                    fb_id="R5-commitment", fund="MF-ST01C01", delta=Decimal("-200.00"), payload="{}"
+                ),
+                # A pool holds what it promised to allocations not yet booked.
+                _allocation("GP", "700.00", "approved"),
+                _allocation("GP", "900.00", "booked"),
+            ]
+        )
         session.commit()
     engine.dispose()
     view = load_book(home)
@@ -108,10 +124,15 @@ def test_book_against_the_database(tmp_path: Path, database_url: str) -> None:
         ("missing_in_book", "R000004", "R4-commitment"),
         ("missing_in_database", "R000002", "R2-payment"),
     }
-    for lang, words, detail in (("zh", "数据库有记录、账簿中缺失", "不在该请款的记账分录中"),
-                                ("en", "missing from the book", "not among the request's")):
-        rows = integrity_section(ReportContext(view, YEAR, lang=lang, database=database_url)
-                                 ).tables[1].rows
+    for lang, words, detail in (
+        ("zh", "数据库有记录、账簿中缺失", "不在该请款的记账分录中"),
+        ("en", "missing from the book", "not among the request's"),
+    ):
+        rows = (
+            integrity_section(ReportContext(view, YEAR, lang=lang, database=database_url))
+            .tables[1]
+            .rows
+        )
         assert any(words in str(row.cells[0]) for row in rows), lang
         assert any(detail in str(row.cells[3]) for row in rows), lang
     # Held as the API holds: R000006 pending (400) and R5's commitment in the outbox (200).
@@ -124,8 +145,16 @@ def test_book_against_the_database(tmp_path: Path, database_url: str) -> None:
 
 
 def _allocation(pool: str, amount: str, status: str) -> Allocation:
-    return Allocation(pool=pool, community="ST01C01", street="ST01", target="AL-ST01C01-GP",
-                      amount=Decimal(amount), purpose="p", status=status, proposed_by="赵敏")
+    return Allocation(
+        pool=pool,
+        community="ST01C01",
+        street="ST01",
+        target="AL-ST01C01-GP",
+        amount=Decimal(amount),
+        purpose="p",
+        status=status,
+        proposed_by="赵敏",
+    )
 
 
 @pytest.mark.parametrize("missing", ["nothing-here.db"])

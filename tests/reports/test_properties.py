@@ -32,8 +32,14 @@ START = datetime.date(2024, 1, 1)
 amounts = st.integers(min_value=1, max_value=500_000).map(lambda c: Decimal(c) / 100)
 days = st.integers(min_value=0, max_value=729).map(lambda d: START + datetime.timedelta(days=d))
 funds = st.sampled_from(FUNDS)
-movement = st.tuples(st.sampled_from(["in", "spend", "transfer", "commit", "release"]),
-                     funds, funds, amounts, days, st.sampled_from(list(IncomeKind)))
+movement = st.tuples(
+    st.sampled_from(["in", "spend", "transfer", "commit", "release"]),
+    funds,
+    funds,
+    amounts,
+    days,
+    st.sampled_from(list(IncomeKind)),
+)
 
 
 def book(moves: list[tuple], close: bool) -> str:
@@ -42,27 +48,83 @@ def book(moves: list[tuple], close: bool) -> str:
         fa, fb = REGISTRY.fund(a), REGISTRY.fund(b)
         fb_id = f"M{n}"
         if kind == "in":
-            txns.append(build.contribution(fb_id=fb_id, date=day, fund=fa, amount=amount,
-                                           bank=ICBC, income=income, source="x", narration="in"))
+            txns.append(
+                build.contribution(
+                    fb_id=fb_id,
+                    date=day,
+                    fund=fa,
+                    amount=amount,
+                    bank=ICBC,
+                    income=income,
+                    source="x",
+                    narration="in",
+                )
+            )
         elif kind == "spend":
-            txns.append(build.expense(fb_id=fb_id, date=day, fund=fa, amount=amount, payee="p",
-                                      bank=ICBC, narration="out",
-                                      category=chart.PROGRAM if n % 2 else chart.ADMIN))
+            txns.append(
+                build.expense(
+                    fb_id=fb_id,
+                    date=day,
+                    fund=fa,
+                    amount=amount,
+                    payee="p",
+                    bank=ICBC,
+                    narration="out",
+                    category=chart.PROGRAM if n % 2 else chart.ADMIN,
+                )
+            )
         elif kind == "transfer" and a != b:
-            txns.append(build.transfer(fb_id=fb_id, date=day, source=fa, target=fb,
-                                       amount=amount, bank=ICBC, narration="t", link=f"alloc-{n}"))
+            txns.append(
+                build.transfer(
+                    fb_id=fb_id,
+                    date=day,
+                    source=fa,
+                    target=fb,
+                    amount=amount,
+                    bank=ICBC,
+                    narration="t",
+                    link=f"alloc-{n}",
+                )
+            )
         elif kind == "commit":
             link = f"req-R{n}"
-            txns.append(build.commitment(fb_id=fb_id, date=day, fund=fa, amount=amount,
-                                         payee="p", narration="c", link=link))
+            txns.append(
+                build.commitment(
+                    fb_id=fb_id,
+                    date=day,
+                    fund=fa,
+                    amount=amount,
+                    payee="p",
+                    narration="c",
+                    link=link,
+                )
+            )
             later = day + datetime.timedelta(days=n % 40)
             if n % 3:
-                txns.append(build.payment(fb_id=f"{fb_id}-p", date=later, fund=fa,
-                                          amount=amount, payee="p", bank=ICBC, narration="pay",
-                                          link=link))
+                txns.append(
+                    build.payment(
+                        fb_id=f"{fb_id}-p",
+                        date=later,
+                        fund=fa,
+                        amount=amount,
+                        payee="p",
+                        bank=ICBC,
+                        narration="pay",
+                        link=link,
+                    )
+                )
             else:
-                txns.append(build.void(fb_id=f"{fb_id}-v", date=later, fund=fa, amount=amount,
-                                       payee="p", narration="void", link=link))
+                txns.append(
+                    build.void(
+                        fb_id=f"{fb_id}-v",
+                        date=later,
+                        fund=fa,
+                        amount=amount,
+                        payee="p",
+                        narration="void",
+                        link=link,
+                    )
+                )
         elif kind == "release" and fa.restricted:
             txns.append(build.restriction_release(fb_id=fb_id, date=day, fund=fa, amount=amount))
     if close:
@@ -71,8 +133,13 @@ def book(moves: list[tuple], close: bool) -> str:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(moves=st.lists(movement, max_size=40), close=st.booleans(), a=days, b=days,
-       fund=st.none() | funds)
+@given(
+    moves=st.lists(movement, max_size=40),
+    close=st.booleans(),
+    a=days,
+    b=days,
+    fund=st.none() | funds,
+)
 def test_statements_agree_on_any_book_and_period(moves, close, a, b, fund) -> None:
     view = load_text(book(moves, close))
     assert view.errors == ()
@@ -88,6 +155,11 @@ def test_statements_agree_on_any_book_and_period(moves, close, a, b, fund) -> No
     assert cf.opening_cash + cf.net_increase == cf.closing_cash
     assert not any(line.key == "cf_unclassified" for line in cf.financing)
     for statement in fund_statements(ctx).funds:
-        assert statement.closing == (statement.opening + statement.inflows - statement.outflows
-                                     + statement.transfers_in - statement.transfers_out
-                                     + statement.other)
+        assert statement.closing == (
+            statement.opening
+            + statement.inflows
+            - statement.outflows
+            + statement.transfers_in
+            - statement.transfers_out
+            + statement.other
+        )

@@ -23,16 +23,35 @@ from reports.render_xlsx import HEADER_ROW, render_xlsx
 from reports.service import SECTIONS, build_document
 
 CHROMIUM = "/usr/bin/chromium"
-HEADINGS_ZH = ("审计资料汇编", "目录", "科目余额表", "资产负债表", "业务活动表", "现金流量表",
-               "基金收支表", "支出登记簿", "资金来源追溯", "资助项目登记簿", "合规性检查",
-               "账簿完整性", "限定性净资产转为非限定性净资产", "非限定性", "限定性")
+HEADINGS_ZH = (
+    "审计资料汇编",
+    "目录",
+    "科目余额表",
+    "资产负债表",
+    "业务活动表",
+    "现金流量表",
+    "基金收支表",
+    "支出登记簿",
+    "资金来源追溯",
+    "资助项目登记簿",
+    "合规性检查",
+    "账簿完整性",
+    "限定性净资产转为非限定性净资产",
+    "非限定性",
+    "限定性",
+)
 
 
 @pytest.fixture(scope="module")
 def pack(demo_view: BookView) -> Document:
     year = max(t.date.year for t in demo_view.transactions) - 1
-    return build_document(view=demo_view, name="audit-pack", date_from=datetime.date(year, 1, 1),
-                          date_to=datetime.date(year, 12, 31), lang="zh")
+    return build_document(
+        view=demo_view,
+        name="audit-pack",
+        date_from=datetime.date(year, 1, 1),
+        date_to=datetime.date(year, 12, 31),
+        lang="zh",
+    )
 
 
 def test_the_pack_holds_every_report(pack: Document) -> None:
@@ -43,12 +62,14 @@ def test_the_pack_holds_every_report(pack: Document) -> None:
 def test_pdf_text_has_the_chinese_headings(pack: Document, tmp_path: Path) -> None:
     pdf = tmp_path / "pack.pdf"
     pdf.write_bytes(render_pdf(pack))
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
-                          capture_output=True, text=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
     for heading in HEADINGS_ZH:
         assert heading in text, heading
-    fonts = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True,
-                           text=True).stdout
+    fonts = subprocess.run(
+        ["pdffonts", str(pdf)], check=True, capture_output=True, text=True
+    ).stdout
     assert "WenQuanYiZenHei" in fonts and " yes " in fonts  # embedded
 
 
@@ -83,8 +104,11 @@ def test_xlsx_numbers_equal_the_json_report(pack: Document, tmp_path: Path) -> N
     balance = next(s for s in report["sections"] if s["key"] == "balance-sheet")
     total = balance["data"]["total_assets"]["closing"]
     sheet = next(n for n in book.sheetnames if "资产负债表" in n)
-    values = [r[3] for r in book[sheet].iter_rows(min_row=HEADER_ROW + 1, values_only=True)
-              if r[1] == "资产合计"]
+    values = [
+        r[3]
+        for r in book[sheet].iter_rows(min_row=HEADER_ROW + 1, values_only=True)
+        if r[1] == "资产合计"
+    ]
     assert [_number(v) for v in values] == [Decimal(total)]
 
 
@@ -97,11 +121,23 @@ def test_html_renders_in_chromium(pack: Document, tmp_path: Path) -> None:
     profile = tempfile.mkdtemp(prefix="chromium-")
     try:
         subprocess.run(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={profile}", f"--screenshot={shot}", "--window-size=1280,2000",
-             html.as_uri()],
-            check=True, capture_output=True, timeout=120,
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                f"--screenshot={shot}",
+                "--window-size=1280,2000",
+                html.as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
         )
     finally:
         shutil.rmtree(profile, ignore_errors=True)
@@ -112,7 +148,12 @@ def test_html_renders_in_chromium(pack: Document, tmp_path: Path) -> None:
 
 
 def test_english_labels(demo_view: BookView) -> None:
-    doc = build_document(view=demo_view, name="activities", date_from=datetime.date(2024, 1, 1),
-                         date_to=datetime.date(2024, 12, 31), lang="en")
+    doc = build_document(
+        view=demo_view,
+        name="activities",
+        date_from=datetime.date(2024, 1, 1),
+        date_to=datetime.date(2024, 12, 31),
+        lang="en",
+    )
     text = render_html(doc).decode()
     assert "Statement of activities" in text and "Net assets released from restriction" in text

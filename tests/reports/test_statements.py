@@ -75,8 +75,7 @@ def test_balance_sheet_by_hand(view) -> None:
     assert bs25.net_unrestricted.closing == D("33600.00")
     assert bs25.net_restricted.closing == D("50500.00")
     act25 = activities(ReportContext(view, Y2025))
-    assert (act25.release.unrestricted, act25.release.restricted) == (D("1500.00"),
-                                                                       D("-1500.00"))
+    assert (act25.release.unrestricted, act25.release.restricted) == (D("1500.00"), D("-1500.00"))
     assert act25.change.unrestricted == D("0.00") and act25.change.restricted == D("500.00")
 
 
@@ -101,9 +100,14 @@ def test_activities_of_one_fund(view) -> None:
 
 
 def test_json_report(home: Path) -> None:
-    body, media = render_report(name="balance-sheet", home=home,
-                                date_from=datetime.date(2024, 1, 1),
-                                date_to=datetime.date(2024, 12, 31), fmt="json", lang="en")
+    body, media = render_report(
+        name="balance-sheet",
+        home=home,
+        date_from=datetime.date(2024, 1, 1),
+        date_to=datetime.date(2024, 12, 31),
+        fmt="json",
+        lang="en",
+    )
     assert media == "application/json"
     report = json.loads(body)
     data = report["sections"][0]["data"]
@@ -116,12 +120,14 @@ def test_refusals(view, home: Path) -> None:
     with pytest.raises(InvalidPeriod):
         Period(datetime.date(2025, 1, 1), datetime.date(2024, 1, 1))
     with pytest.raises(UnknownFund):
-        build_document(view=view, name="funds", date_from=Y2024.start, date_to=Y2024.end,
-                       fund="NOPE")
+        build_document(
+            view=view, name="funds", date_from=Y2024.start, date_to=Y2024.end, fund="NOPE"
+        )
     with pytest.raises(UnknownReport):
         build_document(view=view, name="profit", date_from=Y2024.start, date_to=Y2024.end)
-    doc = build_document(view=view, name="trial-balance", date_from=Y2024.start,
-                         date_to=Y2024.end, lang="en")
+    doc = build_document(
+        view=view, name="trial-balance", date_from=Y2024.start, date_to=Y2024.end, lang="en"
+    )
     assert render_document(doc, "json")[1] == "application/json"
 
 
@@ -132,23 +138,39 @@ def test_registers_and_sources_by_hand(view) -> None:
     ctx = ReportContext(view, Y2024)
     reg = disbursement_register(ctx)
     assert [(p.date, p.request or p.link, p.amount) for p in reg.payments] == [
-        ("2024-04-10", "R000001", D("3000.00")), ("2024-06-05", "R000002", D("5000.00")),
-        ("2024-08-01", "grant-G000001", D("6000.00"))]
+        ("2024-04-10", "R000001", D("3000.00")),
+        ("2024-06-05", "R000002", D("5000.00")),
+        ("2024-08-01", "grant-G000001", D("6000.00")),
+    ]
     first = reg.payments[0]
     assert (first.requested_by, first.bank_reference, first.paid_by) == ("王芳", "ICBC001", "周慧")
     assert [(a.role, a.org, a.by) for a in first.approvals] == [
-        ("community_party", "ST01C01", "李强"), ("street", "ST01", "赵敏"),
-        ("foundation", "WHCDF", "陈静")]
+        ("community_party", "ST01C01", "李强"),
+        ("street", "ST01", "赵敏"),
+        ("foundation", "WHCDF", "陈静"),
+    ]
     assert reg.without_chain == 1  # the grant's award carries no approval chain here
     (grant,) = grant_register(ctx).grants
-    assert (grant.grant, grant.enterprise, grant.awarded, grant.paid, grant.voided,
-            grant.outstanding) == ("G000001", "SE01", D("12000.00"), D("6000.00"),
-                                   D("6000.00"), D("0.00"))
+    assert (
+        grant.grant,
+        grant.enterprise,
+        grant.awarded,
+        grant.paid,
+        grant.voided,
+        grant.outstanding,
+    ) == ("G000001", "SE01", D("12000.00"), D("6000.00"), D("6000.00"), D("0.00"))
     assert [(e.kind, e.tranche, e.milestone) for e in grant.events] == [
-        ("award", "", ""), ("payment", "1/2", "开业"), ("void", "", "")]
+        ("award", "", ""),
+        ("payment", "1/2", "开业"),
+        ("void", "", ""),
+    ]
     (d01,) = source_tracing(ctx).departments
     assert (d01.department, d01.contributed, d01.allocated, d01.paid_out) == (
-        "D01", D("50000.00"), D("20000.00"), D("5000.00"))
+        "D01",
+        D("50000.00"),
+        D("20000.00"),
+        D("5000.00"),
+    )
     assert source_tracing(ReportContext(view, Y2024, department="D02")).departments == ()
 
 
