@@ -15,8 +15,10 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+import zoneinfo
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,6 +28,12 @@ from tests.conftest import copy_home
 from tests.fava.servers import BIN, fava_base, free_port, fundbook_fava, running
 from tests.fava.smallbook import write_small_book
 from tests.fava.statements import NEW_REFERENCES, icbc_csv, write_statement
+
+
+def _district_today() -> str:
+    """Today in the district (the API refuses a payment dated before its approval, made today)."""
+    return datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")).date().isoformat()
+
 
 pytestmark = pytest.mark.slow
 
@@ -245,7 +253,7 @@ def test_paying_the_approved_request_empties_the_queue(district):
     paid = _call(
         f"{district.api}/v1/disbursements/{district.approved}/payment",
         token=district.tokens["accountant"],
-        body={"paid_on": "2026-11-30", "bank_reference": "ICBC20261130001"},
+        body={"paid_on": _district_today(), "bank_reference": "ICBC20261130001"},
     )
     assert isinstance(paid, dict) and paid["status"] == "paid"
     page = _get_until(
