@@ -1,6 +1,7 @@
 """`fundbook init` and `fundbook demo`: creating a district's book.
 
-fundbook init HOME --config district.toml   a new, empty district
+fundbook init HOME --config district.toml [--trial-balance tb.csv]
+                                            a new district, with its opening balances
 fundbook demo HOME [--no-serve]             the Wuhou demo district, then serve it
 """
 
@@ -9,17 +10,23 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from bankstatements.config import ensure_import_config
-from fundbook_cli.district_config import ConfigError, read_config
-from ledger.book import BookExists, BookSpec, InvalidTitle, create_book
+from fundbook_cli.district_config import ConfigError, DistrictConfig, read_config
+from ledger.book import BookExists, BookSpec, InvalidTitle, check_home_empty, create_book
+from ledger.check import check_book, format_problem
+from ledger.entries import InvalidEntry
 from ledger.layout import Layout
+from ledger.writer import Writer
 
 
 def fava_extension_available() -> bool:
@@ -27,33 +34,88 @@ def fava_extension_available() -> bool:
     return importlib.util.find_spec("fava_fundbook") is not None
 
 
+def _build(layout: Layout, config: DistrictConfig) -> list[str]:
+    """Write the book of `config` into `layout` (an empty HOME); the problems of the result."""
+    create_book(
+        layout,
+        BookSpec(
+            title=config.title,
+            registry=config.registry,
+            banks=config.banks,
+            opened=config.opening_date if config.openings else config.start,
+            fava_extension=fava_extension_available(),
+        ),
+    )
+    ensure_import_config(layout.book_dir)
+    if config.openings:
+        Writer(layout).append(list(config.openings))
+    return [format_problem(problem) for problem in check_book(layout).problems]
+
+
 def _init(args: argparse.Namespace) -> int:
+    """Build the book beside HOME, check it, then move it into place: all or nothing."""
     home = Path(args.home)
     layout = Layout(home)
     try:
-        config = read_config(Path(args.config))
-        create_book(
-            layout,
-            BookSpec(
-                title=config.title,
-                registry=config.registry,
-                banks=config.banks,
-                opened=config.start,
-                fava_extension=fava_extension_available(),
-            ),
+        config = read_config(
+            Path(args.config),
+            trial_balance=Path(args.trial_balance) if args.trial_balance else None,
         )
-    except (ConfigError, BookExists, InvalidTitle) as exc:
+        check_home_empty(layout)
+    except (ConfigError, BookExists) as exc:
         print(f"fundbook init: {exc}", file=sys.stderr)
         return 1
-    ensure_import_config(layout.book_dir)
+    home.resolve().parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{home.resolve().name}.init-", dir=home.resolve().parent)
+    )
+    try:
+        problems = _build(Layout(staging / "home"), config)
+        if problems:
+            print("fundbook init: the new book does not check:", file=sys.stderr)
+            for problem in problems:
+                print(f"  {problem}", file=sys.stderr)
+            return 1
+        if home.exists():
+            home.rmdir()  # empty, checked above
+        (staging / "home").rename(home)
+    except (BookExists, InvalidTitle, InvalidEntry, OSError) as exc:
+        print(f"fundbook init: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    _print_created(home, config)
+    return 0
+
+
+def _print_created(home: Path, config: DistrictConfig) -> None:
+    layout = Layout(home)
     registry = config.registry
     print(
         f"created the book of {config.title} in {home.resolve()}: "
         f"{len(registry.orgs)} organizations, {len(registry.funds)} funds, "
         f"{len(config.banks)} bank accounts"
     )
+    if config.openings:
+        total = sum(
+            (
+                posting.units.number
+                for entry in config.openings
+                for posting in entry.postings
+                if posting.account.startswith("Assets:") and posting.units.number is not None
+            ),
+            Decimal("0.00"),
+        )
+        print(
+            f"opening balances of {len(config.openings)} funds on "
+            f"{config.opening_date.isoformat()}: assets {total:,.2f} CNY"
+        )
     print(f"  {layout.main.resolve()}")
-    return 0
+    print("next steps (docs/ADOPTING.md):")
+    print(f"  fundbook check {home}")
+    print(f"  fundbook report balance-sheet {home} --from {config.start} --to {config.start}")
+    print(f"  fundbook token create {home} --role admin --name NAME")
+    print(f"  fundbook serve {home} --port 8000")
 
 
 def _serve_fava_only(home: Path) -> int:
@@ -123,6 +185,11 @@ def register(subparsers: Any) -> None:
     )
     init.add_argument("home", help="the HOME directory to create (must be empty or absent)")
     init.add_argument("--config", required=True, help="the district's TOML description")
+    init.add_argument(
+        "--trial-balance",
+        help="the previous books' trial balance (科目余额表) CSV; replaces the TOML's "
+        "opening.trial_balance",
+    )
     init.set_defaults(handler=_init)
     demo = subparsers.add_parser("demo", help="build the Wuhou demo district and serve it")
     demo.add_argument("home", help="the HOME directory of the demo district")

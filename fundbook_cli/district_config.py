@@ -49,8 +49,11 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from beancount.core import data
 
 from funds.chains import InvalidChain, format_chain, parse_chain
 from funds.model import (
@@ -65,10 +68,38 @@ from funds.model import (
 )
 from funds.registry import Registry
 from ledger.accounts import Bank
+from ledger.opening import (
+    AccountMapping,
+    OpeningLine,
+    lines_from_trial_balance,
+    opening_entries,
+)
+from ledger.trial_balance import TrialBalanceUnreadable, read_trial_balance
 
 BANK_KEY = re.compile(r"[A-Z][A-Z0-9]{0,19}")
+MONEY_TEXT = re.compile(r"(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,2})?")
+TRIAL_CODE = re.compile(r"[0-9]+(?:\.[0-9]+)*")
 _TEXT_MAX = 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+TOP_KEYS = (
+    "title",
+    "start",
+    "district",
+    "foundation",
+    "streets",
+    "communities",
+    "departments",
+    "enterprises",
+    "funds",
+    "banks",
+    "opening",
+)
+ORG_KEYS = ("code", "name", "name_zh")
+FUND_KEYS = ("code", "kind", "name", "name_zh", "org", "restriction", "chain", "pool", "bank")
+BANK_KEYS = ("key", "name_zh", "number")
+OPENING_KEYS = ("trial_balance", "accounts", "balances")
+MAPPING_KEYS = ("code", "fund", "account")
+BALANCE_KEYS = ("fund", "account", "debit", "credit")
 
 
 class ConfigError(ValueError):
@@ -83,6 +114,12 @@ class DistrictConfig:
     start: datetime.date
     registry: Registry
     banks: tuple[Bank, ...]
+    openings: tuple[data.Transaction, ...] = ()
+
+    @property
+    def opening_date(self) -> datetime.date:
+        """Opening balances are those at the end of the day before the book's first day."""
+        return self.start - datetime.timedelta(days=1)
 
 
 class _Reader:
@@ -103,6 +140,14 @@ class _Reader:
             return "?"
         return value
 
+    def known(self, table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+        """An unknown key is a problem naming it (a misspelt key must not be ignored)."""
+        for key in table:
+            if key not in allowed:
+                self.problems.append(
+                    f"{where}: unknown key {key!r} (known keys: {', '.join(allowed)})"
+                )
+
     def table(self, doc: Mapping[str, Any], key: str) -> Mapping[str, Any]:
         value = doc.get(key)
         if not isinstance(value, dict):
@@ -122,6 +167,8 @@ class _Reader:
     ) -> Organization | None:
         code = table.get("code")
         label = f"{where} {code!r}" if isinstance(code, str) else where
+        allowed = ORG_KEYS + (("street",) if kind is OrgKind.COMMUNITY else ())
+        self.known(table, allowed, label)
         name = self.text(table, "name", label)
         name_zh = self.text(table, "name_zh", label)
         try:
@@ -136,6 +183,7 @@ def _funds(reader: _Reader, doc: Mapping[str, Any]) -> list[Fund]:
     for table in reader.tables(doc, "funds"):
         code = table.get("code")
         where = f"fund {code!r}"
+        reader.known(table, FUND_KEYS, where)
         name = reader.text(table, "name", where)
         name_zh = reader.text(table, "name_zh", where)
         org = reader.text(table, "org", where)
@@ -176,6 +224,7 @@ def _banks(reader: _Reader, doc: Mapping[str, Any]) -> list[Bank]:
     for table in reader.tables(doc, "banks"):
         key = table.get("key")
         where = f"bank {key!r}"
+        reader.known(table, BANK_KEYS, where)
         if not isinstance(key, str) or not BANK_KEY.fullmatch(key):
             reader.problems.append(f'{where}: key must match {BANK_KEY.pattern}, e.g. "ICBC"')
             continue
@@ -230,13 +279,84 @@ def _check_references(reader: _Reader, registry: Registry, banks: list[Bank]) ->
             )
 
 
-def parse_config(text: str) -> DistrictConfig:
-    """A district from TOML text; raises ConfigError listing every problem."""
+def _amount_text(reader: _Reader, table: Mapping[str, Any], key: str, where: str) -> Decimal:
+    value = table.get(key, "0.00")
+    if not isinstance(value, str) or not MONEY_TEXT.fullmatch(value):
+        reader.problems.append(
+            f'{where}: {key} must be an amount as a string, e.g. {key} = "1250.00", not {value!r}'
+        )
+        return Decimal("0.00")
+    return Decimal(value).quantize(Decimal("0.00"))
+
+
+def _opening(
+    reader: _Reader, doc: Mapping[str, Any], base: Path | None, trial_balance: Path | None
+) -> list[OpeningLine]:
+    """Opening lines from [[opening.balances]] and from the mapped trial balance."""
+    table = doc.get("opening", {})
+    if not isinstance(table, dict):
+        reader.problems.append("opening must be a table ([opening])")
+        return []
+    reader.known(table, OPENING_KEYS, "[opening]")
+    lines: list[OpeningLine] = []
+    for index, item in enumerate(reader.tables(table, "balances")):
+        where = f"opening.balances[{index}]"
+        reader.known(item, BALANCE_KEYS, where)
+        fund, account = reader.text(item, "fund", where), reader.text(item, "account", where)
+        debit = _amount_text(reader, item, "debit", where)
+        credit = _amount_text(reader, item, "credit", where)
+        lines.append(OpeningLine(fund, account, debit, credit, where))
+    mappings = []
+    for index, item in enumerate(reader.tables(table, "accounts")):
+        where = f"opening.accounts[{index}]"
+        reader.known(item, MAPPING_KEYS, where)
+        code = item.get("code")
+        if not isinstance(code, str) or not TRIAL_CODE.fullmatch(code):
+            reader.problems.append(f'{where}: code must be a 科目编码 string, e.g. "100201"')
+            continue
+        fund, account = reader.text(item, "fund", where), reader.text(item, "account", where)
+        mappings.append(AccountMapping(code, fund, account))
+    named = table.get("trial_balance")
+    if trial_balance is None and named is not None:
+        if not isinstance(named, str):
+            reader.problems.append("[opening]: trial_balance must be a file name")
+            return lines
+        trial_balance = (base or Path()) / named
+    if trial_balance is None:
+        if mappings:
+            reader.problems.append(
+                "opening.accounts maps a trial balance, but no trial_balance file is named"
+            )
+        return lines
+    if not mappings:
+        reader.problems.append(
+            f"{trial_balance.name}: [[opening.accounts]] must map its 科目编码 to funds"
+        )
+        return lines
+    try:
+        balance = read_trial_balance(trial_balance)
+    except TrialBalanceUnreadable as exc:
+        reader.problems.append(f"{trial_balance.name}: {exc}")
+        return lines
+    mapped, problems = lines_from_trial_balance(balance, mappings, trial_balance.name)
+    reader.problems.extend(problems)
+    return [*lines, *mapped]
+
+
+def parse_config(
+    text: str, *, base: Path | None = None, trial_balance: Path | None = None
+) -> DistrictConfig:
+    """A district from TOML text; raises ConfigError listing every problem.
+
+    `base` is the directory a `trial_balance` named in the TOML is relative
+    to; a `trial_balance` given here replaces the TOML's.
+    """
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}") from None
     reader = _Reader()
+    reader.known(doc, TOP_KEYS, "top level")
     title = reader.text(doc, "title", "top level")
     start = doc.get("start")
     if not isinstance(start, datetime.date) or isinstance(start, datetime.datetime):
@@ -272,17 +392,23 @@ def parse_config(text: str) -> DistrictConfig:
     banks = _banks(reader, doc)
     registry = Registry.build(known, funds)
     _check_references(reader, registry, banks)
+    lines = _opening(reader, doc, base, trial_balance)
+    openings: list[data.Transaction] = []
+    if lines and banks:
+        opening_date = start - datetime.timedelta(days=1)
+        openings, problems = opening_entries(lines, registry, banks, opening_date)
+        reader.problems.extend(problems)
     if reader.problems:
         raise ConfigError(
             "the district description has problems:\n  - " + "\n  - ".join(reader.problems)
         )
-    return DistrictConfig(title, start, registry, tuple(banks))
+    return DistrictConfig(title, start, registry, tuple(banks), tuple(openings))
 
 
-def read_config(path: Path) -> DistrictConfig:
-    """A district from a TOML file; raises ConfigError."""
+def read_config(path: Path, *, trial_balance: Path | None = None) -> DistrictConfig:
+    """A district from a TOML file (and its trial balance CSV, if any); raises ConfigError."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from None
-    return parse_config(text)
+    return parse_config(text, base=path.parent, trial_balance=trial_balance)
