@@ -48,7 +48,6 @@ from beancount.parser import parser
 
 from ledger.accounts import fund_of_account
 from ledger.check import load_book
-from ledger.entries import CLOSE_TAG
 from ledger.fund_effects import (
     ZERO,
     Balances,
@@ -59,6 +58,7 @@ from ledger.fund_effects import (
     where,
 )
 from ledger.layout import Layout
+from ledger.periods import is_close
 
 END = b"\n\n"  # every entry the writer appends ends with a blank line
 TAIL_KEPT = 64
@@ -110,12 +110,12 @@ class _File:
     tail: bytes = b""  # journals: the last bytes of the consumed part
     ids: set[str] = field(default_factory=set)  # journals: fb_id of every entry parsed
     lines: int = 0  # journals, during a full load: lines of the consumed part
-    closes: dict[str, datetime.date] = field(default_factory=dict)  # fund -> last #close
+    closes: dict[str, datetime.date] = field(default_factory=dict)  # fund -> last close
 
 
 def _note_close(closes: dict[str, datetime.date], entry: data.Transaction) -> None:
-    """Remember the date of a `#close` entry for each fund it closes."""
-    if CLOSE_TAG not in (entry.tags or ()):
+    """Remember the date of a close (`ledger.periods.is_close`) for each fund it closes."""
+    if not is_close(entry):
         return
     fund = (entry.meta or {}).get("fund")
     funds = (
@@ -218,7 +218,7 @@ class FundBalances:
             return self._totals.get(fund, ZERO) + self._pending_totals.get(fund, ZERO)
 
     def closed_through(self, fund: str) -> datetime.date | None:
-        """The date of the fund's last `#close` entry in the book, if any."""
+        """The date of the fund's last close in the book, if any."""
         with self._lock:
             dates = [r.closes[fund] for r in self._files.values() if fund in r.closes]
             return max(dates, default=None)

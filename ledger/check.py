@@ -2,7 +2,8 @@
 
 `check_book` loads `HOME/book/main.beancount` (which declares the plugins of
 `ledger.plugins`) and returns every error as a `Problem`; `format_problem`
-prints one per line, located and naming the fund and the entry:
+prints one per line, located and naming the fund and the entry (closes and
+releases are checked by `ledger.periods.check_periods`):
 
     history/2025.beancount:812: fund MF-ST01C01 is below zero at the end of
     2025-06-03: balance -50.00 CNY, taken below zero by 2025-06-03 "支付" (fb_id R000042-payment)
@@ -18,6 +19,7 @@ from beancount import loader
 from beancount.core import data
 
 from ledger.layout import Layout
+from ledger.periods import check_periods
 from ledger.plugins.common import describe
 from ledger.registry_io import read_registry
 from ledger.sources import trace_book
@@ -120,4 +122,6 @@ def check_book(layout: Layout) -> CheckReport:
     # Source tracing: every cent leaving a pool or an allocation fund names its departments.
     traced = trace_book(entries, book.registry)
     problems += [problem_of(error, book_dir) for error in traced.errors]
+    # Closes and releases, recognized by what they do: each closes its funds exactly.
+    problems += [problem_of(error, book_dir) for error in check_periods(entries, book.registry)]
     return CheckReport(len(entries), len(book.registry.funds), problems)

@@ -30,8 +30,8 @@ from funds.registry import Registry
 from ledger import accounts as chart
 from ledger.accounts import Bank, Category
 from ledger.chain import verify_chain
-from ledger.entries import CLOSE_TAG
 from ledger.layout import Layout
+from ledger.periods import Unreleased, is_close, restricted_funds_of, unreleased_of
 from ledger.registry_io import read_registry
 from reports.errors import BookNotFound, InvalidPeriod, UnknownFund
 
@@ -73,10 +73,6 @@ def parent_account(account: str) -> str:
 
 def is_cash(account: str) -> bool:
     return account.startswith(("Assets:Bank:", "Assets:Cash:"))
-
-
-def is_close(entry: data.Transaction) -> bool:
-    return CLOSE_TAG in (entry.tags or ())
 
 
 def posting_number(posting: data.Posting) -> Decimal:
@@ -122,6 +118,19 @@ class BookView:
         errors: list[Any] = self._memo["chain"]
         return errors
 
+    def unreleased(self) -> Unreleased:
+        """Restricted spending not yet released, by fund and day (`ledger.periods`), computed once."""
+        if "unreleased" not in self._memo:
+            self._memo["unreleased"] = unreleased_of(self._txns, self.restricted_funds())
+        found: Unreleased = self._memo["unreleased"]
+        return found
+
+    def restricted_funds(self) -> frozenset[str]:
+        if "restricted" not in self._memo:
+            self._memo["restricted"] = restricted_funds_of(self.registry)
+        found: frozenset[str] = self._memo["restricted"]
+        return found
+
     def fund(self, code: str) -> Fund:
         if code not in self.registry.funds:
             raise UnknownFund(f"no fund {code!r} in the book's registry")
@@ -141,7 +150,7 @@ class BookView:
         fund: str | None,
         closes: bool = True,
     ) -> Iterator[tuple[data.Transaction, data.Posting]]:
-        """Postings in scope dated start..end (inclusive); `closes=False` skips #close entries."""
+        """Postings in scope dated start..end (inclusive); `closes=False` skips closes."""
         for txn in self._txns:
             if txn.date > end:
                 break

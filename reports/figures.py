@@ -11,13 +11,14 @@ close never changes a column:
 - any other Income, Expenses or Equity account: unrestricted.
 
 Expenses of a restricted fund meet its restriction when they are incurred
-(民非制度: 限定性净资产的限制解除), but the book moves them from 3102 to 3101
-only with the release (`#release`) that the year-end close books for exactly
-the expenses it closes. Until then they are *unreleased*: the balance of the
-restricted funds' Expenses accounts (zero right after a close). `net_assets`
-counts them as released, so on any day, before a close as after it, the
-restricted column holds what the restricted funds hold and no restricted
-spending lowers the unrestricted column.
+(民非制度: 限定性净资产的限制解除). The book moves them from 3102 to 3101 with a
+release, booked at the time of spending, at the year-end close or inside the
+close itself (`ledger.periods`, recognized by what the entries do, not by a
+tag). Until then they are *unreleased*: the fund's spending less its releases
+(zero right after a close). `net_assets` counts them as released, so on any
+day, before a close as after it, the restricted column holds what the
+restricted funds hold and no restricted spending lowers the unrestricted
+column, and a release already booked is not counted again.
 """
 
 from __future__ import annotations
@@ -101,29 +102,24 @@ def columns_sum(items: Iterable[Columns]) -> Columns:
     return total
 
 
-def unreleased(view: BookView, balances: Mapping[str, Decimal]) -> Decimal:
-    """Restricted funds' expenses not yet released by a booked `#release` (see above)."""
-    return sum(
-        (
-            number
-            for account, number in balances.items()
-            if account.startswith("Expenses:") and view.fund_restriction(fund_of(account)) is R
-        ),
-        ZERO,
-    )
+def unreleased(view: BookView, day: datetime.date, fund: str | None = None) -> Decimal:
+    """Restricted funds' spending not yet released by a booked release at the end of `day`."""
+    return view.unreleased().at(day, fund)
 
 
-def net_assets(view: BookView, balances: Mapping[str, Decimal]) -> Columns:
-    """Net assets by column from account balances (credit balances count positive).
+def net_assets(
+    view: BookView, balances: Mapping[str, Decimal], day: datetime.date, fund: str | None = None
+) -> Columns:
+    """Net assets by column from account balances at the end of `day` (credits count positive).
 
-    The restricted funds' unreleased expenses count as released (3102 -> 3101).
+    The restricted funds' unreleased spending counts as released (3102 -> 3101).
     """
     total = Columns()
     for account, number in balances.items():
         column = net_column(view, account)
         if column is not None:
             total = total + Columns.of(column, -number)
-    pending = unreleased(view, balances)
+    pending = unreleased(view, day, fund)
     return total + Columns(pending, -pending)
 
 

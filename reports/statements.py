@@ -11,12 +11,14 @@ day, not only after the year-end close.
 
 Statement of activities (业务活动表): income by kind and expenses by category
 in 非限定性 / 限定性 / 合计 columns, the release of restrictions, interfund
-transfers and other direct changes of net assets. `#close` entries are left
-out: they only move income and expense into net assets, which the columns
-already count. The release is the booked `#release` entries plus the
-restricted funds' spending of the period that no booked release covers yet
-(`reports.figures.unreleased`). The change in net assets equals the balance
-sheet's.
+transfers and other direct changes of net assets. Closes are left out (they
+only move income and expense into net assets, which the columns already
+count) except for the part of a close that releases restricted net assets.
+The release is the booked releases (`ledger.periods`: recognized by what they
+do, tagged or not) plus the restricted funds' spending of the period that no
+booked release covers yet (`reports.figures.unreleased`), so it equals the
+restricted funds' spending however and whenever the release was booked. The
+change in net assets equals the balance sheet's.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ledger.accounts import Section as ChartSection
-from ledger.entries import RELEASE_TAG
-from reports.book import ZERO, posting_number
+from ledger.periods import is_release, released
+from reports.book import ZERO, is_close, posting_number
 from reports.charts import spending_chart
 from reports.context import ReportContext
 from reports.document import Column, Row, Section, Table
@@ -209,7 +211,8 @@ def balance_sheet(ctx: ReportContext) -> BalanceSheet:
         group.sort(key=lambda line: (line.code or "9999", line.account))
     total_assets = _label_line("total_assets", "", *_totals(lines["Assets"]))
     total_liabilities = _label_line("total_liabilities", "", *_totals(lines["Liabilities"]))
-    nb, na = net_assets(view, before), net_assets(view, after)
+    nb = net_assets(view, before, period.opening, ctx.fund)
+    na = net_assets(view, after, period.end, ctx.fund)
     unrestricted = _label_line("net_unrestricted", "3101", nb.unrestricted, na.unrestricted)
     restricted = _label_line("net_restricted", "3102", nb.restricted, na.restricted)
     total_net = _label_line("total_net_assets", "", nb.total, na.total)
@@ -324,7 +327,7 @@ def activities(ctx: ReportContext) -> Activities:
             and category.restriction is None
         ):
             interfund = interfund + amount
-        elif RELEASE_TAG in (txn.tags or ()):
+        elif is_release(txn):
             release = release + amount
         else:
             other = other + amount
@@ -341,14 +344,25 @@ def activities(ctx: ReportContext) -> Activities:
         )
     income_total = columns_sum(income.values())
     expense_total = columns_sum(expenses.values())
+    # The part of a close that releases restricted net assets (ledger.periods).
+    restricted = view.restricted_funds()
+    for txn in view.transactions:
+        if txn.date > period.end:
+            break
+        if txn.date < period.start or not is_close(txn):
+            continue
+        for fund, number in released(txn, restricted).items():
+            if ctx.fund is None or fund == ctx.fund:
+                release = release + Columns(number, -number)
     before = view.balances(end=period.opening, fund=ctx.fund)
     after = view.balances(end=period.end, fund=ctx.fund)
-    # Restricted spending of the period not yet released by a booked #release
+    # Restricted spending of the period not yet released by a booked release
     # (the year-end close books it) is released all the same (reports.figures).
-    pending = unreleased(view, after) - unreleased(view, before)
+    pending = unreleased(view, period.end, ctx.fund) - unreleased(view, period.opening, ctx.fund)
     release = release + Columns(pending, -pending)
     change = income_total - expense_total + release + interfund + other
-    opening, closing = net_assets(view, before), net_assets(view, after)
+    opening = net_assets(view, before, period.opening, ctx.fund)
+    closing = net_assets(view, after, period.end, ctx.fund)
     return Activities(
         income_lines,
         _activity_line("income_total", "", income_total),

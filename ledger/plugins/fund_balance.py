@@ -18,7 +18,7 @@ so neither fund balances on its own:
       Assets:Bank:ICBC:AL-ST01C01-GP                100.00 CNY
 
 The one exception to the interfund sum is a year-end closing entry of a single
-fund (tagged `#close`, `ledger.entries.year_end_close`), which moves that fund's
+fund (`ledger.periods.is_close`, tagged `#close` or not), which moves that fund's
 interfund balance into its net assets; it must still balance within the fund.
 Postings to accounts of no fund are left to `registered_funds`.
 """
@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 
 from beancount.core import data
 
-from ledger.entries import CLOSE_TAG
+from ledger.periods import is_close
 from ledger.plugins.common import (
     TOLERANCE,
     FundOfAccount,
@@ -81,7 +81,7 @@ def fund_balance(
                 )
                 errors.append(FundImbalanceError(source_of(entry), message, entry))
         funds = {fund for fund, _ in sums}
-        closing = CLOSE_TAG in (entry.tags or ()) and len(funds) == 1
+        closing = len(funds) == 1 and is_close(entry)
         for currency, total in interfund.items():
             if abs(total) > TOLERANCE and not closing:
                 message = (

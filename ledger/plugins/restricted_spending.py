@@ -6,8 +6,8 @@ assets falling while another's rise. This plugin decides where it may go:
 
 - interfund postings, and any transaction in which one fund's net assets
   (Assets and Liabilities) fall while another's rise, appear only in
-  transactions tagged `#interfund` (and in a single fund's year-end `#close`,
-  which moves no money);
+  transactions tagged `#interfund` (and in a single fund's year-end close,
+  `ledger.periods.is_close`, which moves no money);
 - money leaves a fund (a positive posting to `Equity:Interfund:<fund>`, or a
   fall of its net assets in a transaction where another fund's rise) only to a
   permitted target: the foundation fund
@@ -42,7 +42,8 @@ from typing import Any, NamedTuple
 from beancount.core import data
 
 from funds.model import POOL_KINDS, Fund, FundKind
-from ledger.entries import CLOSE_TAG, INTERFUND_TAG
+from ledger.entries import INTERFUND_TAG
+from ledger.periods import is_close
 from ledger.plugins.common import (
     TOLERANCE,
     FundOfAccount,
@@ -125,7 +126,7 @@ def restricted_spending(
         if not flows and not between_funds:
             continue
         tags = entry.tags or frozenset()
-        if CLOSE_TAG in tags and len(touched) == 1 and not moves_money:
+        if len(touched) == 1 and not moves_money and is_close(entry):
             continue
         if INTERFUND_TAG not in tags:
             if flows:
