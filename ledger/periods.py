@@ -189,7 +189,7 @@ def unreleased_of(
             for posting in txn.postings:
                 if posting.account.startswith("Expenses:"):
                     fund = chart.fund_of_account(posting.account)
-                    if fund in restricted_funds:
+                    if fund is not None and fund in restricted_funds:
                         note(fund, txn.date, _number(posting))
             continue
         # Expenses a close moves into net assets are not spending; what leaves 3102 is released.
