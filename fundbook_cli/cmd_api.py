@@ -66,16 +66,13 @@ def database_url(home: Path, url: str | None) -> str:
 
 
 def registry_of(home: Path) -> Any:
-    from beancount.parser import parser
-
     from ledger import registry_io
     from ledger.layout import Layout
 
-    path = Layout(home).registry
-    if not path.exists():
+    layout = Layout(home)
+    if not layout.registry.exists():
         return None
-    entries, _errors, _options = parser.parse_file(str(path))
-    book, _problems = registry_io.read_registry(entries)
+    book, _entries, _problems = registry_io.load_registry(layout)
     return book.registry
 
 

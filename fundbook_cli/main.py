@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "fundbook_cli.cmd_fava",
     "fundbook_cli.cmd_api",
     "fundbook_cli.cmd_report",
+    "fundbook_cli.cmd_registry",
 )
 
 

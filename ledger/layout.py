@@ -9,6 +9,7 @@
         manual.beancount        where Fava's insert-entry and editor write
         fundbook/
           journal.beancount     include lines of the yearly journals (append-only)
+          registry.beancount    later changes of the registry: orgs, funds, chains (append-only)
           2026.beancount        transactions written by Fundbook's writer
           .lock                 the writer's cross-process lock
       fundbook.db               workflow database (SQLite default)
@@ -59,6 +60,10 @@ class Layout:
     @property
     def journal_index(self) -> Path:
         return self.journal_dir / "journal.beancount"
+
+    @property
+    def registry_changes(self) -> Path:
+        return self.journal_dir / "registry.beancount"
 
     def journal_for_year(self, year: int) -> Path:
         return self.journal_dir / f"{year}.beancount"

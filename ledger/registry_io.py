@@ -19,25 +19,42 @@ loads them back into `funds/` values:
     2024-01-01 custom "fundbook-bank" "ICBC"
       name_zh: "工商银行武侯支行基本户"
       number: "4402 2010 0900 0123 456"
+
+Later changes (`fundbook org add`, `fund add`, `chain set`, see
+`ledger.registry_changes`) are appended by the writer to
+`book/fundbook/registry.beancount`: more of the same directives, and a new
+approval chain of a fund, which replaces the fund's chain from then on:
+
+    2026-03-01 custom "fundbook-chain" "MF-ST01C01"
+      chain: "community_party@community foundation@foundation"
+      changed_by: "李会计"
+      changed_at: "2026-03-01T10:12:00+08:00"
+
+`load_registry` reads both files without loading the whole book.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from beancount.core import data
+from beancount.parser import parser
 
 from funds.chains import InvalidChain, format_chain, parse_chain
 from funds.model import Fund, FundKind, InvalidCode, Organization, OrgKind, Restriction
 from funds.registry import Registry
 from ledger import accounts as chart
 from ledger.accounts import Bank
+from ledger.layout import Layout
 
 ORG = "fundbook-org"
 FUND = "fundbook-fund"
 BANK = "fundbook-bank"
+CHAIN = "fundbook-chain"
 
 
 class RegistryError(NamedTuple):
@@ -155,14 +172,19 @@ def read_registry(entries: Iterable[data.Directive]) -> tuple[Book, list[Registr
     banks: list[Bank] = []
     errors: list[RegistryError] = []
     seen: set[tuple[str, str]] = set()
+    chains: list[tuple[data.Custom, str]] = []
     for entry in entries:
-        if not isinstance(entry, data.Custom) or entry.type not in (ORG, FUND, BANK):
+        if not isinstance(entry, data.Custom) or entry.type not in (ORG, FUND, BANK, CHAIN):
             continue
         code = _value(entry)
         meta = entry.meta
         try:
             if code is None:
                 raise ValueError(f'"{entry.type}" needs exactly one code, e.g. "ST01C01"')
+            if entry.type == CHAIN:
+                parse_chain(meta["chain"])
+                chains.append((entry, code))
+                continue
             if (entry.type, code) in seen:  # a second definition never replaces the first
                 raise ValueError("is defined twice; a code is registered once")
             seen.add((entry.type, code))
@@ -197,6 +219,13 @@ def read_registry(entries: Iterable[data.Directive]) -> tuple[Book, list[Registr
             errors.append(RegistryError(meta, f"{entry.type} {code}: missing {exc.args[0]}", entry))
         except (ValueError, InvalidCode, InvalidChain) as exc:
             errors.append(RegistryError(meta, f"{entry.type} {code}: {exc}", entry))
+    by_code = {fund.code: fund for fund in funds}
+    for entry, code in chains:  # in book order: the last change of a fund's chain stands
+        if code not in by_code:
+            errors.append(RegistryError(entry.meta, f"{CHAIN} {code}: unknown fund", entry))
+            continue
+        by_code[code] = replace(by_code[code], chain=parse_chain(entry.meta["chain"]))
+    funds = list(by_code.values())
     registry = Registry.build(orgs, funds)
     for org in registry.orgs.values():
         if org.parent is not None and org.parent not in registry.orgs:
@@ -233,3 +262,28 @@ def read_registry(entries: Iterable[data.Directive]) -> tuple[Book, list[Registr
                 )
             )
     return Book(registry, tuple(banks)), errors
+
+
+def registry_paths(layout: Layout) -> list[Path]:
+    """The files that define the registry: the one written at init, then the changes."""
+    paths = [layout.registry]
+    if layout.registry_changes.exists():
+        paths.append(layout.registry_changes)
+    return paths
+
+
+def load_registry(layout: Layout) -> tuple[Book, list[data.Directive], list[str]]:
+    """The registry of a book from its registry files alone (parsed, not the whole book).
+
+    Returns the registry, the directives read (in file order) and the
+    problems (syntax errors and registry errors, as text).
+    """
+    entries: list[data.Directive] = []
+    problems: list[str] = []
+    for path in registry_paths(layout):
+        parsed, errors, _options = parser.parse_file(str(path))
+        problems += [f"{path.name}: {error.message}" for error in errors]
+        entries += parsed
+    book, errors = read_registry(entries)
+    problems += [error.message for error in errors]
+    return book, entries, problems

@@ -25,6 +25,12 @@ leaves the complete entries before the tear: each is whole and chained, and
 `append_missing` (one lock: append those whose `fb_id` is not yet written)
 completes the batch exactly once.
 
+Changes of the registry (organizations, funds and their accounts, approval
+chains) go through `Writer.append_registry`, under the same lock, to
+`book/fundbook/registry.beancount`, included from the journal index; they are
+`custom` and `open` directives, not transactions, and are not numbered in
+the hash chain.
+
 The writer touches no file outside `book/fundbook/`, and there it only
 appends, except for cutting a torn tail, which it keeps aside first.
 """
@@ -36,7 +42,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
@@ -55,6 +61,11 @@ _INCLUDE = re.compile(rb'^include "([0-9]{4})\.beancount"[ \t]*$', re.MULTILINE)
 _CHAIN_LINE = re.compile(rb'\n  fb_(id|seq|hash): "([^"\\\n]*)"(?=\n)')
 _HEX64 = re.compile(rb"[0-9a-f]{64}")
 _END = b"\n\n"
+_REGISTRY_INCLUDE = b'include "registry.beancount"'
+_REGISTRY_HEADER = (
+    b"; Changes of the registry after the book was created (fundbook org add, fund add,\n"
+    b"; chain set), appended by Fundbook's writer: each says who made it and when.\n\n"
+)
 
 
 class Written(NamedTuple):
@@ -179,6 +190,72 @@ class Writer:
             missing = [item for item in prepared if item.fb_id not in self._ids]
             self._write(missing)
             return [self._ids[item.fb_id] for item in prepared]
+
+    def append_registry(
+        self, make: Callable[[], Sequence[data.Directive]]
+    ) -> Sequence[data.Directive]:
+        """Append the registry directives `make()` returns, calling it under the lock.
+
+        `make` reads the registry as it is and raises if the change does not
+        apply to it, so two processes changing the registry at once cannot
+        both add the same code. Only `open` and `custom` directives are
+        written, all or none.
+        """
+        with self._locked():
+            directives = make()
+            payload = b""
+            for index, entry in enumerate(directives):
+                if not isinstance(entry, data.Open | data.Custom):
+                    raise InvalidEntry(
+                        f"registry change {index}: only open and custom directives, "
+                        f"not {type(entry).__name__}"
+                    )
+                for key in entry.meta or {}:
+                    if (
+                        isinstance(key, str)
+                        and text.is_hidden_key(key)
+                        and key
+                        not in (
+                            "filename",
+                            "lineno",
+                        )
+                    ):
+                        raise text.UnsafeText("meta", f"metadata key {key!r} is set by the parser")
+                payload += (text.render(entry) + "\n").encode("utf-8")
+            if payload:
+                self._append_registry_bytes(payload)
+            return directives
+
+    def _append_registry_bytes(self, payload: bytes) -> None:
+        path = self._layout.registry_changes
+        if not path.exists():
+            with path.open("xb") as stream:
+                stream.write(_REGISTRY_HEADER)
+                stream.flush()
+                os.fsync(stream.fileno())
+            _fsync_dir(path.parent)
+        content = path.read_bytes()
+        end = content.rfind(_END) + len(_END)
+        if end < len(content):  # a torn tail: kept aside, then cut
+            self._repair(path, end, content[end:])
+        index = self._layout.journal_index
+        if _REGISTRY_INCLUDE not in index.read_bytes().splitlines():
+            with index.open("ab") as stream:
+                stream.write(_REGISTRY_INCLUDE + b"\n")
+                stream.flush()
+                os.fsync(stream.fileno())
+            self._index_size = -1  # read the index again on the next catch-up
+        start = path.stat().st_size
+        try:
+            with path.open("ab") as stream:
+                stream.write(payload)
+                stream.flush()
+                os.fsync(stream.fileno())
+        except BaseException:
+            with path.open("r+b") as stream:  # leave no partial change behind
+                stream.truncate(start)
+                os.fsync(stream.fileno())
+            raise
 
     def head(self) -> tuple[int, str]:
         """fb_seq and fb_hash of the last entry of the chain (0 and GENESIS when empty)."""

@@ -1,7 +1,8 @@
 """The book as the service sees it: registry, banks, fund balances and the writer.
 
 One `BookState` per process. It never reloads the whole book on a request:
-the registry is re-read only when `registry.beancount` changes, and balances
+the registry is re-read only when a registry file (`registry.beancount`,
+`fundbook/registry.beancount`) changes, and balances
 come from `ledger.balances.FundBalances`, which follows appends and changed
 files. Access is serialized by a lock because request handlers run in threads.
 """
@@ -15,7 +16,6 @@ from decimal import Decimal
 from typing import Any
 
 from beancount.core import data
-from beancount.parser import parser
 
 from api.service.errors import ValidationFailed
 from funds.registry import Registry
@@ -37,7 +37,7 @@ class BookState:
 
         self.layout = layout
         self._lock = threading.RLock()
-        self._registry_stamp: tuple[int, int] | None = None
+        self._registry_stamp: tuple[tuple[int, int], ...] | None = None
         self._registry = Registry()
         self._banks: tuple[Bank, ...] = ()
         self._opened: dict[str, datetime.date] = {}
@@ -47,17 +47,13 @@ class BookState:
         self._balances.refresh()  # whatever a first look costs is paid at start, not by a request
 
     def _read_registry(self) -> None:
-        path = self.layout.registry
-        stat = path.stat()
-        stamp = (stat.st_mtime_ns, stat.st_size)
+        paths = registry_io.registry_paths(self.layout)
+        stamp = tuple((s.st_mtime_ns, s.st_size) for s in (path.stat() for path in paths))
         if stamp == self._registry_stamp:
             return
-        entries, errors, _options = parser.parse_file(str(path))
-        if errors:
-            raise BookUnreadable(f"{path}: {errors[0].message}")
-        book, problems = registry_io.read_registry(entries)
+        book, entries, problems = registry_io.load_registry(self.layout)
         if problems:
-            raise BookUnreadable(f"{path}: {problems[0].message}")
+            raise BookUnreadable(f"{self.layout.registry}: {problems[0]}")
         self._registry, self._banks = book.registry, book.banks
         self._opened = {
             entry.values[0].value
