@@ -23,8 +23,12 @@ class BookMissing(FileNotFoundError):
 
 
 def prepare_home(home: Path) -> Layout:
-    """Check HOME holds a book; write its import config and imports/ if missing."""
-    layout = Layout(home)
+    """Check HOME holds a book; write its import config and imports/ if missing.
+
+    HOME may be relative (`fundbook fava demo-home`): it is made absolute here,
+    since Beancount's loader asserts that every file it includes is absolute.
+    """
+    layout = Layout(home.resolve())
     if not layout.main.is_file():
         raise BookMissing(f"{layout.main} does not exist: is {home} a Fundbook HOME?")
     ensure_import_config(layout.book_dir)

@@ -99,7 +99,7 @@ def create_token(
 def _token_create(args: argparse.Namespace) -> int:
     from api.service.errors import ValidationFailed
 
-    home = Path(args.home)
+    home = Path(args.home).resolve()
     if not (home / "book" / "main.beancount").exists():
         print(f"fundbook token: {home} holds no book", file=sys.stderr)
         return 1
@@ -168,7 +168,7 @@ def serve(
 
 
 def _serve(args: argparse.Namespace) -> int:
-    home = Path(args.home)
+    home = Path(args.home).resolve()
     if not (home / "book" / "main.beancount").exists():
         print(f"fundbook serve: {home} holds no book", file=sys.stderr)
         return 1

@@ -54,7 +54,7 @@ def _build(layout: Layout, config: DistrictConfig) -> list[str]:
 
 def _init(args: argparse.Namespace) -> int:
     """Build the book beside HOME, check it, then move it into place: all or nothing."""
-    home = Path(args.home)
+    home = Path(args.home).resolve()
     layout = Layout(home)
     try:
         config = read_config(
@@ -156,7 +156,7 @@ def _serve_fava_only(home: Path) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from fundbook_cli.demo_district import build_demo
 
-    home = Path(args.home)
+    home = Path(args.home).resolve()
     layout = Layout(home)
     if layout.main.exists():
         print(f"the demo district is already built in {home.resolve()}; using it")

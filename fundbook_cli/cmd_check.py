@@ -16,7 +16,7 @@ from ledger.layout import Layout
 
 
 def _check(args: argparse.Namespace) -> int:
-    layout = Layout(Path(args.home))
+    layout = Layout(Path(args.home).resolve())
     try:
         report = check_book(layout)
     except BookNotFound as exc:

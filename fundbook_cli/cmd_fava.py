@@ -22,7 +22,7 @@ def _fava(args: argparse.Namespace) -> int:
 
     if args.database_url:
         os.environ[ENV_URL] = args.database_url
-    home = Path(args.home)
+    home = Path(args.home).resolve()
     try:
         app = make_app(home, language=args.lang, read_only=args.read_only)
     except BookMissing as exc:

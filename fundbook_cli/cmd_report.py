@@ -37,7 +37,7 @@ def _report(args: argparse.Namespace) -> int:
     try:
         body, _ = render_report(
             name=args.name,
-            home=Path(args.home),
+            home=Path(args.home).resolve(),
             date_from=date_from,
             date_to=date_to,
             fmt=args.format,

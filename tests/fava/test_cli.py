@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from urllib.parse import urlsplit
+
 import pytest
 
 from fava_fundbook.server import make_app, prepare_home
@@ -29,3 +32,16 @@ def test_prepare_home_writes_the_import_config_and_statements_directory(tmp_path
     assert (layout.book_dir / "importers.py").is_file() and layout.imports_dir.is_dir()
     with pytest.raises(ValueError, match="language"):
         make_app(layout.home, language="fr")
+
+
+def test_a_relative_home_serves_fava_s_pages(tmp_path, monkeypatch):
+    """`fundbook fava demo-home` from the directory holding it: Beancount needs absolute paths."""
+    write_small_book(tmp_path / "home")
+    monkeypatch.chdir(tmp_path)
+    client = make_app(Path("home")).test_client()
+    root = client.get("/")
+    assert root.status_code == 302
+    slug = urlsplit(root.headers["Location"]).path.strip("/").split("/")[0]
+    for page in ("income_statement", "journal", "extension/FundbookDesk"):
+        assert client.get(f"/{slug}/{page}/").status_code == 200, page
+    assert client.get(f"/{slug}/api/balance_sheet").status_code == 200
