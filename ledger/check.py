@@ -113,9 +113,8 @@ def format_problem(problem: Problem) -> str:
     return f"{problem.filename}:{problem.lineno}: {problem.message}"
 
 
-def check_book(layout: Layout) -> CheckReport:
-    """Load the book of `layout` with its plugins and report every error."""
-    entries, errors, _ = load_book(layout)
+def problems_of(entries: list[data.Directive], errors: list[Any], layout: Layout) -> list[Problem]:
+    """Every problem of an already loaded book (the loader's errors and Fundbook's checks)."""
     book_dir = layout.book_dir.resolve()
     problems = [problem_of(error, book_dir) for error in errors]
     book, _ = read_registry(entries)
@@ -124,4 +123,12 @@ def check_book(layout: Layout) -> CheckReport:
     problems += [problem_of(error, book_dir) for error in traced.errors]
     # Closes and releases, recognized by what they do: each closes its funds exactly.
     problems += [problem_of(error, book_dir) for error in check_periods(entries, book.registry)]
+    return problems
+
+
+def check_book(layout: Layout) -> CheckReport:
+    """Load the book of `layout` with its plugins and report every error."""
+    entries, errors, _ = load_book(layout)
+    problems = problems_of(entries, errors, layout)
+    book, _ = read_registry(entries)
     return CheckReport(len(entries), len(book.registry.funds), problems)

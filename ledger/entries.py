@@ -397,6 +397,7 @@ def year_end_close(
     date: datetime.date,
     fund: Fund,
     balances: Mapping[str, Decimal],
+    release: Decimal | None = None,
 ) -> list[data.Transaction]:
     """会计年度结账 for one fund: income, expense and interfund balances to net assets.
 
@@ -407,6 +408,9 @@ def year_end_close(
     a restricted fund's expenses of the year are negative (voids and refunds
     of earlier years' spending exceed it), the release runs the other way,
     3101 back to 3102, so a restricted fund never keeps unrestricted net assets.
+    `release`, when given, is the restricted fund's spending not yet released
+    (`ledger.periods.Unreleased`: less what was released at the time of
+    spending) and replaces the year's expenses as the amount released.
     """
     unrestricted = chart.NET_UNRESTRICTED.for_fund(fund.code)
     restricted = chart.NET_RESTRICTED.for_fund(fund.code)
@@ -436,6 +440,8 @@ def year_end_close(
         else:
             target = unrestricted
         closing[target] = closing.get(target, Decimal("0.00")) + cents(balance)
+    if release is not None:
+        expenses = cents(release)
     entries = []
     if closing:
         entries.append(

@@ -110,6 +110,15 @@ def view(request: pytest.FixtureRequest) -> BookView:
     return loaded
 
 
+def assert_hand_worked_2025(view: BookView) -> None:
+    """Every figure of the module docstring, on any book of the year (closed or not)."""
+    test_activities_of_the_year_by_hand(view)
+    test_balance_sheet_of_the_year_by_hand(view)
+    test_one_fund_alone_by_hand(view)
+    test_cash_flow_of_the_year_by_hand(view)
+    test_the_next_year_opens_with_the_closing_net_assets(view)
+
+
 def test_activities_of_the_year_by_hand(view: BookView) -> None:
     act = activities(ReportContext(view, Y2025))
     income = {line.code: (line.unrestricted, line.restricted) for line in act.income if line.total}
