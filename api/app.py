@@ -21,7 +21,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import problems
+from api import docs, problems
 from api.reports_port import ReportRenderer
 from api.routes import (
     allocations,
@@ -120,11 +120,14 @@ def create_app(settings: Settings, *, report_renderer: ReportRenderer | None = N
         description="Disbursement requests, approvals, holds and payments of a district "
         "community development foundation, booked in its Beancount book.",
         lifespan=lifespan,
+        docs_url=None,  # api.docs serves /docs and /redoc from packaged assets, not a CDN
+        redoc_url=None,
     )
     app.state.report_renderer = report_renderer
     app.add_exception_handler(ServiceError, problems.on_service_error)
     app.add_exception_handler(RequestValidationError, problems.on_validation_error)
     app.add_exception_handler(StarletteHTTPException, problems.on_http_error)
+    app.include_router(docs.router)
     for module in (
         health,
         me,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.service.callers import Caller, authenticate
 from api.service.context import Services
@@ -18,9 +19,23 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
+# Declares the bearer scheme in the OpenAPI (Swagger's Authorize button); the
+# header itself is read raw below, so a malformed one gets the service's own 401.
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearerAuth",
+    bearerFormat="fbk_…",
+    description="A token made by `fundbook token create HOME --role ROLE [--org ORG] --name NAME`"
+    " / 由 `fundbook token create` 生成的令牌",
+)
+
+
 def get_caller(
-    services: ServicesDep, authorization: Annotated[str | None, Header()] = None
+    services: ServicesDep,
+    request: Request,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
 ) -> Caller:
+    authorization = request.headers.get("authorization")
     with services.read() as session:
         caller = authenticate(session, authorization)
         session.rollback()
