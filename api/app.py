@@ -25,6 +25,7 @@ from api import docs, problems
 from api.reports_port import ReportRenderer
 from api.routes import (
     allocations,
+    closes,
     contributions,
     disbursements,
     funds,
@@ -135,6 +136,7 @@ def create_app(settings: Settings, *, report_renderer: ReportRenderer | None = N
         funds,
         disbursements,
         contributions,
+        closes,
         reports,
         pledges,
         allocations,

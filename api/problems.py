@@ -26,6 +26,8 @@ PROBLEMS: dict[type[errors.ServiceError], tuple[int, str, str]] = {
     errors.SelfApproval: (403, "self_approval", "Separation of duties"),
     errors.IdempotencyConflict: (409, "idempotency_conflict", "Idempotency key reused"),
     errors.NotConfigured: (501, "not_configured", "Not configured"),
+    errors.CloseRefused: (409, "close_refused", "The year cannot be closed"),
+    errors.PeriodClosed: (422, "period_closed", "The year is closed"),
 }
 
 _BY_STATUS = {

@@ -117,6 +117,32 @@ class ContributionCreate(Strict):
     bank: Code | None = None
 
 
+class CloseCreate(Strict):
+    """The year-end close of every fund (会计年度结账), asked for by an accountant."""
+
+    year: int = Field(ge=1000, le=9999, description="the year to close", examples=[2025])
+    allow_unreconciled: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9:-]{0,99}$")]] = (
+        Field(
+            default_factory=list,
+            max_length=50,
+            description="bank accounts (`ICBC` or `Assets:Bank:ICBC`) that may be closed "
+            "without a balance assertion at the year end",
+        )
+    )
+    dry_run: bool = Field(
+        default=False, description="plan only: answer with the entries, write nothing"
+    )
+
+
+class ClosePublic(BaseModel):
+    year: int
+    status: Literal["closed", "planned"]
+    entries: list[str] = Field(description="fb_id of each closing entry of the year")
+    obstacles: list[str] = Field(
+        description="what stands in the way (dry runs only; empty when closed)"
+    )
+
+
 class Me(BaseModel):
     name: str
     role: str

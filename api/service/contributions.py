@@ -14,7 +14,7 @@ from api.schemas import ContributionCreate
 from api.service import outbox, tracing
 from api.service.callers import Caller
 from api.service.context import Services
-from api.service.errors import Forbidden, ValidationFailed
+from api.service.errors import Forbidden, PeriodClosed, ValidationFailed
 from api.service.unit import UnitOfWork
 from funds.model import OrgKind, Role
 from funds.money import format_amount
@@ -40,8 +40,9 @@ def check_open_day(services: Services, *, fund: str, day: datetime.date, field: 
         )
     closed = services.book.closed_through(fund)
     if closed is not None and day <= closed:
-        raise ValidationFailed(
-            f"{field}: {day} falls in a year of fund {fund} already closed in the book on {closed}"
+        raise PeriodClosed(
+            f"{field}: {day} falls in a year of fund {fund} already closed in the book on "
+            f"{closed}; book a correction of a closed year in the open year (docs/PERIODS.md)"
         )
 
 

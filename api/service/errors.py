@@ -45,3 +45,11 @@ class IdempotencyConflict(ServiceError):
 
 class NotConfigured(ServiceError):
     """This server has no such capability configured (e.g. no report renderer)."""
+
+
+class CloseRefused(ServiceError):
+    """The year cannot be closed yet; the detail lists everything that stands in the way."""
+
+
+class PeriodClosed(ValidationFailed):
+    """The date falls in a year already closed in the book."""

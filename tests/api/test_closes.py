@@ -1,0 +1,122 @@
+"""`POST /v1/closes` over HTTP: an accountant closes 2025; the close is idempotent and refusals list why."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from ledger import entries as build
+from ledger.accounts import IncomeKind
+from ledger.book import BookSpec, create_book
+from ledger.layout import Layout
+from ledger.writer import Writer
+from reports.book import Period, load_book
+from reports.context import ReportContext
+from reports.statements import balance_sheet
+from store.engine import sqlite_url
+from tests.api.serving import ICBC, small_registry, token
+
+FUND = "MF-ST01C01"
+
+
+def book_2025(home: Path) -> Path:
+    """The small district opened 2025-01-01; MF-ST01C01 receives 500 and spends 120 in 2025."""
+    registry = small_registry()
+    layout = Layout(home)
+    create_book(
+        layout,
+        BookSpec(
+            title="测试基金会",
+            registry=registry,
+            banks=(ICBC,),
+            opened=datetime.date(2025, 1, 1),
+            fava_extension=False,
+        ),
+    )
+    fund = registry.fund(FUND)
+    Writer(layout).append(
+        [
+            build.contribution(
+                fb_id="CT-1",
+                date=datetime.date(2025, 3, 1),
+                fund=fund,
+                amount=Decimal("500.00"),
+                bank=ICBC,
+                income=IncomeKind.DONATION,
+                source="居民",
+                narration="捐赠",
+            ),
+            build.expense(
+                fb_id="EX-1",
+                date=datetime.date(2025, 6, 1),
+                fund=fund,
+                amount=Decimal("120.00"),
+                payee="老年协会",
+                bank=ICBC,
+                narration="活动",
+            ),
+        ]
+    )
+    return home
+
+
+def test_an_accountant_closes_2025_once(tmp_path: Path) -> None:
+    home = book_2025(tmp_path / "home")
+    url = sqlite_url(tmp_path / "workflow.db")
+    accountant = {"Authorization": f"Bearer {token(home, url, 'accountant')}"}
+    committee = {"Authorization": f"Bearer {token(home, url, 'committee', 'ST01C01')}"}
+    body = {"year": 2025, "allow_unreconciled": ["ICBC"]}
+    with TestClient(create_app(Settings(home=home, database_url=url))) as client:
+        refused = client.post("/v1/closes", json={"year": 2025}, headers=accountant)
+        assert refused.status_code == 409
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert refused.json()["code"] == "close_refused"
+        assert "bank account Assets:Bank:ICBC" in refused.json()["detail"]
+        future = client.post("/v1/closes", json={**body, "year": 2099}, headers=accountant)
+        assert future.status_code == 409 and "2099 has not ended" in future.json()["detail"]
+        forbidden = client.post("/v1/closes", json=body, headers=committee)
+        assert forbidden.status_code == 403 and forbidden.json()["code"] == "forbidden"
+        planned = client.post("/v1/closes", json={**body, "dry_run": True}, headers=accountant)
+        assert planned.status_code == 201 and planned.json()["status"] == "planned"
+        closed = client.post("/v1/closes", json=body, headers=accountant)
+        assert closed.status_code == 201
+        assert closed.json() == {
+            "year": 2025,
+            "status": "closed",
+            "entries": [f"CLOSE-2025-{FUND}", f"CLOSE-2025-{FUND}-release"],
+            "obstacles": [],
+        }
+        assert planned.json()["entries"] == closed.json()["entries"]
+        again = client.post(
+            "/v1/closes", json=body, headers={**accountant, "Idempotency-Key": "close-2025"}
+        )
+        assert again.status_code == 201 and again.json() == closed.json()
+        # Nothing dated in the closed year is accepted any more.
+        late = client.post(
+            "/v1/contributions",
+            json={
+                "fund": FUND,
+                "amount": "1.00",
+                "source": {"kind": "donor", "name": "居民"},
+                "received_on": "2025-12-30",
+            },
+            headers=accountant,
+        )
+        assert late.status_code == 422 and late.json()["code"] == "period_closed"
+    view = load_book(home)
+    assert view.errors == ()
+    sheet = balance_sheet(
+        ReportContext(view, Period(datetime.date(2025, 1, 1), datetime.date(2025, 12, 31)))
+    )
+    # By hand: 500 received, 120 spent and released: 限定性 380, 非限定性 0.
+    assert (sheet.net_restricted.closing, sheet.net_unrestricted.closing) == (
+        Decimal("380.00"),
+        Decimal("0.00"),
+    )
+    closes = [t for t in view.transactions if t.date == datetime.date(2025, 12, 31)]
+    assert len(closes) == 2
