@@ -218,9 +218,19 @@ class FundBalances:
             return self._totals.get(fund, ZERO) + self._pending_totals.get(fund, ZERO)
 
     def closed_through(self, fund: str) -> datetime.date | None:
-        """The date of the fund's last close in the book, if any."""
+        """The date of the fund's last close in the book, if any.
+
+        A close dated 31 December (of any fund: `fundbook close` books none for
+        a fund without income or expenses) closes that year for every fund.
+        """
         with self._lock:
             dates = [r.closes[fund] for r in self._files.values() if fund in r.closes]
+            dates += [
+                day
+                for r in self._files.values()
+                for day in r.closes.values()
+                if (day.month, day.day) == (12, 31)
+            ]
             return max(dates, default=None)
 
     def balances(self) -> dict[str, Decimal]:

@@ -36,6 +36,7 @@ from api.service.errors import (
     SelfApproval,
     ValidationFailed,
 )
+from api.service.periods import check_not_closed
 from api.service.unit import UnitOfWork
 from funds.model import POOL_KINDS, FundKind, OrgKind, Role
 from funds.money import ZERO, format_amount
@@ -328,6 +329,7 @@ def book(
         raise ValidationFailed(f"booked_on: {booked_on} is in the future")
     if booked_on < decided_on:
         raise ValidationFailed(f"booked_on: {booked_on} is before the decision on {decided_on}")
+    check_not_closed(services, funds=(row.pool,), day=booked_on, field="booked_on")
     bank = services.book.bank(body.bank, fund=row.pool)
     assert row.code is not None
     attribution = tracing.consume(

@@ -14,7 +14,8 @@ from api.schemas import ContributionCreate
 from api.service import outbox, tracing
 from api.service.callers import Caller
 from api.service.context import Services
-from api.service.errors import Forbidden, PeriodClosed, ValidationFailed
+from api.service.errors import Forbidden, ValidationFailed
+from api.service.periods import check_not_closed
 from api.service.unit import UnitOfWork
 from funds.model import OrgKind, Role
 from funds.money import format_amount
@@ -38,12 +39,7 @@ def check_open_day(services: Services, *, fund: str, day: datetime.date, field: 
         raise ValidationFailed(
             f"{field}: {day} is before fund {fund} opened in the book on {opened}"
         )
-    closed = services.book.closed_through(fund)
-    if closed is not None and day <= closed:
-        raise PeriodClosed(
-            f"{field}: {day} falls in a year of fund {fund} already closed in the book on "
-            f"{closed}; book a correction of a closed year in the open year (docs/PERIODS.md)"
-        )
+    check_not_closed(services, funds=(fund,), day=day, field=field)
 
 
 def record(

@@ -32,6 +32,7 @@ from api.service.errors import (
     SelfApproval,
     ValidationFailed,
 )
+from api.service.periods import check_not_closed
 from api.service.scope import fund_visible
 from api.service.unit import UnitOfWork
 from funds.model import Fund, Role
@@ -403,6 +404,7 @@ def pay(
         raise ValidationFailed(f"paid_on: {body.paid_on} is in the future")
     if body.paid_on < approved_on:
         raise ValidationFailed(f"paid_on: {body.paid_on} is before the approval on {approved_on}")
+    check_not_closed(services, funds=(row.fund,), day=body.paid_on, field="paid_on")
     assert row.code is not None
     fb_id = f"{row.code}-payment"
     meta = {"request": row.code, "paid_by": caller.name}

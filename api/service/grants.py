@@ -34,6 +34,7 @@ from api.service.errors import (
     NotFound,
     ValidationFailed,
 )
+from api.service.periods import check_not_closed
 from api.service.unit import UnitOfWork
 from funds import grants as rules
 from funds.grants import Closed, Grant, GrantStatus, Refused, Tranche, TrancheState, TrancheTerms
@@ -347,6 +348,7 @@ def pay(
         raise ValidationFailed(f"paid_on: {body.paid_on} is in the future")
     if body.paid_on < row.awarded_on:
         raise ValidationFailed(f"paid_on: {body.paid_on} is before the award on {row.awarded_on}")
+    check_not_closed(services, funds=(row.fund,), day=body.paid_on, field="paid_on")
     tranche = tranches[number - 1]
     changed = session.exec(
         update(TrancheRow)

@@ -120,3 +120,36 @@ def test_an_accountant_closes_2025_once(tmp_path: Path) -> None:
     )
     closes = [t for t in view.transactions if t.date == datetime.date(2025, 12, 31)]
     assert len(closes) == 2
+
+
+def test_nothing_dated_in_a_closed_year_is_booked_for_any_fund(tmp_path: Path) -> None:
+    from api.app import build_services
+
+    home = book_2025(tmp_path / "home")
+    url = sqlite_url(tmp_path / "workflow.db")
+    accountant = {"Authorization": f"Bearer {token(home, url, 'accountant')}"}
+    with TestClient(create_app(Settings(home=home, database_url=url))) as client:
+        closed = client.post(
+            "/v1/closes", json={"year": 2025, "allow_unreconciled": ["ICBC"]}, headers=accountant
+        )
+        assert closed.status_code == 201
+        # MF-ST01C02 had nothing to close in 2025, yet 2025 is closed for it too.
+        for fund, day, code in (
+            ("MF-ST01C02", "2025-12-31", "period_closed"),
+            (FUND, "2025-01-02", "period_closed"),
+        ):
+            reply = client.post(
+                "/v1/contributions",
+                json={
+                    "fund": fund,
+                    "amount": "1.00",
+                    "source": {"kind": "donor", "name": "居民"},
+                    "received_on": day,
+                },
+                headers=accountant,
+            )
+            assert reply.status_code == 422 and reply.json()["code"] == code, reply.json()
+            assert "already closed in the book on 2025-12-31" in reply.json()["detail"]
+    services, engine = build_services(Settings(home=home, database_url=url))
+    assert services.book.closed_through("MF-ST01C02") == datetime.date(2025, 12, 31)
+    engine.dispose()  # type: ignore[attr-defined]

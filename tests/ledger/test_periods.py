@@ -195,3 +195,21 @@ def test_fundbook_check_fails_on_a_hand_written_close_that_does_not_close(
     assert "manual.beancount:" in out
     assert "fund MF-ST01C01: the close 2025-12-31" in out
     assert "Expenses:Program:MF-ST01C01 200.00 CNY" in out
+
+
+def test_an_entry_saved_in_fava_into_a_closed_year_fails_check() -> None:
+    close = """
+2025-12-31 * "2025年度结账"
+  Income:Donation:Unrestricted:FDN           5000.00 CNY
+  Expenses:Admin:FDN                         -800.00 CNY
+  Equity:NetAssets:Unrestricted:FDN         -4200.00 CNY
+"""
+    late = """
+2025-06-15 * "文具店" "补记办公用品"
+  Expenses:Admin:FDN                           60.00 CNY
+  Assets:Bank:ICBC:FDN                        -60.00 CNY
+"""
+    assert _check(YEAR + close) == []
+    [message] = _check(YEAR + close + late)
+    assert message.startswith("fund FDN: the close 2025-12-31")
+    assert "Expenses:Admin:FDN 60.00 CNY" in message
