@@ -1,7 +1,9 @@
 """`create_app(settings)`: the FastAPI application, built on demand, never at import time.
 
 On start the app migrates the database (Alembic), refuses to run without any
-token, opens the book, and reconciles: every posting still in the outbox is
+token, opens the book (refusing a torn tail that may hold a delivered entry,
+see `ledger.torn`), records the book's chain head as the database's adopted
+history the first time, and reconciles: every posting still in the outbox is
 delivered to the book exactly once. A background sweeper then expires stale
 requests and delivers what a crashed worker left behind.
 """
@@ -43,6 +45,7 @@ from api.service.book import BookState
 from api.service.callers import count_tokens
 from api.service.context import Services
 from api.service.errors import ServiceError
+from api.service.witness import DatabaseWitness, adopt_book
 from api.settings import Settings
 from store.engine import make_engine, reading
 from store.migrate import upgrade
@@ -61,10 +64,13 @@ def build_services(settings: Settings) -> tuple[Services, object]:
     engine = make_engine(settings.url, pool_size=settings.db_pool_size)
     factory = sessionmaker(engine, class_=Session, expire_on_commit=False)
     reader = sessionmaker(reading(engine), class_=Session, expire_on_commit=False)
+    key = settings.chain_key
+    book = BookState(settings.layout, witness=DatabaseWitness(factory), chain_key=key)
+    adopt_book(factory, book.writer.head(), key)
     services = Services(
         session_factory=factory,
         reader=reader,
-        book=BookState(settings.layout),
+        book=book,
         request_ttl=datetime.timedelta(seconds=settings.request_ttl_seconds),
         zone=ZoneInfo(settings.timezone),
     )

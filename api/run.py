@@ -65,7 +65,7 @@ def _run(
     status: int,
     action: Callable[[UnitOfWork], Any],
 ) -> Response:
-    claim: int | None = None
+    claim: idempotency.Claim | None = None
     uow: UnitOfWork | None = None
     if key is not None:
         idempotency.check_key(key)

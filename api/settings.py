@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ledger.anchor import read_key
 from ledger.layout import Layout
 from store.engine import sqlite_url
 
@@ -24,6 +25,8 @@ class Settings(BaseSettings):
       timezone: the foundation's time zone; dates in the book are local dates.
       migrate_on_start: upgrade the database schema when the app starts.
       db_pool_size: connections per worker.
+      chain_key_file: a file holding the foundation's key that signs the chain's head
+        recorded in the database (HMAC-SHA256); none: the head is recorded unsigned.
     """
 
     model_config = SettingsConfigDict(env_prefix="FUNDBOOK_")
@@ -35,10 +38,15 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     migrate_on_start: bool = True
     db_pool_size: int = 10
+    chain_key_file: Path | None = None
 
     @property
     def layout(self) -> Layout:
         return Layout(self.home)
+
+    @property
+    def chain_key(self) -> bytes | None:
+        return None if self.chain_key_file is None else read_key(self.chain_key_file.read_bytes())
 
     @property
     def url(self) -> str:

@@ -1,27 +1,73 @@
-"""`fundbook check HOME`: Beancount validation plus Fundbook's plugins.
+"""`fundbook check HOME`: Beancount validation plus Fundbook's plugins and the chain's anchors.
 
 Prints every error as `file:line: message` and exits 1 if there is any;
 otherwise prints a one-line summary and exits 0. Exits 2 when HOME has no book.
+
+Besides what Beancount and the plugins find, it compares the book with the
+chain's head recorded in the workflow database (`HOME/fundbook.db`, or
+`--database-url` / FUNDBOOK_DATABASE_URL), verifying its signature with
+`--key-file` when given; a journal with a torn tail is an error (see
+`fundbook repair`). Recorded repairs and ignored Beancount cache files are
+printed as notes. It never reads Beancount's pickle cache: plain `bean-check`
+should be run with `--no-cache`.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from ledger.anchor import Anchor, read_key
 from ledger.check import BookNotFound, check_book, format_problem
 from ledger.layout import Layout
+
+ENV_DATABASE_URL = "FUNDBOOK_DATABASE_URL"
+
+
+def database_anchors(url: str) -> list[Anchor]:
+    """The anchors recorded in the workflow database at `url` (none without one)."""
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlmodel import Session
+
+    from store import anchors
+    from store.engine import is_sqlite, make_engine
+
+    if is_sqlite(url) and not Path(url.split(":///", 1)[-1]).is_file():
+        return []
+    engine = make_engine(url, pool_size=1)
+    try:
+        with Session(engine) as session:
+            rows = anchors.anchors(session)
+    except SQLAlchemyError:
+        return []
+    finally:
+        engine.dispose()
+    return [
+        Anchor(f"database's {name} head", row.seq, row.hash, row.signature)
+        for name, row in sorted(rows.items())
+    ]
 
 
 def _check(args: argparse.Namespace) -> int:
     layout = Layout(Path(args.home).resolve())
+    from store.engine import sqlite_url
+
+    url = args.database_url or os.environ.get(ENV_DATABASE_URL) or sqlite_url(layout.database)
     try:
-        report = check_book(layout)
+        key = read_key(Path(args.key_file).read_bytes()) if args.key_file else None
+    except (OSError, ValueError) as exc:
+        print(f"fundbook check: --key-file: {exc}", file=sys.stderr)
+        return 2
+    try:
+        report = check_book(layout, anchors=database_anchors(url), key=key)
     except BookNotFound as exc:
         print(f"fundbook check: {exc}", file=sys.stderr)
         return 2
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
     for problem in report.problems:
         print(format_problem(problem))
     if report.problems:
@@ -40,4 +86,10 @@ def register(subparsers: Any) -> None:
         "check", help="validate the book with Beancount and Fundbook's plugins"
     )
     parser.add_argument("home", help="the district's HOME directory (holding book/)")
+    parser.add_argument(
+        "--database-url", default=None, help="workflow database (default HOME/fundbook.db)"
+    )
+    parser.add_argument(
+        "--key-file", default=None, help="the chain key: verify the signature of recorded heads"
+    )
     parser.set_defaults(handler=_check)

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "fundbook_cli.cmd_api",
     "fundbook_cli.cmd_report",
     "fundbook_cli.cmd_registry",
+    "fundbook_cli.cmd_repair",
 )
 
 

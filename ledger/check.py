@@ -12,12 +12,15 @@ releases are checked by `ledger.periods.check_periods`):
 from __future__ import annotations
 
 import gc
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from beancount import loader
 from beancount.core import data
 
+from ledger import torn
+from ledger.anchor import Anchor, verify_anchors
 from ledger.layout import Layout
 from ledger.periods import check_periods
 from ledger.plugins.common import describe
@@ -44,11 +47,16 @@ class Problem(NamedTuple):
 
 
 class CheckReport(NamedTuple):
-    """What checking a book found: counts and every problem."""
+    """What checking a book found: counts, every problem, and notes that are not errors.
+
+    Attributes:
+      notes: repairs of torn tails recorded in the journal, cache files ignored.
+    """
 
     entries: int
     funds: int
     problems: list[Problem]
+    notes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -126,9 +134,56 @@ def problems_of(entries: list[data.Directive], errors: list[Any], layout: Layout
     return problems
 
 
-def check_book(layout: Layout) -> CheckReport:
-    """Load the book of `layout` with its plugins and report every error."""
+def cache_files(layout: Layout) -> list[Path]:
+    """Beancount's pickle caches in the book (`.*.picklecache`): never read, only warned of."""
+    return sorted(layout.book_dir.rglob("*.picklecache"))
+
+
+def journal_problems(
+    entries: list[data.Directive], layout: Layout, anchors: Sequence[Anchor], key: bytes | None
+) -> list[Problem]:
+    """Torn tails of the journal, and every disagreement of the book with the chain's anchors."""
+    book_dir = layout.book_dir.resolve()
+    journals = sorted(layout.journal_dir.glob("[0-9][0-9][0-9][0-9].beancount"))
+    problems = [
+        Problem(
+            _relative(str(path.resolve()), book_dir),
+            0,
+            "the file ends with a torn tail (its last entry is not followed by a blank "
+            "line): run `fundbook repair HOME`",
+        )
+        for path in torn.torn_files(journals)
+    ]
+    problems += [
+        Problem("<anchor>", 0, message) for message in verify_anchors(entries, anchors, key=key)
+    ]
+    return problems
+
+
+def notes_of(layout: Layout) -> tuple[str, ...]:
+    """Recorded repairs of torn tails and ignored cache files: said, not errors."""
+    book_dir = layout.book_dir.resolve()
+    notes = [f"repair: {torn.describe(repair)}" for repair in torn.repairs(layout)]
+    notes += [
+        f"ignored {_relative(str(path.resolve()), book_dir)}: a Beancount pickle cache is never "
+        "read (it may answer for another book or run code); delete it, and run plain bean-check "
+        "with --no-cache"
+        for path in cache_files(layout)
+    ]
+    return tuple(notes)
+
+
+def check_book(
+    layout: Layout, *, anchors: Sequence[Anchor] = (), key: bytes | None = None
+) -> CheckReport:
+    """Load the book of `layout` with its plugins and report every error.
+
+    `anchors` are heads of the chain recorded outside the book (the workflow
+    database, seals); the book must hold each with its hash, signed under
+    `key` when one is given.
+    """
     entries, errors, _ = load_book(layout)
     problems = problems_of(entries, errors, layout)
+    problems += journal_problems(entries, layout, anchors, key)
     book, _ = read_registry(entries)
-    return CheckReport(len(entries), len(book.registry.funds), problems)
+    return CheckReport(len(entries), len(book.registry.funds), problems, notes_of(layout))

@@ -7,8 +7,12 @@ threads and processes:
 
 1. catches up with what other processes appended since this writer last looked,
    reading only the new bytes of the journal files (never the whole book);
-2. repairs a torn tail: bytes after the last complete entry, left by a process
-   killed in the middle of a write, are moved to `book/fundbook/torn/` and cut;
+2. settles a torn tail (bytes after the last whole entry, see `ledger.torn`):
+   a whole entry missing only its final newline is completed; an incomplete
+   tail holding nothing delivered (as the `Witness` of the workflow database
+   tells) is kept aside in `book/fundbook/torn/` and cut; anything else is
+   refused with `TornTail` until an operator runs `fundbook repair`. Each
+   repair is logged and recorded in `torn/repairs.jsonl`;
 3. refuses an `fb_id` already in the journal (`DuplicatePosting`); where a
    caller asks to append only what is missing, an `fb_id` already written with
    other content is a `ConflictingPosting`, never silently skipped;
@@ -32,16 +36,17 @@ chains) go through `Writer.append_registry`, under the same lock, to
 the hash chain.
 
 The writer touches no file outside `book/fundbook/`, and there it only
-appends, except for cutting a torn tail, which it keeps aside first.
+appends, except for cutting a torn tail that holds nothing delivered, which it
+keeps aside first.
 """
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import re
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,7 +55,7 @@ from typing import NamedTuple
 from beancount.core import data
 from beancount.parser import parser
 
-from ledger import text
+from ledger import text, torn
 from ledger.chain import CHAIN_KEYS, GENESIS, canonical, entry_hash
 from ledger.entries import InvalidEntry
 from ledger.layout import Layout
@@ -66,6 +71,7 @@ _REGISTRY_HEADER = (
     b"; Changes of the registry after the book was created (fundbook org add, fund add,\n"
     b"; chain set), appended by Fundbook's writer: each says who made it and when.\n\n"
 )
+log = logging.getLogger("fundbook.writer")
 
 
 class Written(NamedTuple):
@@ -142,8 +148,10 @@ class _Prepared(NamedTuple):
 class Writer:
     """Appends Fundbook transactions to the journal; safe across threads and processes."""
 
-    def __init__(self, layout: Layout) -> None:
+    def __init__(self, layout: Layout, *, witness: torn.Witness | None = None) -> None:
         self._layout = layout
+        self._witness = witness
+        self._tails: list[tuple[int, torn.Tail]] = []
         self._thread_lock = threading.Lock()
         self._pid = os.getpid()
         self._ids: dict[str, Written] = {}
@@ -236,8 +244,17 @@ class Writer:
             _fsync_dir(path.parent)
         content = path.read_bytes()
         end = content.rfind(_END) + len(_END)
-        if end < len(content):  # a torn tail: kept aside, then cut
-            self._repair(path, end, content[end:])
+        if end < len(content):  # a torn tail: completed if whole, else kept aside and cut
+            tail = torn.Tail(path, end, content[end:])
+            fill = torn.whole_directives(tail.data)
+            if fill is not None:
+                torn.complete(tail, fill)
+                repair = torn.record(self._layout, tail, "completed", aside=None, by="writer")
+            else:
+                aside = torn.cut(self._layout, tail)
+                self.repaired.append(aside)
+                repair = torn.record(self._layout, tail, "cut", aside=aside, by="writer")
+            log.warning("torn tail of the registry changes: %s", torn.describe(repair))
         index = self._layout.journal_index
         if _REGISTRY_INCLUDE not in index.read_bytes().splitlines():
             with index.open("ab") as stream:
@@ -334,6 +351,7 @@ class Writer:
             self._index_size = size
         for year in sorted(self._included | set(self._offsets)):
             self._scan(year)
+        self._settle()
 
     def _scan(self, year: int) -> None:
         path = self._layout.journal_for_year(year)
@@ -354,29 +372,40 @@ class Writer:
             new = stream.read(size - offset)
         end = new.rfind(_END)
         complete = new[: end + len(_END)] if end >= 0 else b""
-        if len(complete) < len(new):
-            self._repair(path, offset + len(complete), new[len(complete) :])
+        if len(complete) < len(new):  # settled once every journal is read: the chain's head
+            tail = torn.Tail(path, offset + len(complete), new[len(complete) :])
+            self._tails.append((year, tail))
         self._register(path, complete, offset)
         self._offsets[year] = offset + len(complete)
 
-    def _repair(self, path: Path, keep: int, tail: bytes) -> None:
-        """Keep a torn tail aside, then cut it off so the file ends with a whole entry."""
-        torn_dir = self._layout.journal_dir / "torn"
-        created = not torn_dir.exists()
-        torn_dir.mkdir(exist_ok=True)
-        aside = torn_dir / f"{path.name}.{keep}.{time.time_ns()}"
-        with aside.open("xb") as stream:
-            stream.write(tail)
-            stream.flush()
-            os.fsync(stream.fileno())
-        if created:
-            _fsync_dir(self._layout.journal_dir)
-        _fsync_dir(torn_dir)
-        with path.open("r+b") as stream:
-            stream.truncate(keep)
-            stream.flush()
-            os.fsync(stream.fileno())
+    def _settle(self) -> None:
+        """Complete, cut or refuse each torn tail found by the scans (see `ledger.torn`)."""
+        found, self._tails = self._tails, []
+        for year, tail in found:
+            fill = torn.completion(tail.data, self._seq, self._last)
+            if fill is not None:
+                self._complete(year, tail, fill)
+                continue
+            reasons = torn.delivered_in(tail.data, self._witness, self._seq)
+            if reasons:
+                log.error("refusing to cut a torn tail: %s", "; ".join(reasons))
+                raise torn.TornTail(tail, "; ".join(reasons))
+            self._cut(tail)
+
+    def _complete(self, year: int, tail: torn.Tail, fill: bytes) -> None:
+        """Append the newline(s) a whole, chained entry lacks, and learn the entry."""
+        torn.complete(tail, fill)
+        self._register(tail.path, tail.data + fill, tail.offset)
+        self._offsets[year] = tail.offset + len(tail.data) + len(fill)
+        repair = torn.record(self._layout, tail, "completed", aside=None, by="writer")
+        log.warning("torn tail completed: %s", torn.describe(repair))
+
+    def _cut(self, tail: torn.Tail) -> None:
+        """Keep an incomplete tail holding nothing delivered aside, then cut it off."""
+        aside = torn.cut(self._layout, tail)
         self.repaired.append(aside)
+        repair = torn.record(self._layout, tail, "cut", aside=aside, by="writer")
+        log.warning("torn tail cut: %s", torn.describe(repair))
 
     def _register(self, path: Path, chunk: bytes, base: int) -> None:
         """Learn fb_id, fb_seq and fb_hash of the complete entries in `chunk`.
@@ -466,6 +495,7 @@ class Writer:
             self._offsets[year] = len(header)
         elif year not in self._offsets:
             self._scan(year)
+            self._settle()
         if year not in self._included:
             self._include(year)
 

@@ -153,3 +153,25 @@ class IdempotencyKey(SQLModel, table=True):
     status_code: int | None = None
     response: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime.datetime = Field(default_factory=utcnow, sa_column=_moment())
+    # The claim's lease: who runs the work and until when; a retry takes over a
+    # claim whose owner died or whose lease ran out (`api.service.idempotency`).
+    owner: str | None = Field(default=None, max_length=200)
+    lease_until: datetime.datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+
+
+class ChainAnchor(SQLModel, table=True):
+    """The hash chain's head as the database last saw it, kept outside the book.
+
+    `head` is moved forward on each delivery to the book; `adopted` is the
+    head the book had when the database first served it (entries up to there
+    are the book's own history, not the database's). `signature` is an
+    HMAC of the head under the foundation's key, when one is configured.
+    """
+
+    __tablename__ = "chain_anchor"
+
+    name: str = Field(primary_key=True, max_length=20)
+    seq: int
+    hash: str = Field(max_length=64)
+    signature: str | None = Field(default=None, max_length=64)
+    updated_at: datetime.datetime = Field(default_factory=utcnow, sa_column=_moment())

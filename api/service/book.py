@@ -22,6 +22,7 @@ from funds.registry import Registry
 from ledger import registry_io
 from ledger.accounts import Bank
 from ledger.layout import Layout
+from ledger.torn import Witness
 
 
 class BookUnreadable(RuntimeError):
@@ -31,18 +32,26 @@ class BookUnreadable(RuntimeError):
 class BookState:
     """Registry, balances and writer of one HOME, shared by the threads of a process."""
 
-    def __init__(self, layout: Layout) -> None:
+    def __init__(
+        self,
+        layout: Layout,
+        *,
+        witness: Witness | None = None,
+        chain_key: bytes | None = None,
+    ) -> None:
         from ledger.balances import FundBalances
         from ledger.writer import Writer
 
         self.layout = layout
+        self.chain_key = chain_key
+        """The foundation's key that signs the chain's head recorded in the database, if any."""
         self._lock = threading.RLock()
         self._registry_stamp: tuple[tuple[int, int], ...] | None = None
         self._registry = Registry()
         self._banks: tuple[Bank, ...] = ()
         self._opened: dict[str, datetime.date] = {}
         self._read_registry()
-        self.writer = Writer(layout)
+        self.writer = Writer(layout, witness=witness)
         self._balances = FundBalances.load(layout)
         self._balances.refresh()  # whatever a first look costs is paid at start, not by a request
 

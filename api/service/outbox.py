@@ -4,7 +4,8 @@ A use case adds an outbox row (the builder's arguments as JSON) in the same
 session as its state change. After the commit, `deliver` builds the entries
 and hands them to the writer's `append_missing`, which appends, under one
 cross-process lock, only the fb_ids not yet in the journal; then the rows are
-marked done. A crash anywhere in between leaves undone rows that the next
+marked done, and the chain's head they reached is recorded in the database
+(`api.service.witness`). A crash anywhere in between leaves undone rows that the next
 `deliver` (on start, before reads that need it, periodically) completes:
 every posting reaches the book exactly once.
 """
@@ -24,6 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
 from api.service.book import BookState
+from api.service.witness import anchor_head
 from ledger import entries as build
 from ledger.accounts import IncomeKind
 from store.tables import Outbox, utcnow
@@ -120,9 +122,12 @@ def deliver(
     if not rows:
         return 0
     entries = [build_entry(book, json.loads(payload)) for _, payload in rows]
-    book.append_missing(entries)  # durable from here on: a failure below only delays "done"
+    written = book.append_missing(
+        entries
+    )  # durable from here on: a failure below only delays "done"
     try:
         with session_factory() as session:
+            anchor_head(session, written, book.chain_key)
             # one row at a time, in id order: concurrent deliveries lock rows in the same order
             for row_id, _ in rows:
                 session.exec(

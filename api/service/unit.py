@@ -12,12 +12,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import update
 from sqlmodel import Session
 
-from api.service import outbox
+from api.service import idempotency, outbox
 from api.service.book import BookState
-from store.tables import IdempotencyKey
 
 
 class UnitOfWork:
@@ -29,7 +27,7 @@ class UnitOfWork:
         session_factory: Callable[[], Session],
         book: BookState,
         reader: Callable[[], Session] | None = None,
-        claim: int | None = None,
+        claim: idempotency.Claim | None = None,
         claim_status: int = 200,
     ) -> None:
         self.session_factory = session_factory
@@ -42,13 +40,9 @@ class UnitOfWork:
 
     def commit(self, result: Any = None) -> None:
         """Commit the state change (with the idempotent response), then deliver the outbox."""
-        if self.claim is not None:
+        if self.claim is not None:  # ClaimLost if a retry took the claim over: nothing commits
             body = json.dumps(result, ensure_ascii=False, default=str)
-            self.session.exec(  # type: ignore[call-overload]
-                update(IdempotencyKey)
-                .where(IdempotencyKey.id == self.claim)
-                .values(status_code=self.claim_status, response=body)
-            )
+            idempotency.settle(self.session, self.claim, self.claim_status, body)
         self.session.commit()
         self.committed = True
         self.deliver()
