@@ -24,6 +24,7 @@ from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import docs, problems
+from api.problem_language import ProblemLanguage
 from api.reports_port import ReportRenderer
 from api.routes import (
     allocations,
@@ -131,6 +132,7 @@ def create_app(settings: Settings, *, report_renderer: ReportRenderer | None = N
         redoc_url=None,
     )
     app.state.report_renderer = report_renderer
+    app.add_middleware(ProblemLanguage)
     app.add_exception_handler(ServiceError, problems.on_service_error)
     app.add_exception_handler(RequestValidationError, problems.on_validation_error)
     app.add_exception_handler(StarletteHTTPException, problems.on_http_error)

@@ -132,7 +132,9 @@ def test_pledge_then_receipt_clears_the_receivable(tmp_path: Path) -> None:
         time.sleep(3.5)
         with server.client(district) as client:
             late = client.post(
-                f"/v1/allocations/{proposed.json()['id']}/decisions", json={"decision": "approve"}
+                f"/v1/allocations/{proposed.json()['id']}/decisions",
+                json={"decision": "approve"},
+                headers={"Accept-Language": "en"},
             )
             assert late.status_code == 409 and "expired" in late.json()["detail"]
         with server.client(accountant) as client:
