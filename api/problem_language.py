@@ -50,6 +50,8 @@ TITLES: dict[str, tuple[str, str, str]] = {
         "Idempotency key reused",
         "此 Idempotency-Key 已用于其他请求",
     ),
+    "close_refused": ("不能结账", "The year cannot be closed", "该年度尚不能结账"),
+    "period_closed": ("会计年度已结账", "The year is closed", "该日期所在的年度已结账"),
     "not_configured": ("未配置", "Not configured", "此服务器未配置该功能"),
     "method_not_allowed": ("方法不允许", "Method not allowed", "此路径不接受该 HTTP 方法"),
     "http_error": ("请求错误", "Request error", "请求错误"),
