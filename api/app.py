@@ -23,7 +23,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import docs, problems
+from api import docs, openapi, problems
 from api.problem_language import ProblemLanguage
 from api.reports_port import ReportRenderer
 from api.routes import (
@@ -137,6 +137,7 @@ def create_app(settings: Settings, *, report_renderer: ReportRenderer | None = N
     app.add_exception_handler(RequestValidationError, problems.on_validation_error)
     app.add_exception_handler(StarletteHTTPException, problems.on_http_error)
     app.include_router(docs.router)
+    openapi.install(app)
     for module in (
         health,
         me,

@@ -18,6 +18,7 @@ The document is built once per app, on first use.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI
@@ -29,16 +30,17 @@ from api.problem_language import TITLES
 from api.problems import MEDIA_TYPE, PROBLEMS
 from api.schemas import AMOUNT_OUT_PATTERN
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 MONEY_FIELDS = frozenset({"amount", "balance", "held", "available", "total", "paid", "refund"})
 STATUS_OF = {code: status for status, code, _title in PROBLEMS.values()}
 STATUS_OF.update({"method_not_allowed": 405})
 DESCRIPTION = (
     "社区发展基金会的请款、审批、冻结、支付、下拨与资助，记入 Beancount 账簿。"
-    "令牌用 `fundbook token create` 生成，点击 Authorize 填入。金额是字符串（如 \"1234.50\"）。"
+    '令牌用 `fundbook token create` 生成，点击 Authorize 填入。金额是字符串（如 "1234.50"）。'
     "错误为 RFC 9457 `application/problem+json`，`code` 稳定；`Accept-Language: en` 返回英文，默认中文。\n\n"
     "Disbursement requests, approvals, holds, payments, allocations and grants of a district "
     "community development foundation, booked in its Beancount book. Tokens come from "
-    "`fundbook token create`; enter one with Authorize. Amounts are strings (\"1234.50\"). "
+    '`fundbook token create`; enter one with Authorize. Amounts are strings ("1234.50"). '
     "Errors are RFC 9457 `application/problem+json` with a stable `code`, in Chinese by "
     "default and in English with `Accept-Language: en`."
 )
@@ -153,7 +155,11 @@ def _describe_schema(name: str, schema: dict[str, Any]) -> None:
     for field, prop in schema.get("properties", {}).items():
         text = field_text(name, field)
         if text is not None:
-            prop.setdefault("description", f"{text[0]} / {text[1]}")
+            own = prop.get("description")
+            if own is None:
+                prop["description"] = f"{text[0]} / {text[1]}"
+            elif not _CJK.search(own):
+                prop["description"] = f"{text[0]} / {own}"
             if "example" not in prop and "examples" not in prop:
                 prop["example"] = text[2]
         if field in MONEY_FIELDS and prop.get("type") == "string":

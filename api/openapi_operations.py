@@ -24,10 +24,16 @@ POST = ("forbidden", "idempotency_conflict")
 
 OPERATIONS: dict[tuple[str, str], Operation] = {
     ("get", "/healthz"): Operation(
-        "健康检查", "Health check", "服务在运行时返回 200，无需令牌。", "Answers 200 while the service runs; no token."
+        "健康检查",
+        "Health check",
+        "服务在运行时返回 200，无需令牌。",
+        "Answers 200 while the service runs; no token.",
     ),
     ("get", "/v1/me"): Operation(
-        "当前令牌", "The caller", "令牌所属的人、角色和组织。", "The person, role and organization of the token."
+        "当前令牌",
+        "The caller",
+        "令牌所属的人、角色和组织。",
+        "The person, role and organization of the token.",
     ),
     ("get", "/v1/orgs"): Operation(
         "组织列表",
@@ -114,6 +120,14 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "The accountant records department money, a donation, interest or other income; it is booked.",
         POST,
     ),
+    ("post", "/v1/closes"): Operation(
+        "年度结账",
+        "Close a year",
+        "会计对所有基金进行会计年度结账（收入费用转入净资产、限定性净资产解除限定）；dry_run 只试算。",
+        "The accountant closes a year for every fund (income and expense into net assets, "
+        "restriction releases); dry_run only plans it.",
+        (*POST, "close_refused", "period_closed"),
+    ),
     ("get", "/v1/reports/{name}"): Operation(
         "审计报表",
         "Audit report",
@@ -129,10 +143,18 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         POST,
     ),
     ("get", "/v1/pledges"): Operation(
-        "认捐列表", "Pledges", "认捐，可按部门和状态筛选。", "Pledges, filtered by department and status.", ("forbidden",)
+        "认捐列表",
+        "Pledges",
+        "认捐，可按部门和状态筛选。",
+        "Pledges, filtered by department and status.",
+        ("forbidden",),
     ),
     ("get", "/v1/pledges/{id}"): Operation(
-        "一项认捐", "One pledge", "认捐及其到账情况。", "A pledge and its receipt.", ("forbidden", "not_found")
+        "一项认捐",
+        "One pledge",
+        "认捐及其到账情况。",
+        "A pledge and its receipt.",
+        ("forbidden", "not_found"),
     ),
     ("post", "/v1/pledges/{id}/receipt"): Operation(
         "认捐到账",
@@ -164,7 +186,11 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         (*POST, "insufficient_funds"),
     ),
     ("get", "/v1/allocations"): Operation(
-        "下拨列表", "Allocations", "下拨，可按状态和资金池筛选。", "Allocations, filtered by status and pool.", ("forbidden",)
+        "下拨列表",
+        "Allocations",
+        "下拨，可按状态和资金池筛选。",
+        "Allocations, filtered by status and pool.",
+        ("forbidden",),
     ),
     ("get", "/v1/allocations/{id}"): Operation(
         "一项下拨",
@@ -205,7 +231,11 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "资助列表", "Grants", "资助，可按状态筛选。", "Grants, filtered by status.", ("forbidden",)
     ),
     ("get", "/v1/grants/{id}"): Operation(
-        "一项资助", "One grant", "资助及其各期。", "A grant and its tranches.", ("forbidden", "not_found")
+        "一项资助",
+        "One grant",
+        "资助及其各期。",
+        "A grant and its tranches.",
+        ("forbidden", "not_found"),
     ),
     ("post", "/v1/grants/{id}/tranches/{number}/report"): Operation(
         "提交里程碑报告",

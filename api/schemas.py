@@ -12,7 +12,14 @@ import unicodedata
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+)
 
 from funds.money import InvalidAmount, parse_amount
 
@@ -50,7 +57,24 @@ def _code(value: str) -> str:
     return value
 
 
-Amount = Annotated[Decimal, BeforeValidator(_amount)]
+# What `parse_amount` accepts, as a JSON Schema (ECMA-262) pattern: zero is refused.
+AMOUNT_PATTERN = r"^(?!0(?:\.0{1,2})?$)(?:0|[1-9][0-9]{0,15})(?:\.[0-9]{1,2})?$"
+# What the API answers: always two decimals, zero allowed.
+AMOUNT_OUT_PATTERN = r"^(?:0|[1-9][0-9]{0,15})\.[0-9]{2}$"
+# On the wire an amount is a string (a JSON number is refused): so says the OpenAPI.
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_amount),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": AMOUNT_PATTERN,
+            "description": "金额，人民币元，字符串，最多两位小数，大于零 / "
+            "CNY amount as a string, at most two decimals, above zero",
+            "example": "800.00",
+        }
+    ),
+]
 Line = Annotated[str, Field(max_length=TEXT_LENGTH_MAX * 4), _line(TEXT_LENGTH_MAX)]
 LongLine = Annotated[str, Field(max_length=LONG_TEXT_LENGTH_MAX * 4), _line(LONG_TEXT_LENGTH_MAX)]
 Comment = Annotated[
