@@ -65,22 +65,52 @@ def _run(
     status: int,
     action: Callable[[UnitOfWork], Any],
 ) -> Response:
+    return _json(
+        *perform(
+            services=services,
+            caller=caller,
+            key=key,
+            method=method,
+            path=path,
+            body=body,
+            status=status,
+            action=action,
+        )
+    )
+
+
+def perform(
+    *,
+    services: Services,
+    caller: Caller,
+    key: str | None,
+    method: str,
+    path: str,
+    body: bytes,
+    status: int,
+    action: Callable[[UnitOfWork], Any],
+) -> tuple[int, Any]:
+    """Run `action` once per Idempotency-Key: its status and body, or its problem's.
+
+    Any front end acting for a caller (the API's routes, the Fava desk) runs
+    its use cases through here, so the same key and body answer the same.
+    """
     claim: idempotency.Claim | None = None
     uow: UnitOfWork | None = None
-    if key is not None:
-        idempotency.check_key(key)
-        found = idempotency.claim(
-            services.session_factory,
-            reader=services.read,
-            caller=caller.token_hash,
-            key=key,
-            print_=idempotency.fingerprint(method, path, body),
-        )
-        if isinstance(found, idempotency.Replay):
-            outbox.deliver(services.session_factory, services.book, reader=services.read)
-            return _json(found.status_code, found.body)
-        claim = found
     try:
+        if key is not None:
+            idempotency.check_key(key)
+            found = idempotency.claim(
+                services.session_factory,
+                reader=services.read,
+                caller=caller.token_hash,
+                key=key,
+                print_=idempotency.fingerprint(method, path, body),
+            )
+            if isinstance(found, idempotency.Replay):
+                outbox.deliver(services.session_factory, services.book, reader=services.read)
+                return found.status_code, found.body
+            claim = found
         with UnitOfWork(
             session_factory=services.session_factory,
             book=services.book,
@@ -94,9 +124,9 @@ def _run(
         if claim is not None and (uow is None or not uow.committed):
             # a failure after the commit (delivering to the book) keeps the committed response
             idempotency.record(services.session_factory, claim, code, problem)
-        return _json(code, problem)
+        return code, problem
     except BaseException:
         if claim is not None and (uow is None or not uow.committed):
             idempotency.release(services.session_factory, claim)
         raise
-    return _json(status, result)
+    return status, result

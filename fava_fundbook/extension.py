@@ -35,6 +35,8 @@ from flask import Response, request
 from markupsafe import Markup
 
 from bankstatements.config import IMPORT_CONFIG, ensure_import_config
+from fava_fundbook import pages
+from fava_fundbook.acting import Outcome, desk_of
 from fava_fundbook.figures import Desk, compute_desk
 from fava_fundbook.guard import refused_target
 from fava_fundbook.labels import REPORTS, label
@@ -50,6 +52,16 @@ from funds.money import ZERO, format_amount
 from ledger.accounts import RECONCILIATION_DAYS_MAX
 
 STALE_DAYS = RECONCILIATION_DAYS_MAX
+
+
+def _zone() -> Any:
+    from zoneinfo import ZoneInfo
+
+    from fava_fundbook.workflow import DEFAULT_TIMEZONE, ENV_TIMEZONE
+
+    return ZoneInfo(os.environ.get(ENV_TIMEZONE, DEFAULT_TIMEZONE))
+
+
 ENV_API_URL = "FUNDBOOK_API_URL"
 
 
@@ -234,6 +246,168 @@ class FundbookDesk(FavaExtensionBase):
             }
             for name in REPORTS
         ]
+
+    # -- acting: login, pay, void, record money received ---------------------
+
+    @property
+    def home(self) -> Path:
+        return self.book_dir.parent
+
+    def person(self) -> Any:
+        """The person logged in at the desk (an API Caller), or None."""
+        from fava_fundbook.session import COOKIE
+
+        return desk_of(self.home).caller_of_cookie(request.cookies.get(COOKIE))
+
+    def csrf(self) -> str:
+        person = self.person()
+        return desk_of(self.home).sessions.csrf(person.token_hash) if person else ""
+
+    @staticmethod
+    def form_key(action: str, code: str = "") -> str:
+        """A fresh Idempotency-Key for one rendered form: sending it twice acts once."""
+        import secrets
+
+        return f"desk-{action}-{code}-{secrets.token_hex(8)}"
+
+    def today(self) -> str:
+        return datetime.datetime.now(_zone()).date().isoformat()
+
+    def notice(self) -> dict[str, str]:
+        """The outcome of the last action, from the query string after its redirect."""
+        args = request.args
+        return {key: args[key] for key in ("done", "what", "error", "detail") if args.get(key)}
+
+    def role_name(self, role: str) -> str:
+        return label(f"role.{role}", self.language())
+
+    def _desk_url(self, **query: str) -> str:
+        from urllib.parse import urlencode
+
+        base = request.path.rsplit("/", 1)[0] + "/"
+        return base + ("?" + urlencode(query) if query else "")
+
+    def _answer(self, outcome: Outcome, action: str, what: str) -> Response:
+        from flask import redirect
+
+        if outcome.ok:
+            return redirect(self._desk_url(done=action, what=what), code=303)  # type: ignore[return-value]
+        return redirect(  # type: ignore[return-value]
+            self._desk_url(error=outcome.code or "internal_error", detail=outcome.detail[:500]),
+            code=303,
+        )
+
+    def _acting_person(self) -> Any:
+        """The logged-in person of a POST whose CSRF field matches, else None."""
+        desk = desk_of(self.home)
+        person = self.person()
+        if person is None or not desk.sessions.csrf_ok(person.token_hash, request.form.get("csrf")):
+            return None
+        return person
+
+    def _refused(self) -> Response:
+        from flask import redirect
+
+        person = self.person()
+        error = "csrf" if person is not None else "unauthenticated"
+        return redirect(self._desk_url(error=error), code=303)  # type: ignore[return-value]
+
+    @extension_endpoint("login", ["GET", "POST"])
+    def login(self) -> Response:
+        """The login form (GET), or the pasted token checked and a session cookie set (POST)."""
+        from flask import redirect
+
+        from fava_fundbook.session import COOKIE, SESSION_SECONDS
+
+        desk = desk_of(self.home)
+        target = pages.safe_next(request.values.get("next"), self._desk_url())
+        if request.method == "GET":
+            return Response(
+                pages.login_page(self.language(), target=target, failed=False),
+                mimetype="text/html",
+            )
+        person = desk.login(request.form.get("token", ""))
+        if person is None:
+            return Response(
+                pages.login_page(self.language(), target=target, failed=True),
+                status=401,
+                mimetype="text/html",
+            )
+        response = redirect(target, code=303)
+        response.set_cookie(
+            COOKIE,
+            desk.sessions.cookie_value(person.token_hash),
+            max_age=SESSION_SECONDS,
+            httponly=True,
+            samesite="Strict",
+            secure=request.is_secure,
+            path="/",
+        )
+        return response  # type: ignore[return-value]
+
+    @extension_endpoint("logout", ["POST"])
+    def logout(self) -> Response:
+        from flask import redirect
+
+        from fava_fundbook.session import COOKIE
+
+        response = redirect(self._desk_url(), code=303)
+        response.delete_cookie(COOKIE, path="/")
+        return response  # type: ignore[return-value]
+
+    @extension_endpoint("pay", ["POST"])
+    def pay(self) -> Response:
+        person = self._acting_person()
+        if person is None:
+            return self._refused()
+        form = request.form
+        code = form.get("request", "")
+        outcome = desk_of(self.home).pay(
+            person,
+            code=code,
+            paid_on=form.get("paid_on", ""),
+            bank_reference=form.get("bank_reference", ""),
+            key=form.get("key", ""),
+        )
+        return self._answer(outcome, "pay", code)
+
+    @extension_endpoint("void", ["POST"])
+    def void(self) -> Response:
+        person = self._acting_person()
+        if person is None:
+            return self._refused()
+        form = request.form
+        code = form.get("request", "")
+        outcome = desk_of(self.home).void(
+            person, code=code, reason=form.get("reason", ""), key=form.get("key", "")
+        )
+        return self._answer(outcome, "void", code)
+
+    @extension_endpoint("contribution", ["POST"])
+    def contribution(self) -> Response:
+        person = self._acting_person()
+        if person is None:
+            return self._refused()
+        form = request.form
+        source: dict[str, str] = {
+            "kind": form.get("source_kind", ""),
+            "name": form.get("source_name", ""),
+        }
+        if form.get("source_org"):
+            source["org"] = form["source_org"]
+        fields: dict[str, Any] = {
+            "fund": form.get("fund", ""),
+            "amount": form.get("amount", "").strip(),
+            "source": source,
+            "received_on": form.get("received_on", ""),
+        }
+        if form.get("receipt_no"):
+            fields["receipt_no"] = form["receipt_no"]
+        outcome = desk_of(self.home).contribute(person, fields=fields, key=form.get("key", ""))
+        what = (
+            str(outcome.body.get("id", "")) if outcome.ok and isinstance(outcome.body, dict) else ""
+        )
+        return self._answer(outcome, "contribution", what)
 
     @extension_endpoint("report")
     def report(self) -> Response:

@@ -36,8 +36,18 @@ def prepare_home(home: Path) -> Layout:
     return layout
 
 
-def make_app(home: Path, *, language: str = "zh", read_only: bool = False) -> Any:
-    """Fava's app on the book of `home`, speaking `language` ("zh" or "en")."""
+LOGIN_PATH = "/extension/FundbookDesk/login"
+
+
+def make_app(
+    home: Path, *, language: str = "zh", read_only: bool = False, login: bool = False
+) -> Any:
+    """Fava's app on the book of `home`, speaking `language` ("zh" or "en").
+
+    With `login`, every page of Fava and the desk needs a person logged in at
+    the desk (`fava_fundbook.session`); Fava's static files and the login
+    page itself do not.
+    """
     if language not in LANGUAGES:
         raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
     layout = prepare_home(home)
@@ -52,7 +62,34 @@ def make_app(home: Path, *, language: str = "zh", read_only: bool = False) -> An
         if ledger is not None:
             ledger.fava_options.language = language
 
+    if login:
+        _require_login(app, layout.home)
     return app
+
+
+def _require_login(app: Any, home: Path) -> None:
+    from urllib.parse import quote
+
+    from flask import Response, redirect, request
+
+    from fava_fundbook.acting import desk_of
+    from fava_fundbook.session import COOKIE
+
+    desk = desk_of(home)
+
+    def _logged_in() -> Any:
+        path = request.path
+        if path == "/" or path.startswith("/static/") or path.endswith(LOGIN_PATH):
+            return None
+        if desk.caller_of_cookie(request.cookies.get(COOKIE)) is not None:
+            return None
+        slug = path.strip("/").split("/")[0]
+        if request.method == "GET" and "/api/" not in path:
+            return redirect(f"/{quote(slug)}{LOGIN_PATH}?next={quote(path)}", code=303)
+        return Response("log in at the desk first", status=401, mimetype="text/plain")
+
+    # before Fava's own filters, which may reload the book for the request
+    app.before_request_funcs.setdefault(None, []).insert(0, _logged_in)
 
 
 def serve(app: Any, *, host: str, port: int) -> None:

@@ -95,7 +95,11 @@ def authenticate(session: Session, authorization: str | None) -> Caller:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("send Authorization: Bearer <token>")
-    digest = hash_token(token.strip())
+    return caller_of_hash(session, hash_token(token.strip()))
+
+
+def caller_of_hash(session: Session, digest: str) -> Caller:
+    """The caller of the token whose hash is `digest` (a desk session keeps only the hash)."""
     row = session.exec(select(Token).where(Token.token_hash == digest)).first()
     if row is None or row.revoked:
         raise Unauthenticated("unknown token")

@@ -191,8 +191,8 @@ def test_the_payment_queue_shows_the_approved_request_and_its_chain(district):
     assert match, "the approved request is not in the payment queue"
     row = match.group(1)
     assert "800.00" in row and "玉林社区老年协会" in row
-    assert "community_party@ST01C01: 测试-community_party" in row
-    assert "foundation@WHCDF: 测试-foundation" in row
+    assert "社区党组织 ST01C01: 测试-community_party" in row
+    assert "基金会秘书处 WHCDF: 测试-foundation" in row
     assert 'data-request="' not in page.replace(f'data-request="{district.approved}"', "")
 
 
