@@ -40,15 +40,14 @@ def database_anchors(url: str) -> list[Anchor]:
     engine = make_engine(url, pool_size=1)
     try:
         with Session(engine) as session:
-            rows = anchors.anchors(session)
+            return [
+                Anchor(f"database's {name} head", row.seq, row.hash, row.signature)
+                for name, row in sorted(anchors.anchors(session).items())
+            ]
     except SQLAlchemyError:
         return []
     finally:
         engine.dispose()
-    return [
-        Anchor(f"database's {name} head", row.seq, row.hash, row.signature)
-        for name, row in sorted(rows.items())
-    ]
 
 
 def _check(args: argparse.Namespace) -> int:

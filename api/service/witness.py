@@ -35,9 +35,9 @@ class DatabaseWitness:
 
     def anchored_seq(self) -> int:
         with self._session_factory() as session:
-            rows = anchors.anchors(session)
+            seq = max((row.seq for row in anchors.anchors(session).values()), default=0)
             session.rollback()
-        return max((row.seq for row in rows.values()), default=0)
+        return seq
 
 
 def _signature(key: bytes | None, seq: int, digest: str) -> str | None:
