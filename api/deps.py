@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request, Security
+from fastapi import Depends, Header, Query, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.service.callers import Caller, authenticate
@@ -17,6 +17,10 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+# Past this a list is empty anyway; beyond 2**63 the database could not take it (a 500).
+OFFSET_MAX = 2**31 - 1
+OffsetQuery = Annotated[int, Query(ge=0, le=OFFSET_MAX, description="rows to skip")]
 
 
 # Declares the bearer scheme in the OpenAPI (Swagger's Authorize button); the

@@ -22,10 +22,10 @@ from pydantic import (
 )
 
 from funds.money import InvalidAmount, parse_amount
+from ledger.text import is_unsafe_char
 
 TEXT_LENGTH_MAX = 500
 LONG_TEXT_LENGTH_MAX = 2000
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _amount(value: Any) -> Decimal:
@@ -42,7 +42,7 @@ def _line(limit: int, *, empty_ok: bool = False) -> Any:
         if len(value) > limit:
             raise ValueError(f"is {len(value)} characters long; at most {limit} are allowed")
         for position, char in enumerate(value):
-            if char in _BIDI or unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp", "Co", "Cn"):
+            if is_unsafe_char(char) or unicodedata.category(char) in ("Co", "Cn"):
                 raise ValueError(
                     f"contains control character U+{ord(char):04X} at position {position}"
                 )

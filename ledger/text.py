@@ -10,7 +10,8 @@ character stands for itself (`\\u` reads back as `u`, `\\\\` as `\\`). So:
   the file never holds more than one line of a directive;
 - characters that have no escape and are unsafe raw (other control characters
   including NUL, U+2028/U+2029, bidirectional overrides that reorder what a
-  reader sees, lone surrogates) are refused with `UnsafeText`;
+  reader sees, zero-width and tag characters a reader does not see, lone
+  surrogates) are refused with `UnsafeText`;
 - text longer than `MAX_TEXT` characters is refused.
 
 Unquoted tokens (accounts, currencies, tags, links, metadata keys, flags) are
@@ -58,9 +59,19 @@ _ESCAPES = {
 _NEEDS_ESCAPE = re.compile('[\\\\"\n\t\r\f\b]')
 
 # Bidirectional controls reorder what an editor or a browser shows without
-# changing the bytes: refused so text cannot visually hide other text.
+# changing the bytes, and invisible characters (zero-width spaces and joiners,
+# the BOM, tag characters U+E0000-E007F, soft hyphens: Unicode's format
+# category Cf, and the Hangul fillers) make two texts that look the same
+# differ: all refused, so text cannot visually hide or fake other text.
 _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+_INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0")
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp", "Cf"})
+
+
+def is_unsafe_char(char: str) -> bool:
+    """Whether `char` is refused in text: controls, line separators, bidi, invisible, surrogates."""
+    return char in _BIDI or char in _INVISIBLE or unicodedata.category(char) in _REFUSED_CATEGORIES
+
 
 _ACCOUNT = re.compile(r"(?:Assets|Liabilities|Equity|Income|Expenses)(?::[A-Z0-9][A-Za-z0-9-]*)+")
 _CURRENCY = re.compile(r"[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]")
@@ -97,7 +108,7 @@ def check_text(text: object, field: str = "text") -> str:
     for position, char in enumerate(text):
         if char in _ESCAPES:
             continue
-        if char in _BIDI or unicodedata.category(char) in _REFUSED_CATEGORIES:
+        if is_unsafe_char(char):
             raise UnsafeText(
                 field, f"contains {_describe(char)} at position {position}, which cannot be written"
             )

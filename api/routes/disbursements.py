@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from api.deps import CallerDep, IdempotencyKeyDep, ServicesDep
+from api.deps import CallerDep, IdempotencyKeyDep, OffsetQuery, ServicesDep
 from api.run import run_post
 from api.schemas import (
     DecisionCreate,
@@ -55,7 +55,7 @@ def list_requests(
     status: Status | None = None,
     fund: Annotated[str | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> list[dict[str, Any]]:
     return use.list_requests(
         services=services, caller=caller, status=status, fund=fund, limit=limit, offset=offset

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
-from api.deps import CallerDep, IdempotencyKeyDep, ServicesDep
+from api.deps import CallerDep, IdempotencyKeyDep, OffsetQuery, ServicesDep
 from api.pools_schemas import (
     GrantCreate,
     GrantEnd,
@@ -51,7 +51,7 @@ def list_grants(
     services: ServicesDep,
     status: Literal["active", "closed", "cancelled"] | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> list[dict[str, Any]]:
     return use.list_grants(
         services=services, caller=caller, status=status, limit=limit, offset=offset

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from api.deps import CallerDep, IdempotencyKeyDep, ServicesDep
+from api.deps import CallerDep, IdempotencyKeyDep, OffsetQuery, ServicesDep
 from api.pools_schemas import PledgeCreate, PledgePublic, PledgeReceipt
 from api.run import run_post
 from api.service import pledges as use
@@ -44,7 +44,7 @@ def list_pledges(
     department: Annotated[str | None, Query(max_length=40)] = None,
     status: Literal["pledged", "received"] | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> list[dict[str, Any]]:
     return use.list_pledges(
         services=services,

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from api.deps import ServicesDep
+from api.deps import OffsetQuery, ServicesDep
 from api.service import public as use
 
 router = APIRouter(prefix="/public", tags=["public disclosure"])
@@ -38,7 +38,7 @@ def public_payments(
     date_from: Annotated[datetime.date | None, Query(alias="from")] = None,
     date_to: Annotated[datetime.date | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> dict[str, Any]:
     return use.payments(
         services=services,

@@ -252,6 +252,8 @@ BAD_REQUESTS: list[tuple[str, dict[str, Any]]] = [
     ("NUL", {"purpose": "a\x00b"}),
     ("line separator", {"purpose": "a\u2028b"}),
     ("bidi override", {"payee": "abc\u202edef"}),
+    ("zero-width space", {"payee": "供应\u200b商"}),
+    ("tag characters", {"purpose": "ok\U000e0041\U000e007f"}),
     ("empty payee", {"payee": "  "}),
     ("missing purpose", {"purpose": None}),
     ("unknown field", {"extra": "x"}),

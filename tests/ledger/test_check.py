@@ -227,3 +227,29 @@ def test_the_demo_district_checks_clean(
     code, output = run_check(demo_home, capsys)
     assert code == 0, output[:5000]
     assert output.startswith("ok: ")
+
+
+class _Planted:
+    """A pickle that creates a file when it is loaded: what a planted cache could run."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return (open, (str(self.marker), "w"))
+
+
+def test_a_pickle_cache_in_the_book_is_ignored_and_warned_of(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pickle
+
+    home = clean_home(tmp_path / "home")
+    marker = tmp_path / "the-pickle-ran"
+    cache = Layout(home).book_dir / ".main.beancount.picklecache"
+    cache.write_bytes(pickle.dumps(_Planted(marker)))
+    code, output = run_check(home, capsys)
+    assert code == 0, output
+    assert not marker.exists()
+    assert "note: ignored .main.beancount.picklecache: a Beancount pickle cache" in output
+    assert "--no-cache" in output
