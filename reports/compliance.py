@@ -1,17 +1,10 @@
 """合规性检查: the Charity Law ratios with their inputs, and exceptions.
 
-Ratios, for the calendar year Y of the period's last day (慈善法 §60 and the
-2016 rules on charitable spending and management costs):
-
-- charitable spending: Expenses:Program of Y divided by the total income of
-  Y-1, and by the average total income of Y-3..Y-1 (only the years from the
-  book's first transaction on count in the average); met when either is at
-  least 70%;
-- management expenses: Expenses:Admin of Y divided by all Expenses of Y; met
-  when at most 10%.
-
-Income and expenses are summed over the year's postings in scope, `#close`
-entries excluded (they only move the year's figures into net assets).
+Ratios: `reports.charityratios` (the 2016 rule: which article, thresholds by
+public-fundraising status and 上年末净资产, 上年总收入 with its adjustments, a
+three-year average only over three years the book covers, management costs
+below 200,000 exempt). The numerator and 当年总支出 are the period's own
+figures (`--from/--to`); the report names the rule and every figure used.
 
 Exceptions, over the period:
 
@@ -40,22 +33,21 @@ from beancount.core import data
 
 from ledger import accounts as chart
 from reports.book import ZERO, fund_of, is_close, posting_number
+from reports.charityratios import (
+    ADMIN_EXEMPT_BELOW,
+    Rule,
+    Spending,
+    YearIncome,
+    first_year,
+    ratio,
+    rule,
+    spending,
+    year_income,
+)
 from reports.context import ReportContext
 from reports.document import Column, Row, Section, Table
 
-THRESHOLD_CHARITABLE = Decimal("0.70")
-THRESHOLD_ADMIN = Decimal("0.10")
 BANK_ASSERTION_DAYS = chart.RECONCILIATION_DAYS_MAX
-RATIO_PLACES = Decimal("0.0001")
-
-
-@dataclass(frozen=True, slots=True)
-class YearFigures:
-    year: int
-    income: Decimal
-    program: Decimal
-    admin: Decimal
-    expenses: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,80 +71,85 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class Compliance:
+    """The ratios of the period ending in `year`, and the period's exceptions.
+
+    Attributes:
+      whole_year: the period is the calendar year `year`.
+      rule: the article applied and its thresholds.
+      spending: the period's 慈善活动支出, other program costs, management, total.
+      years: 上年总收入 and 年末净资产 of the three years before `year` that
+        the book covers.
+      average: the three-year average of the rule's basis, None unless the
+        book covers all three years.
+      admin_exempt: management costs below 200,000 (第十一条).
+    """
+
     year: int
-    years: tuple[YearFigures, ...]
-    average_years: tuple[int, ...]
-    average_income: Decimal | None
+    whole_year: bool
+    rule: Rule
+    spending: Spending
+    years: tuple[YearIncome, ...]
+    average: Decimal | None
     charitable_prior: Ratio
     charitable_average: Ratio
     charitable_met: bool | None
     admin: Ratio
+    admin_exempt: bool
     findings: tuple[Finding, ...]
 
-
-def year_figures(ctx: ReportContext, year: int) -> YearFigures:
-    sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for _, posting in ctx.view.postings(
-        start=datetime.date(year, 1, 1),
-        end=datetime.date(year, 12, 31),
-        fund=ctx.fund,
-        closes=False,
-    ):
-        account, number = posting.account, posting_number(posting)
-        if account.startswith("Income:"):
-            sums["income"] -= number
-        elif account.startswith("Expenses:"):
-            sums["expenses"] += number
-            if account.startswith(chart.PROGRAM.account + ":"):
-                sums["program"] += number
-            elif account.startswith(chart.ADMIN.account + ":"):
-                sums["admin"] += number
-    return YearFigures(year, sums["income"], sums["program"], sums["admin"], sums["expenses"])
+    @property
+    def average_years(self) -> tuple[int, ...]:
+        return tuple(y.year for y in self.years) if self.average is not None else ()
 
 
 def _ratio(
     key: str, numerator: Decimal, denominator: Decimal | None, threshold: Decimal, at_least: bool
 ) -> Ratio:
-    if denominator is None or denominator <= 0:
+    value = ratio(numerator, denominator)
+    if value is None:
         return Ratio(key, numerator, denominator, None, threshold, None)
-    value = (numerator / denominator).quantize(RATIO_PLACES)
     met = value >= threshold if at_least else value <= threshold
     return Ratio(key, numerator, denominator, value, threshold, met)
 
 
-def _first_year(ctx: ReportContext) -> int | None:
-    txns = ctx.view.transactions
-    return txns[0].date.year if txns else None
-
-
-def ratios(ctx: ReportContext) -> tuple[YearFigures, ...]:
-    year = ctx.period.end.year
-    return tuple(year_figures(ctx, y) for y in (year - 3, year - 2, year - 1, year))
+def _basis(rule_: Rule, year: YearIncome) -> Decimal:
+    return year.adjusted if rule_.basis == "income" else year.net_assets
 
 
 def compliance(ctx: ReportContext) -> Compliance:
-    year = ctx.period.end.year
-    figures = ratios(ctx)
-    current, prior = figures[3], figures[2]
-    first = _first_year(ctx)
-    counted = tuple(f for f in figures[:3] if first is not None and f.year >= first)
+    period = ctx.period
+    year = period.end.year
+    first = first_year(ctx.view)
+    years = tuple(
+        year_income(ctx, y)
+        for y in (year - 3, year - 2, year - 1)
+        if first is not None and y >= first
+    )
+    prior = years[-1] if years and years[-1].year == year - 1 else None
+    rule_ = rule(ctx.view, prior.net_assets if prior is not None else ZERO)
+    spent = spending(ctx)
     average = (
-        (sum((f.income for f in counted), ZERO) / len(counted)).quantize(Decimal("0.01"))
-        if counted
+        (sum((_basis(rule_, y) for y in years), ZERO) / 3).quantize(Decimal("0.01"))
+        if len(years) == 3
         else None
     )
     prior_ratio = _ratio(
         "charitable_prior",
-        current.program,
-        prior.income if first is not None and prior.year >= first else None,
-        THRESHOLD_CHARITABLE,
+        spent.charitable,
+        _basis(rule_, prior) if prior is not None else None,
+        rule_.spending_min,
         at_least=True,
     )
     average_ratio = _ratio(
-        "charitable_average", current.program, average, THRESHOLD_CHARITABLE, at_least=True
+        "charitable_average", spent.charitable, average, rule_.spending_min, at_least=True
     )
     known = [r.met for r in (prior_ratio, average_ratio) if r.met is not None]
-    admin = _ratio("admin", current.admin, current.expenses, THRESHOLD_ADMIN, at_least=False)
+    exempt = spent.admin < ADMIN_EXEMPT_BELOW
+    admin = _ratio("admin", spent.admin, spent.total, rule_.admin_max, at_least=False)
+    if exempt:
+        admin = Ratio(
+            admin.key, admin.numerator, admin.denominator, admin.value, admin.threshold, None
+        )
     findings = (
         *unapproved_postings(ctx),
         *negative_funds(ctx),
@@ -161,13 +158,16 @@ def compliance(ctx: ReportContext) -> Compliance:
     )
     return Compliance(
         year,
-        figures,
-        tuple(f.year for f in counted),
+        period.start == datetime.date(year, 1, 1) and period.end == datetime.date(year, 12, 31),
+        rule_,
+        spent,
+        years,
         average,
         prior_ratio,
         average_ratio,
         any(known) if known else None,
         admin,
+        exempt,
         tuple(findings),
     )
 
@@ -334,34 +334,103 @@ def stale_banks(ctx: ReportContext) -> list[Finding]:
     return findings
 
 
+_RATIO_NAMES = {
+    ("charitable_prior", "income"): (
+        "慈善活动支出 / 上年总收入",
+        "Charitable spending / prior-year income",
+    ),
+    ("charitable_average", "income"): (
+        "慈善活动支出 / 前三年收入平均数",
+        "Charitable spending / average income of the prior three years",
+    ),
+    ("charitable_prior", "net_assets"): (
+        "慈善活动支出 / 上年末净资产",
+        "Charitable spending / net assets at the prior year's end",
+    ),
+    ("charitable_average", "net_assets"): (
+        "慈善活动支出 / 前三年年末净资产平均数",
+        "Charitable spending / average year-end net assets of the prior three years",
+    ),
+    ("admin", "income"): ("管理费用 / 当年总支出", "Management expenses / total spending"),
+    ("admin", "net_assets"): ("管理费用 / 当年总支出", "Management expenses / total spending"),
+}
+
+
+def rule_text(comp: Compliance, lang: str) -> str:
+    """Which rule, article and figures the ratios follow, in the report's language."""
+    r = comp.rule
+    status_zh = {
+        True: "具有公开募捐资格",
+        False: "不具有公开募捐资格",
+        None: "登记信息未设定公开募捐资格，按具有公开募捐资格",
+    }[r.public]
+    status_en = {
+        True: "with public fundraising status",
+        False: "without public fundraising status",
+        None: "public fundraising status not set in the registry; treated as a foundation with it",
+    }[r.public]
+    basis_zh = (
+        "上年总收入（上年实际收入−时间限定为上年不得使用的限定性收入+于上年解除时间限定的净资产）"
+        if r.basis == "income"
+        else "上年末净资产"
+    )
+    basis_en = (
+        "prior-year total income (actual income − restricted income not usable in that year + net assets released from time restrictions in that year)"
+        if r.basis == "income"
+        else "net assets at the prior year's end"
+    )
+    span_zh = "" if comp.whole_year else "；报告期间不是完整年度，比例按期间数计算，仅供参考"
+    span_en = (
+        ""
+        if comp.whole_year
+        else "; the period is not a whole year, so the ratios are of the period, for reference only"
+    )
+    exempt_zh = (
+        "；年度管理费用低于20万元，依第十一条不受管理费用比例限制" if comp.admin_exempt else ""
+    )
+    exempt_en = (
+        "; management costs below 200,000: not held to the ratio (Article 11)"
+        if comp.admin_exempt
+        else ""
+    )
+    if lang == "zh":
+        return (
+            f"依据《关于慈善组织开展慈善活动年度支出和管理费用的规定》（2016）{r.article}，"
+            f"基金会{status_zh}：慈善活动支出不低于{basis_zh}的{r.spending_min * 100:.0f}%，"
+            f"管理费用不高于当年总支出的{r.admin_max * 100:.0f}%；"
+            f"第十条允许以前三年平均数代替上年数{span_zh}{exempt_zh}。"
+        )
+    return (
+        f"Rule on charitable spending and management costs (2016), {r.article}, "
+        f"a foundation {status_en}: charitable spending at least {r.spending_min * 100:.0f}% "
+        f"of {basis_en}; management costs at most {r.admin_max * 100:.0f}% of total spending; "
+        f"Article 10 allows the three-year average instead{span_en}{exempt_en}."
+    )
+
+
 def compliance_section(ctx: ReportContext) -> Section:
     comp = compliance(ctx)
     t = ctx.t
+    zh = ctx.lang == "zh"
 
-    def verdict(met: bool | None) -> str:
-        return t("not_applicable") if met is None else t("pass" if met else "fail")
+    def verdict(ratio_: Ratio) -> str:
+        if ratio_.key == "admin" and comp.admin_exempt:
+            return "不适用（第十一条）" if zh else "exempt (Article 11)"
+        return t("not_applicable") if ratio_.met is None else t("pass" if ratio_.met else "fail")
 
-    names = {
-        "charitable_prior": ("公益支出 / 上年总收入", "Charitable spending / prior-year income"),
-        "charitable_average": (
-            "公益支出 / 前三年平均总收入",
-            "Charitable spending / average income of the prior three years",
-        ),
-        "admin": ("管理费用 / 当年总支出", "Management expenses / total spending"),
-    }
     rows = []
-    for ratio in (comp.charitable_prior, comp.charitable_average, comp.admin):
-        zh, en = names[ratio.key]
-        op = "≥" if ratio.key != "admin" else "≤"
+    for item in (comp.charitable_prior, comp.charitable_average, comp.admin):
+        name_zh, name_en = _RATIO_NAMES[(item.key, comp.rule.basis)]
+        op = "≥" if item.key != "admin" else "≤"
         rows.append(
             Row(
                 (
-                    zh if ctx.lang == "zh" else en,
-                    ratio.numerator,
-                    ratio.denominator,
-                    ratio.value,
-                    f"{op} {ratio.threshold * 100:.0f}%",
-                    verdict(ratio.met),
+                    name_zh if zh else name_en,
+                    item.numerator,
+                    item.denominator,
+                    item.value,
+                    f"{op} {item.threshold * 100:.0f}%",
+                    verdict(item),
                 )
             )
         )
@@ -377,21 +446,54 @@ def compliance_section(ctx: ReportContext) -> Section:
             Column("result", t("result")),
         ),
         tuple(rows),
+        note=rule_text(comp, ctx.lang),
+    )
+    sp = comp.spending
+    spending_table = Table(
+        "ratio_spending",
+        "本期支出" if zh else "Spending of the period",
+        (Column("item", t("item")), Column("amount", t("amount"), "money")),
+        (
+            Row(("慈善活动支出" if zh else "Charitable spending", sp.charitable)),
+            Row(("其他业务活动成本" if zh else "Other program costs", sp.other_program)),
+            Row(("管理费用" if zh else "Management expenses", sp.admin)),
+            Row(("当年总支出" if zh else "Total spending", sp.total), "total"),
+        ),
+        note=(
+            '慈善活动支出为业务活动成本中未标注 activity: "other" 的部分（分录、交易或基金登记）。'
+            if zh
+            else 'Charitable spending: program costs not marked activity: "other" '
+            "(on the posting, its transaction or the fund's registry entry)."
+        ),
     )
     inputs = Table(
         "ratio_inputs",
         t("inputs"),
         (
             Column("year", t("year")),
-            Column("income", t("income"), "money"),
-            Column("program", "业务活动成本" if ctx.lang == "zh" else "Program costs", "money"),
-            Column("admin", "管理费用" if ctx.lang == "zh" else "Management expenses", "money"),
-            Column("expenses", t("expense_total"), "money"),
+            Column("actual", "实际收入" if zh else "Actual income", "money"),
+            Column("deferred", "减：时间限定未到期" if zh else "Less: not yet usable", "money"),
+            Column(
+                "released", "加：解除时间限定" if zh else "Add: time restriction ended", "money"
+            ),
+            Column("adjusted", "调整后总收入" if zh else "Adjusted total income", "money"),
+            Column("net_assets", "年末净资产" if zh else "Net assets at year end", "money"),
         ),
-        tuple(Row((str(f.year), f.income, f.program, f.admin, f.expenses)) for f in comp.years),
+        tuple(
+            Row((str(y.year), y.actual, y.deferred, y.released, y.adjusted, y.net_assets))
+            for y in comp.years
+        ),
         note=(
-            f"{t('average_income')} ({', '.join(map(str, comp.average_years)) or '—'}): "
-            f"{comp.average_income if comp.average_income is not None else '—'}"
+            f"{'前三年平均数' if zh else 'Three-year average'}: "
+            + (
+                f"{comp.average} ({', '.join(map(str, comp.average_years))})"
+                if comp.average is not None
+                else (
+                    "账簿未涵盖前三个完整年度，无法计算"
+                    if zh
+                    else "the book does not cover the three prior years"
+                )
+            )
         ),
     )
     findings = Table(
@@ -407,4 +509,9 @@ def compliance_section(ctx: ReportContext) -> Section:
         tuple(Row((t(f.kind), f.date, f.fund, f.detail, f.location)) for f in comp.findings),
         note="" if comp.findings else t("no_exceptions"),
     )
-    return Section("compliance", t("compliance"), (ratio_table, inputs, findings), data=comp)
+    return Section(
+        "compliance",
+        t("compliance"),
+        (ratio_table, spending_table, inputs, findings),
+        data=comp,
+    )

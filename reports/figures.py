@@ -1,24 +1,11 @@
 """Shared arithmetic of the statements: account lines, net-asset columns.
 
-Net assets are split into 非限定性 (unrestricted) and 限定性 (restricted)
-columns by account, the same way the year-end close moves them, so that a
-close never changes a column:
-
-- income: by the category's restriction (`Income:Donation:Restricted:F` -> restricted);
-- expenses: unrestricted (民非制度: 费用均为非限定性);
-- `Equity:NetAssets:Unrestricted|Restricted:F`: their own column;
-- `Equity:Interfund:F`: the column of fund F's restriction;
-- any other Income, Expenses or Equity account: unrestricted.
-
-Expenses of a restricted fund meet its restriction when they are incurred
-(民非制度: 限定性净资产的限制解除). The book moves them from 3102 to 3101 with a
-release, booked at the time of spending, at the year-end close or inside the
-close itself (`ledger.periods`, recognized by what the entries do, not by a
-tag). Until then they are *unreleased*: the fund's spending less its releases
-(zero right after a close). `net_assets` counts them as released, so on any
-day, before a close as after it, the restricted column holds what the
-restricted funds hold and no restricted spending lowers the unrestricted
-column, and a release already booked is not counted again.
+`net_assets` sums net assets from account balances, split by account
+(`net_column`); the statutory statements take their 非限定性 / 限定性 split
+from what each movement is (`reports.netassets`: designations, restricted-first
+releases). Expenses of a restricted fund not yet closed (the *unreleased*
+expenses, zero right after a close) count as released, so the total is the
+same on any day, before a close as after it.
 """
 
 from __future__ import annotations

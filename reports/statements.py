@@ -5,31 +5,31 @@ account for one fund) with opening balance, debits and credits of the period
 and closing balance; debits equal credits.
 
 Balance sheet (资产负债表) at the period's opening and closing day: assets,
-liabilities and net assets by column (see `reports.figures`). Income and
+liabilities and net assets by column (see `reports.netassets`). Income and
 expense not yet closed count in net assets, so the statement balances on any
 day, not only after the year-end close.
 
 Statement of activities (业务活动表): income by kind and expenses by category
-in 非限定性 / 限定性 / 合计 columns, the release of restrictions, interfund
-transfers and other direct changes of net assets. Closes are left out (they
-only move income and expense into net assets, which the columns already
-count) except for the part of a close that releases restricted net assets.
-The release is the booked releases (`ledger.periods`: recognized by what they
-do, tagged or not) plus the restricted funds' spending of the period that no
-booked release covers yet (`reports.figures.unreleased`), so it equals the
-restricted funds' spending however and whenever the release was booked. The
-change in net assets equals the balance sheet's.
+in 非限定性 / 限定性 / 合计 columns, the release of restrictions and, for one
+fund, its interfund transfers and other direct changes of net assets. The
+columns follow `reports.netassets`: a board designation (unrestricted money
+moved into a restricted fund) stays 非限定性, spending releases restricted
+money first, and money a restricted fund moves to an unrestricted one is a
+release, not an interfund transfer. Year-end closes and booked releases are
+left out (they only move amounts within a fund's own accounts), so the
+statement reads the same before and after a close. The change in net assets
+equals the balance sheet's.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from ledger.accounts import Section as ChartSection
-from ledger.periods import is_release, released
-from reports.book import ZERO, is_close, posting_number
+from funds.model import Restriction
+from reports.book import ZERO, BookView, fund_of, posting_number
 from reports.charts import spending_chart
 from reports.context import ReportContext
 from reports.document import Column, Row, Section, Table
@@ -40,11 +40,12 @@ from reports.figures import (
     by_parent,
     columns_sum,
     net_assets,
-    net_column,
     sort_key,
-    unreleased,
 )
 from reports.labels import income_codes, label
+from reports.netassets import is_reclassification, period_moves, split_at
+
+R_ = Restriction.RESTRICTED
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,8 +212,7 @@ def balance_sheet(ctx: ReportContext) -> BalanceSheet:
         group.sort(key=lambda line: (line.code or "9999", line.account))
     total_assets = _label_line("total_assets", "", *_totals(lines["Assets"]))
     total_liabilities = _label_line("total_liabilities", "", *_totals(lines["Liabilities"]))
-    nb = net_assets(view, before, period.opening, ctx.fund)
-    na = net_assets(view, after, period.end, ctx.fund)
+    nb, na = split_net_assets(ctx, before, period.opening), split_net_assets(ctx, after, period.end)
     unrestricted = _label_line("net_unrestricted", "3101", nb.unrestricted, na.unrestricted)
     restricted = _label_line("net_restricted", "3102", nb.restricted, na.restricted)
     total_net = _label_line("total_net_assets", "", nb.total, na.total)
@@ -301,36 +301,57 @@ def _activity_line(
     return ActivityLine(key, code, zh, en, amount.unrestricted, amount.restricted, amount.total)
 
 
+def split_net_assets(ctx: ReportContext, balances: dict[str, Decimal], day: date) -> Columns:
+    """Net assets at the end of `day` in the 非限定性 / 限定性 columns (`reports.netassets`)."""
+    total = net_assets(ctx.view, balances, day, ctx.fund).total
+    if ctx.fund is not None and ctx.view.fund_restriction(ctx.fund) is not Restriction.RESTRICTED:
+        return Columns(total, ZERO)
+    restricted = split_at(ctx.view, day).restricted(ctx.fund)
+    return Columns(total - restricted, restricted)
+
+
+def income_column(view: BookView, account: str) -> Restriction:
+    """The column of an income posting: restricted only in a restricted fund."""
+    if view.fund_restriction(fund_of(account)) is not Restriction.RESTRICTED:
+        return Restriction.UNRESTRICTED
+    category = view.category(account)
+    if category is not None and category.restriction is Restriction.UNRESTRICTED:
+        return Restriction.UNRESTRICTED
+    return Restriction.RESTRICTED
+
+
 def activities(ctx: ReportContext) -> Activities:
     view, period = ctx.view, ctx.period
     income: dict[str, Columns] = defaultdict(Columns)
     expenses: dict[str, Columns] = defaultdict(Columns)
-    release, interfund, other = Columns(), Columns(), Columns()
+    unrestricted_interfund, unrestricted_other = ZERO, ZERO
     for txn, posting in view.postings(
         start=period.start, end=period.end, fund=ctx.fund, closes=False
     ):
-        column = net_column(view, posting.account)
-        if column is None:
+        if is_reclassification(txn):
             continue
-        amount = Columns.of(column, -posting_number(posting))
         category = view.category(posting.account)
         root = posting.account.split(":", 1)[0]
+        number = -posting_number(posting)
         if root == "Income":
             code = category.code if category else "4901"
-            income[code] = income[code] + amount
+            income[code] = income[code] + Columns.of(income_column(view, posting.account), number)
         elif root == "Expenses":
             key = category.account if category else posting.account
-            expenses[key] = expenses[key] - amount
-        elif (
-            category is not None
-            and category.section is ChartSection.NET_ASSETS
-            and category.restriction is None
-        ):
-            interfund = interfund + amount
-        elif is_release(txn):
-            release = release + amount
-        else:
-            other = other + amount
+            expenses[key] = expenses[key] + Columns(-number, ZERO)
+        elif root == "Equity" and view.fund_restriction(fund_of(posting.account)) is not R_:
+            if posting.account.startswith("Equity:Interfund:"):
+                unrestricted_interfund += number
+            else:
+                unrestricted_other += number
+    moves = period_moves(view, period.start, period.end, ctx.fund)
+    released = moves["released"]
+    release = Columns(released, -released)
+    interfund = Columns(
+        unrestricted_interfund + moves["transfer_d"] - moves["transfer_release"],
+        moves["transfer_r"],
+    )
+    other = Columns(unrestricted_other + moves["direct_d"], moves["direct_r"])
     income_lines = tuple(
         _activity_line(f"income_{code}", code, income[code])
         for code in (*income_codes(), *sorted(set(income) - set(income_codes())))
@@ -344,25 +365,11 @@ def activities(ctx: ReportContext) -> Activities:
         )
     income_total = columns_sum(income.values())
     expense_total = columns_sum(expenses.values())
-    # The part of a close that releases restricted net assets (ledger.periods).
-    restricted = view.restricted_funds()
-    for txn in view.transactions:
-        if txn.date > period.end:
-            break
-        if txn.date < period.start or not is_close(txn):
-            continue
-        for fund, number in released(txn, restricted).items():
-            if ctx.fund is None or fund == ctx.fund:
-                release = release + Columns(number, -number)
     before = view.balances(end=period.opening, fund=ctx.fund)
     after = view.balances(end=period.end, fund=ctx.fund)
-    # Restricted spending of the period not yet released by a booked release
-    # (the year-end close books it) is released all the same (reports.figures).
-    pending = unreleased(view, period.end, ctx.fund) - unreleased(view, period.opening, ctx.fund)
-    release = release + Columns(pending, -pending)
     change = income_total - expense_total + release + interfund + other
-    opening = net_assets(view, before, period.opening, ctx.fund)
-    closing = net_assets(view, after, period.end, ctx.fund)
+    opening = split_net_assets(ctx, before, period.opening)
+    closing = split_net_assets(ctx, after, period.end)
     return Activities(
         income_lines,
         _activity_line("income_total", "", income_total),

@@ -61,9 +61,11 @@ def _render(entries: list[data.Directive]) -> str:
     return "\n".join(printer.format_entry(entry) for entry in entries)
 
 
-def book_text(body: str, plugins: tuple[str, ...] = PLUGINS) -> str:
-    """A whole book: options, plugins, registry, chart and `body`."""
-    registry = small_registry()
+def book_text(
+    body: str, plugins: tuple[str, ...] = PLUGINS, registry: Registry | None = None
+) -> str:
+    """A whole book: options, plugins, registry (default `small_registry`), chart and `body`."""
+    registry = registry or small_registry()
     lines = ['option "title" "测试基金会"', 'option "operating_currency" "CNY"']
     lines += [f'plugin "{name}"' for name in plugins]
     return "\n".join(

@@ -20,10 +20,12 @@ D = Decimal
 # Income: 2024 150,000 (100,000 FDN + 50,000 DCF), 2025 60,000, 2026 90,000
 # (its close to net assets must not count), 2027 10,000.
 # 2027 spending: program 63,000 (40,000 FDN + 23,000 DCF), admin 8,000.
+# The registry does not set the status: 第七条 (public fundraising) applies.
 #   charitable / prior year      = 63,000 / 90,000                      = 70.00%  met
 #   charitable / 3-year average  = 63,000 / ((150+60+90)/3 = 100,000)   = 63.00%  not met
 #   -> charitable spending met (either suffices)
-#   admin / total spending       = 8,000 / 71,000 = 0.112676...         = 11.27%  not met
+#   admin / total spending       = 8,000 / 71,000 = 0.112676...         = 11.27%, but
+#   management costs below 200,000 are not held to the ratio (第十一条)
 RATIO_BOOK = """
 2024-02-01 * "某企业" "捐赠"
   Assets:Bank:ICBC:FDN                  100000.00 CNY
@@ -71,40 +73,164 @@ def test_ratios_by_hand() -> None:
     view = load_text(book_text(RATIO_BOOK))
     assert view.errors == ()
     result = compliance(ReportContext(view, year(2027)))
-    current = result.years[-1]
-    assert (current.program, current.admin, current.expenses) == (
-        D("63000.00"),
-        D("8000.00"),
-        D("71000.00"),
-    )
-    assert [f.income for f in result.years] == [
-        D("150000.00"),
-        D("60000.00"),
-        D("90000.00"),
-        D("10000.00"),
-    ]
+    assert result.rule.article == "第七条" and result.rule.public is None
+    sp = result.spending
+    assert (sp.charitable, sp.admin, sp.total) == (D("63000.00"), D("8000.00"), D("71000.00"))
+    assert [y.adjusted for y in result.years] == [D("150000.00"), D("60000.00"), D("90000.00")]
     assert result.charitable_prior.denominator == D("90000.00")
     assert result.charitable_prior.value == D("0.7000") and result.charitable_prior.met
     assert result.average_years == (2024, 2025, 2026)
-    assert result.average_income == D("100000.00")
+    assert result.average == D("100000.00")
     assert result.charitable_average.value == D("0.6300")
     assert result.charitable_average.met is False
     assert result.charitable_met is True
-    assert result.admin.value == D("0.1127") and result.admin.met is False
-    inputs = compliance_section(ReportContext(view, year(2027))).tables[1]
-    assert inputs.note == "前三年平均总收入 (2024, 2025, 2026): 100000.00"
+    assert result.admin.value == D("0.1127") and result.admin_exempt and result.admin.met is None
+    section = compliance_section(ReportContext(view, year(2027)))
+    assert "第七条" in section.tables[0].note and "第十一条" in section.tables[0].note
+    assert section.tables[2].note == "前三年平均数: 100000.00 (2024, 2025, 2026)"
 
 
-def test_average_counts_only_years_in_the_book() -> None:
+def test_average_needs_three_years_in_the_book() -> None:
     view = load_text(book_text(RATIO_BOOK))
     result = compliance(ReportContext(view, year(2025)))
-    # Prior year 2024: 150,000; no program spending in 2025.
-    assert result.average_years == (2024,)
+    # Prior year 2024: 150,000; no program spending in 2025; only one prior year.
+    assert [y.year for y in result.years] == [2024]
+    assert result.average is None and result.charitable_average.met is None
     assert result.charitable_prior.value == D("0.0000")
     assert result.charitable_met is False
-    assert result.admin.met is None  # no spending at all: not applicable
     early = compliance(ReportContext(view, year(2024)))
     assert early.charitable_prior.met is None and early.charitable_met is None
+
+
+# January-June 2025 against July-December: the report of the first half uses
+# the first half only. H1: program 30,000, admin 3,000 (total 33,000);
+# H2: program 50,000, admin 250,000. Prior year 2024 income 100,000.
+#   H1: charitable 30,000 / 100,000 = 30.00%; admin 3,000 / 33,000 = 9.09% (exempt)
+#   year: charitable 80,000 / 100,000 = 80.00%; admin 253,000 / 333,000 = 75.98%
+HALVES = """
+2024-01-10 * "某企业" "捐赠"
+  Assets:Bank:ICBC:FDN                  400000.00 CNY
+  Income:Donation:Unrestricted:FDN     -100000.00 CNY
+  Income:Other:Unrestricted:FDN        -300000.00 CNY
+
+2025-03-01 * "长者食堂" "资助"
+  Expenses:Program:FDN                   30000.00 CNY
+  Assets:Bank:ICBC:FDN                  -30000.00 CNY
+
+2025-04-01 * "物业" "办公"
+  Expenses:Admin:FDN                      3000.00 CNY
+  Assets:Bank:ICBC:FDN                   -3000.00 CNY
+
+2025-07-01 * "长者食堂" "资助"
+  Expenses:Program:FDN                   50000.00 CNY
+  Assets:Bank:ICBC:FDN                  -50000.00 CNY
+
+2025-08-01 * "秘书处" "人员"
+  Expenses:Admin:FDN                    250000.00 CNY
+  Assets:Bank:ICBC:FDN                 -250000.00 CNY
+"""
+
+
+def test_the_period_is_the_report_period() -> None:
+    view = load_text(book_text(HALVES))
+    assert view.errors == ()
+    h1 = compliance(
+        ReportContext(view, Period(datetime.date(2025, 1, 1), datetime.date(2025, 6, 30)))
+    )
+    assert (h1.spending.charitable, h1.spending.admin, h1.spending.total) == (
+        D("30000.00"),
+        D("3000.00"),
+        D("33000.00"),
+    )
+    assert h1.charitable_prior.denominator == D("400000.00")
+    assert h1.charitable_prior.value == D("0.0750")
+    assert not h1.whole_year and h1.admin_exempt
+    whole = compliance(ReportContext(view, year(2025)))
+    assert whole.whole_year and not whole.admin_exempt
+    assert whole.admin.value == D("0.7598") and whole.admin.met is False
+    assert whole.charitable_prior.value == D("0.2000")
+
+
+# Without public fundraising status (第八条), the basis is 上年末净资产, tiered.
+# Net assets at 2024-12-31: 5,000,000 (400万-800万: spending >= 7%, admin <= 15%).
+# 2025: charitable 300,000 (+ 100,000 marked other), admin 250,000, total 650,000:
+#   charitable 300,000 / 5,000,000 = 6.00% < 7%: not met;
+#   admin 250,000 / 650,000 = 38.46% > 15%: not met.
+NONPUBLIC = """
+2024-01-10 * "某企业" "捐赠"
+  Assets:Bank:ICBC:FDN                 5000000.00 CNY
+  Income:Donation:Unrestricted:FDN    -5000000.00 CNY
+
+2025-03-01 * "长者食堂" "资助"
+  Expenses:Program:FDN                  300000.00 CNY
+  Assets:Bank:ICBC:FDN                 -300000.00 CNY
+
+2025-03-02 * "培训中心" "非慈善的其他业务"
+  activity: "other"
+  Expenses:Program:FDN                  100000.00 CNY
+  Assets:Bank:ICBC:FDN                 -100000.00 CNY
+
+2025-04-01 * "秘书处" "人员"
+  Expenses:Admin:FDN                    250000.00 CNY
+  Assets:Bank:ICBC:FDN                 -250000.00 CNY
+"""
+
+
+def test_without_public_fundraising_the_tier_follows_prior_net_assets() -> None:
+    text = book_text(NONPUBLIC).replace(
+        'custom "fundbook-org" "WHCDF"', 'custom "fundbook-org" "WHCDF"\n  public_fundraising: "no"'
+    )
+    view = load_text(text)
+    assert view.errors == ()
+    result = compliance(ReportContext(view, year(2025)))
+    assert result.rule.public is False and result.rule.article == "第八条"
+    assert (result.rule.spending_min, result.rule.admin_max) == (D("0.07"), D("0.15"))
+    assert result.spending.charitable == D("300000.00")
+    assert result.spending.other_program == D("100000.00")
+    assert result.charitable_prior.denominator == D("5000000.00")
+    assert result.charitable_prior.value == D("0.0600") and result.charitable_prior.met is False
+    assert result.admin.value == D("0.3846") and result.admin.met is False
+    note = compliance_section(ReportContext(view, year(2025))).tables[0].note
+    assert "第八条" in note and "不具有公开募捐资格" in note and "上年末净资产" in note
+
+
+# 上年总收入 (第十条): 2025 income 500,000, of which 200,000 restricted to be used
+# from 2026 on; 2024's 80,000 restricted income usable from 2025 is added:
+#   500,000 - 200,000 + 80,000 = 380,000. 2026 charitable spending 266,000 = 70.00%.
+ADJUSTED = """
+2024-06-01 * "某企业" "定向捐赠（2025年起使用）"
+  usable_from: "2025-01-01"
+  Assets:Bank:ICBC:MF-ST01C01             80000.00 CNY
+  Income:Donation:Restricted:MF-ST01C01  -80000.00 CNY
+
+2025-02-01 * "某企业" "捐赠"
+  Assets:Bank:ICBC:FDN                   300000.00 CNY
+  Income:Donation:Unrestricted:FDN      -300000.00 CNY
+
+2025-03-01 * "某企业" "定向捐赠（2026年起使用）"
+  Assets:Bank:ICBC:MF-ST01C01            200000.00 CNY
+  Income:Donation:Restricted:MF-ST01C01 -200000.00 CNY
+    usable_from: "2026-01-01"
+
+2026-03-01 * "长者食堂" "资助"
+  Expenses:Program:FDN                   266000.00 CNY
+  Assets:Bank:ICBC:FDN                  -266000.00 CNY
+"""
+
+
+def test_prior_year_income_carries_the_time_restriction_adjustments() -> None:
+    view = load_text(book_text(ADJUSTED))
+    assert view.errors == ()
+    result = compliance(ReportContext(view, year(2026)))
+    prior = result.years[-1]
+    assert (prior.year, prior.actual, prior.deferred, prior.released) == (
+        2025,
+        D("500000.00"),
+        D("200000.00"),
+        D("80000.00"),
+    )
+    assert prior.adjusted == D("380000.00")
+    assert result.charitable_prior.value == D("0.7000") and result.charitable_prior.met
 
 
 APPROVAL = """  request: "R000001"
