@@ -1,17 +1,35 @@
-"""现金流量表 (statement of cash flows), direct method.
+"""现金流量表 (会民非03表), direct method, on the lines of the statute, by nature.
 
-Cash is every `Assets:Bank:*` and `Assets:Cash:*` account in scope. For each
-transaction of the period that moves cash in scope, each of its non-cash
-postings in scope is one cash flow of the opposite amount, classified by the
-posting's category: a donation credited to income is cash received from
-donations, a payable debited is an approved request or grant paid, an
-interfund posting is a transfer between funds. Transactions that balance fund
-by fund therefore explain every yuan; whatever does not (a manual entry that
-crosses funds) appears as "unclassified", so that
+Cash is every `Assets:Bank:*` and `Assets:Cash:*` account in scope. A
+transaction whose cash postings in scope sum to zero (an interfund transfer
+between two funds' shares of a bank, a move from one bank to another) is an
+internal transfer and no cash flow. Otherwise each non-cash posting is one
+cash flow of the opposite amount, on the line its nature gives:
 
-    closing cash = opening cash + net increase
+| counterpart | line (行次) |
+|---|---|
+| `Income:Donation` | 接受捐赠收到的现金 (1) |
+| `Income:Service` | 提供服务收到的现金 (3) |
+| `Income:Subsidy` | 政府补助收到的现金 (5) |
+| `Income:Other`, a refund of program costs | 收到的其他与业务活动有关的现金 (8) |
+| `Income:Investment` | 取得投资收益所收到的现金 (26) |
+| `Expenses:Program` | 提供捐赠或者资助支付的现金 (14) |
+| `Expenses:Admin`, `Expenses:Fundraising`, `Assets:Prepaid` | 购买商品、接受服务支付的现金 (16) |
+| `Expenses:Other` | 支付的其他与业务活动有关的现金 (19) |
+| `Assets:Receivable`, `Liabilities:Payable` | the line of the income or expense that raised it (found through the entries' shared link: a pledge received is a donation, a subsidy or a service fee; a payable paid is a grant or a purchase) |
 
-holds on every book, and any gap is visible, not hidden.
+`cash_line: "15"` on the transaction (or posting) puts it on another line
+of the form (e.g. 15, 支付给员工以及为员工支付的现金, for salaries). Inflows
+and outflows are positive amounts on their lines. Nothing is plugged: cash
+that moves against an account of no line (or, for the whole foundation, an
+interfund posting in a transaction whose cash does not net to zero) is a
+residual, listed as an error with its entries, and then
+
+    closing cash = opening cash + net increase + residual
+
+with a residual of zero on a book kept by the rules. For one fund, interfund
+transfers move the fund's own cash and show on a line of their own
+(基金间划转, not a line of the form).
 """
 
 from __future__ import annotations
@@ -21,57 +39,117 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from beancount.core import data
+
 from reports.book import ZERO, is_cash, parent_account, posting_number
 from reports.context import ReportContext
 from reports.document import Column, Row, Section, Table
-from reports.labels import label
+from reports.netassets import is_reclassification
 
-_OPERATING_IN = (
-    "cf_donation",
-    "cf_service",
-    "cf_subsidy",
-    "cf_other_income",
-    "cf_receivable",
-    "cf_refund",
+
+@dataclass(frozen=True, slots=True)
+class FormLine:
+    """A line of 会民非03表: its 行次, names and whether it is an inflow."""
+
+    row: int
+    key: str
+    name_zh: str
+    name_en: str
+    inflow: bool
+
+
+_FORM = (
+    FormLine(1, "cf_donation", "接受捐赠收到的现金", "Cash received from donations", True),
+    FormLine(2, "cf_dues", "收取会费收到的现金", "Cash received from membership dues", True),
+    FormLine(3, "cf_service", "提供服务收到的现金", "Cash received from services", True),
+    FormLine(4, "cf_sales", "销售商品收到的现金", "Cash received from sales of goods", True),
+    FormLine(
+        5, "cf_subsidy", "政府补助收到的现金", "Cash received from government subsidies", True
+    ),
+    FormLine(8, "cf_other_in", "收到的其他与业务活动有关的现金", "Other operating receipts", True),
+    FormLine(
+        14, "cf_grants", "提供捐赠或者资助支付的现金", "Cash paid as donations or grants", False
+    ),
+    FormLine(
+        15, "cf_staff", "支付给员工以及为员工支付的现金", "Cash paid to and for employees", False
+    ),
+    FormLine(
+        16,
+        "cf_purchases",
+        "购买商品、接受服务支付的现金",
+        "Cash paid for goods and services",
+        False,
+    ),
+    FormLine(
+        19, "cf_other_out", "支付的其他与业务活动有关的现金", "Other operating payments", False
+    ),
+    FormLine(25, "cf_inv_back", "收回投资所收到的现金", "Cash received from investments", True),
+    FormLine(26, "cf_investment", "取得投资收益所收到的现金", "Investment income received", True),
+    FormLine(
+        27,
+        "cf_disposal",
+        "处置固定资产和无形资产所收回的现金",
+        "Cash from disposals of fixed and intangible assets",
+        True,
+    ),
+    FormLine(
+        30, "cf_inv_other_in", "收到的其他与投资活动有关的现金", "Other investing receipts", True
+    ),
+    FormLine(
+        35,
+        "cf_capex",
+        "购建固定资产和无形资产所支付的现金",
+        "Cash paid for fixed and intangible assets",
+        False,
+    ),
+    FormLine(36, "cf_invest_out", "对外投资所支付的现金", "Cash paid for investments", False),
+    FormLine(
+        39, "cf_inv_other_out", "支付的其他与投资活动有关的现金", "Other investing payments", False
+    ),
+    FormLine(45, "cf_borrowing", "借款所收到的现金", "Cash received from borrowing", True),
+    FormLine(
+        48, "cf_fin_other_in", "收到的其他与筹资活动有关的现金", "Other financing receipts", True
+    ),
+    FormLine(51, "cf_repayment", "偿还借款所支付的现金", "Cash repaid on borrowings", False),
+    FormLine(52, "cf_interest_paid", "偿付利息所支付的现金", "Interest paid", False),
+    FormLine(
+        55, "cf_fin_other_out", "支付的其他与筹资活动有关的现金", "Other financing payments", False
+    ),
 )
-_OPERATING_OUT = (
-    "cf_payable",
-    "cf_program",
-    "cf_admin",
-    "cf_fundraising",
-    "cf_other_expense",
-    "cf_prepaid",
+FORM_LINES = {line.key: line for line in _FORM}
+BY_ROW = {line.row: line for line in _FORM}
+# (activity key, inflow rows, inflow subtotal row, outflow rows, outflow subtotal row, net row)
+ACTIVITIES = (
+    ("operating", (1, 2, 3, 4, 5, 8), 13, (14, 15, 16, 19), 23, 24),
+    ("investing", (25, 26, 27, 30), 34, (35, 36, 39), 43, 44),
+    ("financing", (45, 48), 50, (51, 52, 55), 58, 59),
 )
-_BY_PARENT = {
+EXCHANGE_ROW, NET_INCREASE_ROW = 60, 61
+_HEADINGS = {
+    "operating": ("一、业务活动产生的现金流量", "Cash flows from operating activities"),
+    "investing": ("二、投资活动产生的现金流量", "Cash flows from investing activities"),
+    "financing": ("三、筹资活动产生的现金流量", "Cash flows from financing activities"),
+}
+_NETS = {
+    "operating": ("业务活动产生的现金流量净额", "Net cash from operating activities"),
+    "investing": ("投资活动产生的现金流量净额", "Net cash from investing activities"),
+    "financing": ("筹资活动产生的现金流量净额", "Net cash from financing activities"),
+}
+# Income and expense categories -> the line of their cash (inflow, outflow).
+_BY_NATURE = {
     "Income:Donation": "cf_donation",
     "Income:Service": "cf_service",
     "Income:Subsidy": "cf_subsidy",
-    "Income:Other": "cf_other_income",
+    "Income:Other": "cf_other_in",
     "Income:Investment": "cf_investment",
-    "Assets:Receivable": "cf_receivable",
-    "Assets:Prepaid": "cf_prepaid",
-    "Liabilities:Payable": "cf_payable",
-    "Expenses:Program": "cf_program",
-    "Expenses:Admin": "cf_admin",
-    "Expenses:Fundraising": "cf_fundraising",
-    "Expenses:Other": "cf_other_expense",
-    "Equity:Interfund": "cf_interfund",
-    "Equity:NetAssets": "cf_equity",
+    "Expenses:Program": "cf_grants",
+    "Expenses:Admin": "cf_purchases",
+    "Expenses:Fundraising": "cf_purchases",
+    "Expenses:Other": "cf_other_out",
+    "Assets:Prepaid": "cf_purchases",
 }
-
-
-def classify(account: str, amount: Decimal) -> str:
-    """The cash-flow line of a counterpart posting (amount is the cash effect)."""
-    parent = parent_account(account)
-    for prefix, key in _BY_PARENT.items():
-        if parent == prefix or parent.startswith(prefix + ":"):
-            if (
-                key in ("cf_program", "cf_admin", "cf_fundraising", "cf_other_expense")
-                and amount > 0
-            ):
-                return "cf_refund"
-            return key
-    return "cf_unclassified"
+_SETTLED = ("Assets:Receivable", "Liabilities:Payable")
+INTERFUND_KEY = "cf_interfund"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,68 +161,152 @@ class CashLine:
 
 
 @dataclass(frozen=True, slots=True)
+class Residual:
+    """Cash of one entry that no line of the form explains (an error of the book)."""
+
+    date: datetime.date
+    amount: Decimal
+    accounts: str
+    location: str
+
+
+@dataclass(frozen=True, slots=True)
 class CashFlow:
-    operating_in: tuple[CashLine, ...]
-    operating_out: tuple[CashLine, ...]
-    operating_net: Decimal
-    investing: tuple[CashLine, ...]
-    investing_net: Decimal
-    financing: tuple[CashLine, ...]
-    financing_net: Decimal
+    """The statement: amounts per form line (positive), nets, cash and any residual.
+
+    Attributes:
+      lines: form line key -> amount of the period (inflows and outflows positive).
+      interfund: a fund's net cash moved by interfund transfers (0 for the foundation).
+      nets: activity key -> net cash of that activity.
+      residuals: the entries whose cash no line explains.
+    """
+
+    lines: dict[str, Decimal]
+    interfund: Decimal
+    nets: dict[str, Decimal]
     net_increase: Decimal
     opening_cash: Decimal
     closing_cash: Decimal
+    residuals: tuple[Residual, ...]
     cash_by_account: tuple[CashLine, ...]
 
+    @property
+    def residual(self) -> Decimal:
+        return sum((r.amount for r in self.residuals), ZERO)
 
-def _line(key: str, amount: Decimal) -> CashLine:
-    return CashLine(key, label(key, "zh"), label(key, "en"), amount)
+    def amount(self, key: str) -> Decimal:
+        return self.lines.get(key, ZERO)
+
+
+def _nature(account: str) -> str | None:
+    parent = parent_account(account)
+    for prefix, key in _BY_NATURE.items():
+        if parent == prefix or parent.startswith(prefix + ":"):
+            return key
+    return None
+
+
+def _origins(ctx: ReportContext) -> dict[str, str]:
+    """Link -> the nature of the income or expense that raised a receivable or payable."""
+    found: dict[str, str] = {}
+    for txn in ctx.view.transactions:
+        if not txn.links or is_reclassification(txn):
+            continue
+        settled = [p for p in txn.postings if parent_account(p.account) in _SETTLED]
+        if not settled or any(is_cash(p.account) for p in txn.postings):
+            continue
+        for posting in txn.postings:
+            nature = _nature(posting.account)
+            if nature is not None:
+                for link in txn.links:
+                    found.setdefault(link, nature)
+                break
+    return found
+
+
+def _override(txn: data.Transaction, posting: data.Posting) -> str | None:
+    for meta in (posting.meta or {}, txn.meta or {}):
+        value = meta.get("cash_line")
+        if value is not None:
+            try:
+                line = BY_ROW.get(int(str(value)))
+            except ValueError:
+                return None
+            return line.key if line is not None else None
+    return None
 
 
 def cash_flow(ctx: ReportContext) -> CashFlow:
     view, period = ctx.view, ctx.period
-    flows: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    origins = _origins(ctx)
+    lines: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    interfund = ZERO
+    residuals: list[Residual] = []
     for txn in view.transactions:
         if txn.date > period.end:
             break
         if txn.date < period.start:
             continue
         mine = [p for p in txn.postings if view.in_scope(p.account, ctx.fund)]
-        cash = sum((posting_number(p) for p in mine if is_cash(p.account)), ZERO)
         if not any(is_cash(p.account) for p in mine):
             continue
-        explained = ZERO
+        cash = sum((posting_number(p) for p in mine if is_cash(p.account)), ZERO)
+        if cash == 0:
+            continue  # an internal transfer: no cash flow
+        unexplained, accounts = ZERO, []
         for posting in mine:
             if is_cash(posting.account):
                 continue
             amount = -posting_number(posting)
-            flows[classify(posting.account, amount)] += amount
-            explained += amount
-        if explained != cash:
-            flows["cf_unclassified"] += cash - explained
+            key = _override(txn, posting) or _nature(posting.account)
+            if key is None and parent_account(posting.account) in _SETTLED:
+                key = next((origins[k] for k in sorted(txn.links or ()) if k in origins), None)
+                if key is None:
+                    key = "cf_other_in" if amount > 0 else "cf_other_out"
+            if (
+                key is None
+                and ctx.fund is not None
+                and posting.account.startswith("Equity:Interfund:")
+            ):
+                interfund += amount
+                continue
+            if key is None:
+                unexplained += amount
+                accounts.append(posting.account)
+                continue
+            line = FORM_LINES[key]
+            if amount < 0 and line.inflow:
+                key = "cf_other_out"  # income given back
+            elif amount > 0 and not line.inflow:
+                key = "cf_other_in"  # money paid out and returned
+            line = FORM_LINES[key]
+            lines[key] += amount if line.inflow else -amount
+        if unexplained:
+            meta = txn.meta or {}
+            residuals.append(
+                Residual(
+                    txn.date,
+                    unexplained,
+                    ", ".join(sorted(set(accounts))),
+                    f"{meta.get('filename', '?')}:{meta.get('lineno', '?')}",
+                )
+            )
+    nets = {}
+    for key, ins, _, outs, _, _ in ACTIVITIES:
+        inflow = sum((lines.get(BY_ROW[r].key, ZERO) for r in ins), ZERO)
+        outflow = sum((lines.get(BY_ROW[r].key, ZERO) for r in outs), ZERO)
+        nets[key] = inflow - outflow
     opening = _cash(ctx, end=period.opening)
     closing_by_account = _cash_accounts(ctx)
     closing = sum(closing_by_account.values(), ZERO)
-    operating_in = tuple(_line(k, flows[k]) for k in _OPERATING_IN if flows.get(k))
-    operating_out = tuple(_line(k, flows[k]) for k in _OPERATING_OUT if flows.get(k))
-    investing = tuple(_line(k, flows[k]) for k in ("cf_investment",) if flows.get(k))
-    financing = tuple(
-        _line(k, flows[k]) for k in ("cf_interfund", "cf_equity", "cf_unclassified") if flows.get(k)
-    )
-    op_net = sum((x.amount for x in (*operating_in, *operating_out)), ZERO)
-    inv_net = sum((x.amount for x in investing), ZERO)
-    fin_net = sum((x.amount for x in financing), ZERO)
     return CashFlow(
-        operating_in,
-        operating_out,
-        op_net,
-        investing,
-        inv_net,
-        financing,
-        fin_net,
-        op_net + inv_net + fin_net,
+        dict(lines),
+        interfund,
+        nets,
+        sum(nets.values(), ZERO) + interfund,
         opening,
         closing,
+        tuple(residuals),
         tuple(
             _account_line(ctx, account, number)
             for account, number in sorted(closing_by_account.items())
@@ -176,32 +338,59 @@ def _cash_accounts(ctx: ReportContext) -> dict[str, Decimal]:
 def cash_flow_section(ctx: ReportContext) -> Section:
     cf = cash_flow(ctx)
     t = ctx.t
+    zh = ctx.lang == "zh"
 
-    def row(line: CashLine, style: str = "") -> Row:
-        return Row((line.name_zh if ctx.lang == "zh" else line.name_en, line.amount), style)  # type: ignore[arg-type]
+    def name(pair: tuple[str, str]) -> str:
+        return pair[0] if zh else pair[1]
 
-    def heading(key: str) -> Row:
-        return Row((t(key), None), "heading")
-
-    rows = [
-        heading("operating"),
-        *(row(x) for x in cf.operating_in),
-        Row((t("cash_in"), sum((x.amount for x in cf.operating_in), ZERO)), "subtotal"),
-        *(row(x) for x in cf.operating_out),
-        Row((t("cash_out"), sum((x.amount for x in cf.operating_out), ZERO)), "subtotal"),
-        Row((t("net_cash"), cf.operating_net), "total"),
-        heading("investing"),
-        *(row(x) for x in cf.investing),
-        Row((t("net_cash"), cf.investing_net), "total"),
-        heading("financing"),
-        *(row(x) for x in cf.financing),
-        Row((t("net_cash"), cf.financing_net), "total"),
-        Row((t("net_increase"), cf.net_increase), "total"),
-        Row((t("opening_cash"), cf.opening_cash)),
-        Row((t("closing_cash"), cf.closing_cash), "total"),
-    ]
-    columns = (Column("item", t("item")), Column("amount", t("amount"), "money"))
-    main = Table("cash_flow", t("cash-flow"), columns, tuple(rows))
+    rows: list[Row] = []
+    for key, ins, sub_in, outs, sub_out, net in ACTIVITIES:
+        rows.append(Row((name(_HEADINGS[key]), "", None), "heading"))
+        for group, subtotal, label_pair in (
+            (ins, sub_in, ("现金流入小计", "Cash inflows")),
+            (outs, sub_out, ("现金流出小计", "Cash outflows")),
+        ):
+            total = ZERO
+            for row in group:
+                line = BY_ROW[row]
+                amount = cf.amount(line.key)
+                total += amount
+                rows.append(Row((line.name_zh if zh else line.name_en, str(row), amount)))
+            rows.append(Row((name(label_pair), str(subtotal), total), "subtotal"))
+        rows.append(Row((name(_NETS[key]), str(net), cf.nets[key]), "total"))
+    if ctx.fund is not None:
+        rows.append(Row((t("interfund"), "", cf.interfund)))
+    rows.append(
+        Row(
+            (
+                "四、汇率变动对现金的影响额" if zh else "Effect of exchange rates",
+                str(EXCHANGE_ROW),
+                ZERO,
+            )
+        )
+    )
+    rows.append(Row((t("net_increase"), str(NET_INCREASE_ROW), cf.net_increase), "total"))
+    rows.append(Row((t("opening_cash"), "", cf.opening_cash)))
+    rows.append(Row((t("closing_cash"), "", cf.closing_cash), "total"))
+    note = ""
+    if cf.residuals:
+        rows.append(
+            Row(
+                ("未能归类的现金（错误）" if zh else "Unexplained cash (error)", "", cf.residual),
+                "total",
+            )
+        )
+        note = (
+            f"错误：{len(cf.residuals)} 笔分录的现金 {cf.residual} 元不能归入本表任何项目，见下表。"
+            if zh
+            else f"Error: the cash of {len(cf.residuals)} entries ({cf.residual}) fits no line of the form; see below."
+        )
+    columns = (
+        Column("item", t("item")),
+        Column("row", "行次" if zh else "Line"),
+        Column("amount", t("amount"), "money"),
+    )
+    main = Table("cash_flow", t("cash-flow"), columns, tuple(rows), note=note)
     by_account = Table(
         "cash_by_account",
         t("cash_by_account"),
@@ -210,9 +399,24 @@ def cash_flow_section(ctx: ReportContext) -> Section:
             Column("name", t("name")),
             Column("amount", t("amount"), "money"),
         ),
-        tuple(
-            Row((x.key, x.name_zh if ctx.lang == "zh" else x.name_en, x.amount))
-            for x in cf.cash_by_account
-        ),
+        tuple(Row((x.key, x.name_zh if zh else x.name_en, x.amount)) for x in cf.cash_by_account),
     )
-    return Section("cash-flow", t("cash-flow"), (main, by_account), data=cf)
+    tables = [main, by_account]
+    if cf.residuals:
+        tables.append(
+            Table(
+                "cash_residuals",
+                "未能归类的现金" if zh else "Unexplained cash",
+                (
+                    Column("date", t("date")),
+                    Column("amount", t("amount"), "money"),
+                    Column("accounts", t("account")),
+                    Column("location", t("location")),
+                ),
+                tuple(
+                    Row((r.date.isoformat(), r.amount, r.accounts, r.location))
+                    for r in cf.residuals
+                ),
+            )
+        )
+    return Section("cash-flow", t("cash-flow"), tuple(tables), data=cf)

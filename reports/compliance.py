@@ -370,12 +370,12 @@ def rule_text(comp: Compliance, lang: str) -> str:
         None: "public fundraising status not set in the registry; treated as a foundation with it",
     }[r.public]
     basis_zh = (
-        "上年总收入（上年实际收入−时间限定为上年不得使用的限定性收入+于上年解除时间限定的净资产）"
+        "上年总收入（上年实际收入减去时间限定为上年不得使用的限定性收入，加上于上年解除时间限定的净资产）"
         if r.basis == "income"
         else "上年末净资产"
     )
     basis_en = (
-        "prior-year total income (actual income − restricted income not usable in that year + net assets released from time restrictions in that year)"
+        "prior-year total income (actual income, less restricted income not usable in that year, plus net assets released from time restrictions in that year)"
         if r.basis == "income"
         else "net assets at the prior year's end"
     )

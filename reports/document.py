@@ -38,6 +38,8 @@ class Table:
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]
     note: str = ""
+    header: str = ""  # above the table: form number, 编制单位, date, 单位：元
+    footer: str = ""  # below it: the signature and seal block
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,8 @@ def format_cell(value: Cell, kind: str) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
+        if value == 0:
+            value = abs(value)  # never "-0.00"
         if kind == "percent":
             return f"{value * 100:.2f}%"
         return f"{value:,.2f}"

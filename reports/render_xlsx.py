@@ -52,8 +52,12 @@ def render_xlsx(document: Document) -> bytes:
                         cell.number_format = "0.00%"
                     if bold:
                         cell.font = Font(bold=True)
+            if table.header:
+                sheet.cell(2, 6, table.header)
             if table.note:
                 sheet.cell(HEADER_ROW + len(table.rows) + 2, 1, table.note)
+            if table.footer:
+                sheet.cell(HEADER_ROW + len(table.rows) + 3, 1, table.footer)
     if index == 0:
         book.create_sheet("empty")
     out = io.BytesIO()

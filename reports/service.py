@@ -23,12 +23,13 @@ from reports.compliance import compliance_section
 from reports.context import ReportContext
 from reports.document import Document, Section
 from reports.errors import UnknownFormat, UnknownReport
+from reports.forms import activities_section, balance_sheet_section
 from reports.fundstatements import funds_section
 from reports.integrity import integrity_section
 from reports.labels import LANGS, label
 from reports.registers import disbursements_section, grants_section
 from reports.sources import sources_section
-from reports.statements import activities_section, balance_sheet_section, trial_balance_section
+from reports.statements import trial_balance_section
 
 SECTIONS: dict[str, Callable[[ReportContext], Section]] = {
     "trial-balance": trial_balance_section,

@@ -1,4 +1,6 @@
-"""The statutory statements: 科目余额表, 资产负债表 and 业务活动表.
+"""The statutory statements' figures: 科目余额表, 资产负债表 and 业务活动表.
+
+The forms they are printed on (会民非01表, 会民非02表) are `reports.forms`.
 
 Trial balance: every account (per category for the whole foundation, per
 account for one fund) with opening balance, debits and credits of the period
@@ -30,7 +32,6 @@ from decimal import Decimal
 
 from funds.model import Restriction
 from reports.book import ZERO, BookView, fund_of, posting_number
-from reports.charts import spending_chart
 from reports.context import ReportContext
 from reports.document import Column, Row, Section, Table
 from reports.figures import (
@@ -113,28 +114,40 @@ def _name(ctx: ReportContext, account: str) -> AccountName:
     return AccountName(account, category.code, category.name_zh, category.name_en)
 
 
+def direction(balance: Decimal, lang: str) -> str:
+    """借 / 贷 / 平 of a balance (debit positive), as a 科目余额表 prints it."""
+    if balance > 0:
+        return "借" if lang == "zh" else "Dr"
+    if balance < 0:
+        return "贷" if lang == "zh" else "Cr"
+    return "平" if lang == "zh" else "-"
+
+
 def trial_balance_section(ctx: ReportContext) -> Section:
     tb = trial_balance(ctx)
     t = ctx.t
+    zh = ctx.lang == "zh"
     columns = (
-        Column("code", t("code")),
-        Column("account", t("account")),
-        Column("name", t("name")),
-        Column("opening", t("opening"), "money"),
-        Column("debit", t("debit"), "money"),
-        Column("credit", t("credit"), "money"),
-        Column("closing", t("closing"), "money"),
+        Column("code", "科目编码" if zh else "Code"),
+        Column("name", "科目名称" if zh else "Account"),
+        Column("opening_direction", "方向" if zh else "Dr/Cr"),
+        Column("opening", "期初余额" if zh else "Opening", "money"),
+        Column("debit", "本期借方" if zh else "Debit", "money"),
+        Column("credit", "本期贷方" if zh else "Credit", "money"),
+        Column("closing_direction", "方向" if zh else "Dr/Cr"),
+        Column("closing", "期末余额" if zh else "Closing", "money"),
     )
     rows = [
         Row(
             (
                 line.code,
-                line.account,
-                line.name_zh if ctx.lang == "zh" else line.name_en,
-                line.opening,
+                line.name_zh if zh else f"{line.name_en} ({line.account})",
+                direction(line.opening, ctx.lang),
+                abs(line.opening),
                 line.debit,
                 line.credit,
-                line.closing,
+                direction(line.closing, ctx.lang),
+                abs(line.closing),
             )
         )
         for line in tb.lines
@@ -145,10 +158,11 @@ def trial_balance_section(ctx: ReportContext) -> Section:
                 "",
                 t("total"),
                 "",
-                tb.opening_total,
+                None,
                 tb.debit_total,
                 tb.credit_total,
-                tb.closing_total,
+                "",
+                None,
             ),
             "total",
         )
@@ -236,37 +250,6 @@ def balance_sheet(ctx: ReportContext) -> BalanceSheet:
 
 def _totals(lines: list[SheetLine]) -> tuple[Decimal, Decimal]:
     return sum((x.opening for x in lines), ZERO), sum((x.closing for x in lines), ZERO)
-
-
-def balance_sheet_section(ctx: ReportContext) -> Section:
-    bs = balance_sheet(ctx)
-    t = ctx.t
-
-    def row(line: SheetLine, style: str = "") -> Row:
-        name = line.name_zh if ctx.lang == "zh" else line.name_en
-        return Row((line.code, name, line.opening, line.closing), style)  # type: ignore[arg-type]
-
-    rows = [
-        Row(("", t("assets"), None, None), "heading"),
-        *(row(x) for x in bs.assets),
-        row(bs.total_assets, "total"),
-        Row(("", t("liabilities"), None, None), "heading"),
-        *(row(x) for x in bs.liabilities),
-        row(bs.total_liabilities, "subtotal"),
-        Row(("", t("net_assets"), None, None), "heading"),
-        row(bs.net_unrestricted),
-        row(bs.net_restricted),
-        row(bs.total_net_assets, "subtotal"),
-        row(bs.total_liabilities_net_assets, "total"),
-    ]
-    columns = (
-        Column("code", t("code")),
-        Column("item", t("item")),
-        Column("opening", t("opening"), "money"),
-        Column("closing", t("closing"), "money"),
-    )
-    table = Table("balance_sheet", t("balance-sheet"), columns, tuple(rows))
-    return Section("balance-sheet", t("balance-sheet"), (table,), data=bs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,39 +365,3 @@ def activities(ctx: ReportContext) -> Activities:
         _activity_line("opening_net_assets", "", opening),
         _activity_line("closing_net_assets", "", closing),
     )
-
-
-def activities_section(ctx: ReportContext) -> Section:
-    act = activities(ctx)
-    t = ctx.t
-
-    def row(line: ActivityLine, style: str = "") -> Row:
-        name = line.name_zh if ctx.lang == "zh" else line.name_en
-        return Row((line.code, name, line.unrestricted, line.restricted, line.total), style)  # type: ignore[arg-type]
-
-    rows = [
-        Row(("", t("income"), None, None, None), "heading"),
-        *(row(x) for x in act.income),
-        row(act.income_total, "subtotal"),
-        Row(("", t("expenses"), None, None, None), "heading"),
-        *(row(x) for x in act.expenses),
-        row(act.expense_total, "subtotal"),
-        row(act.release),
-        row(act.interfund),
-        row(act.other),
-        row(act.change, "total"),
-        row(act.opening),
-        row(act.closing, "total"),
-    ]
-    columns = (
-        Column("code", t("code")),
-        Column("item", t("item")),
-        Column("unrestricted", t("unrestricted"), "money"),
-        Column("restricted", t("restricted"), "money"),
-        Column("total", t("total"), "money"),
-    )
-    table = Table("activities", t("activities"), columns, tuple(rows))
-    chart = spending_chart(
-        ctx, [(x.name_zh if ctx.lang == "zh" else x.name_en, x.total) for x in act.expenses]
-    )
-    return Section("activities", t("activities"), (table,), charts=(chart,), data=act)

@@ -167,13 +167,13 @@ def test_one_fund_alone_by_hand(view: BookView) -> None:
 
 def test_cash_flow_of_the_year_by_hand(view: BookView) -> None:
     cf = cash_flow(ReportContext(view, Y2025))
-    lines = {line.key: line.amount for line in (*cf.operating_in, *cf.operating_out)}
-    assert lines == {
+    assert cf.lines == {
         "cf_donation": D("15000.00"),
-        "cf_program": D("-3000.00"),
-        "cf_admin": D("-800.00"),
+        "cf_grants": D("3000.00"),
+        "cf_purchases": D("800.00"),
     }
-    assert cf.financing == ()
+    assert cf.nets == {"operating": D("11200.00"), "investing": D("0.00"), "financing": D("0.00")}
+    assert cf.residuals == ()
     assert (cf.opening_cash, cf.net_increase, cf.closing_cash) == (
         D("0.00"),
         D("11200.00"),
