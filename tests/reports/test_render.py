@@ -107,7 +107,7 @@ def test_xlsx_numbers_equal_the_json_report(pack: Document, tmp_path: Path) -> N
     values = [
         r[3]
         for r in book[sheet].iter_rows(min_row=HEADER_ROW + 1, values_only=True)
-        if r[1] == "资产合计"
+        if r[0] == "资产总计" and r[1] == "60"
     ]
     assert [_number(v) for v in values] == [Decimal(total)]
 
