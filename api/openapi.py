@@ -69,6 +69,26 @@ PATH_IDS = {
 }
 
 
+# Operations whose path example is another resource than the prefix's: each
+# example names a resource in the state the operation needs (see the replay test).
+OPERATION_IDS = {
+    "/v1/disbursements/{code}/resubmit": "R000002",
+    "/v1/disbursements/{code}/cancel": "R000002",
+    "/v1/disbursements/{code}/void": "R000003",
+    "/v1/allocations/{code}/cancel": "A000002",
+    "/v1/grants/{code}/cancel": "G000002",
+}
+
+
+def _enum_of(schema: dict[str, Any]) -> list[Any] | None:
+    if "enum" in schema:
+        return list(schema["enum"])
+    for option in schema.get("anyOf", []):
+        if "enum" in option:
+            return list(option["enum"])
+    return None
+
+
 def _problem_schema() -> dict[str, Any]:
     return {
         "type": "object",
@@ -139,7 +159,9 @@ def _describe_parameter(param: dict[str, Any], path: str) -> None:
     name = param["name"]
     text = PARAMETERS.get(name) or field_text("", name)
     if param["in"] == "path" and name not in PARAMETERS:
-        example = next((v for prefix, v in PATH_IDS.items() if path.startswith(prefix)), None)
+        example = OPERATION_IDS.get(path) or next(
+            (v for prefix, v in PATH_IDS.items() if path.startswith(prefix)), None
+        )
         zh, en = ("编号或代码", "Identifier or code")
         if text is not None:
             zh, en = text[0], text[1]
@@ -147,8 +169,12 @@ def _describe_parameter(param: dict[str, Any], path: str) -> None:
     if text is None:
         return
     param.setdefault("description", f"{text[0]} / {text[1]}")
-    if text[2] is not None:
-        param.setdefault("example", text[2])
+    example = text[2]
+    allowed = _enum_of(param.get("schema", {}))
+    if allowed and example not in allowed:
+        example = allowed[0]
+    if example is not None:
+        param.setdefault("example", example)
 
 
 def _describe_schema(name: str, schema: dict[str, Any]) -> None:
@@ -161,7 +187,13 @@ def _describe_schema(name: str, schema: dict[str, Any]) -> None:
             elif not _CJK.search(own):
                 prop["description"] = f"{text[0]} / {own}"
             if "example" not in prop and "examples" not in prop:
-                prop["example"] = text[2]
+                allowed = _enum_of(prop)
+                example = text[2]
+                prop["example"] = (
+                    allowed[0]
+                    if allowed and example is not None and example not in allowed
+                    else example
+                )
         if field in MONEY_FIELDS and prop.get("type") == "string":
             prop.setdefault("pattern", AMOUNT_OUT_PATTERN)
 
@@ -180,6 +212,8 @@ def _example_of(schemas: dict[str, Any], ref: str) -> dict[str, Any]:
             example[field] = [_example_of(schemas, items)]
         elif prop.get("example") is not None:
             example[field] = prop["example"]
+        elif prop.get("examples"):
+            example[field] = prop["examples"][0]
     return example
 
 
@@ -215,7 +249,10 @@ def build(app: FastAPI) -> dict[str, Any]:
                 _describe_parameter(param, path)
             if body:
                 content = body.get("content", {}).get("application/json", {})
-                ref = content.get("schema", {}).get("$ref")
+                shape = content.get("schema", {})
+                ref = shape.get("$ref") or next(
+                    (p["$ref"] for p in shape.get("anyOf", []) if "$ref" in p), None
+                )
                 if ref:
                     content.setdefault("example", _example_of(schemas, ref))
     for unused in ("HTTPValidationError", "ValidationError"):

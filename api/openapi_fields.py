@@ -109,7 +109,7 @@ FIELDS: dict[str, Field] = {
     "state": ("分期状态", "State of the tranche", "planned"),
     "status": ("状态", "Status", "pending"),
     "steps": ("审批链的各步及其决定", "The approval chain's steps and their decisions", []),
-    "total": ("资助总额", "Total of the grant", "22000.00"),
+    "total": ("资助总额（各期之和）", "Total of the grant (the sum of its tranches)", "12000.00"),
     "tranches": ("分期", "Tranches", []),
     "updated_at": ("最后变更时间", "When it last changed", "2026-03-02T10:15:00+08:00"),
 }
@@ -168,9 +168,10 @@ BY_SCHEMA: dict[tuple[str, str], Field] = {
     ("AllocationStep", "role"): ("角色", "Role", "district"),
     ("GrantEnd", "reason"): ("原因", "Reason", "项目结项"),
     ("ContributionCreate", "income"): (
-        "收入类别（默认按来源）",
-        "Kind of income (default: by the source)",
-        "donation",
+        "收入类别：仅部门来源可选 subsidy 或 service（默认 subsidy），其他来源不填",
+        "Kind of income: only a department source chooses subsidy or service (default "
+        "subsidy); others leave it out",
+        None,
     ),
     ("PledgeCreate", "income"): ("收入类别", "Kind of income", "subsidy"),
     ("PledgePublic", "income"): ("收入类别", "Kind of income", "subsidy"),

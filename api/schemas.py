@@ -71,7 +71,6 @@ Amount = Annotated[
             "pattern": AMOUNT_PATTERN,
             "description": "金额，人民币元，字符串，最多两位小数，大于零 / "
             "CNY amount as a string, at most two decimals, above zero",
-            "example": "800.00",
         }
     ),
 ]
