@@ -1,8 +1,10 @@
 """`create_app(settings)`: the FastAPI application, built on demand, never at import time.
 
 On start the app migrates the database (Alembic), refuses to run without any
-token, opens the book (refusing a torn tail that may hold a delivered entry,
-see `ledger.torn`), records the book's chain head as the database's adopted
+token, loads the book once (balances, public payments and the seed of source
+tracing all come from that one load; `preload` does it before workers fork,
+so they share it), refusing a torn tail that may hold a delivered entry (see
+`ledger.torn`), records the book's chain head as the database's adopted
 history the first time, and reconciles: every posting still in the outbox is
 delivered to the book exactly once. A background sweeper then expires stale
 requests and delivers what a crashed worker left behind.
@@ -41,13 +43,14 @@ from api.routes import (
     reports,
 )
 from api.service import disbursements as requests_service
-from api.service import outbox
+from api.service import outbox, tracing
 from api.service.book import BookState
 from api.service.callers import count_tokens
 from api.service.context import Services
 from api.service.errors import ServiceError
 from api.service.witness import DatabaseWitness, adopt_book
 from api.settings import Settings
+from ledger.loading import Loaded
 from store.engine import make_engine, reading
 from store.migrate import upgrade
 
@@ -58,15 +61,26 @@ class NoAuthentication(RuntimeError):
     """The server has no token: nobody could authenticate, so it does not start."""
 
 
-def build_services(settings: Settings) -> tuple[Services, object]:
-    """Engine, session factory and book of a HOME (the engine is returned to dispose of it)."""
+def build_services(settings: Settings, *, book: BookState | None = None) -> tuple[Services, object]:
+    """Engine, session factory and book of a HOME (the engine is returned to dispose of it).
+
+    Without `book` the book is loaded here, once, and source tracing is seeded
+    from that load; with one (see `preload`) nothing is loaded again.
+    """
     if settings.migrate_on_start:
         upgrade(settings.url)
     engine = make_engine(settings.url, pool_size=settings.db_pool_size)
     factory = sessionmaker(engine, class_=Session, expire_on_commit=False)
     reader = sessionmaker(reading(engine), class_=Session, expire_on_commit=False)
     key = settings.chain_key
-    book = BookState(settings.layout, witness=DatabaseWitness(factory), chain_key=key)
+    loaded: list[Loaded] = []
+    if book is None:
+        book = BookState(
+            settings.layout,
+            witness=DatabaseWitness(factory),
+            chain_key=key,
+            on_load=loaded.append,
+        )
     adopt_book(factory, book.writer.head(), key)
     services = Services(
         session_factory=factory,
@@ -75,7 +89,20 @@ def build_services(settings: Settings) -> tuple[Services, object]:
         request_ttl=datetime.timedelta(seconds=settings.request_ttl_seconds),
         zone=ZoneInfo(settings.timezone),
     )
+    if loaded:
+        tracing.seed(services, loaded.pop()[0])
     return services, engine
+
+
+def preload(settings: Settings) -> BookState:
+    """The book of a HOME, loaded once and with source tracing seeded, for workers to share.
+
+    Call it before forking the workers and pass the result to `create_app(book=...)`:
+    the process opens no connection that outlives this call and starts no thread.
+    """
+    services, engine = build_services(settings)
+    engine.dispose()  # type: ignore[attr-defined]
+    return services.book
 
 
 def sweep(services: Services) -> None:
@@ -92,12 +119,21 @@ def _sweeper(services: Services, interval: float, stop: threading.Event) -> None
             log.exception("sweep failed")
 
 
-def create_app(settings: Settings, *, report_renderer: ReportRenderer | None = None) -> FastAPI:
-    """The API of one HOME; `report_renderer` serves /v1/reports (501 without one)."""
+def create_app(
+    settings: Settings,
+    *,
+    report_renderer: ReportRenderer | None = None,
+    book: BookState | None = None,
+) -> FastAPI:
+    """The API of one HOME; `report_renderer` serves /v1/reports (501 without one).
+
+    `book` is the book already loaded by `preload` (workers forked after it
+    share that load); without it the app loads the book when it starts.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services, engine = build_services(settings)
+        services, engine = build_services(settings, book=book)
         with services.session_factory() as session:
             if count_tokens(session) == 0:
                 raise NoAuthentication(

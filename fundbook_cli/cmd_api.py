@@ -5,8 +5,9 @@
 
 `token create` prints the token on its last line, once; only its sha256 is
 stored. `serve` migrates the database, refuses to start without a token, and
-runs uvicorn with the app built by `app_from_env` in every worker (reports are
-wired in here, the composition root, because `api` never imports `reports`).
+runs uvicorn with the app built by `app_from_env` (reports are wired in here,
+the composition root, because `api` never imports `reports`). With several
+workers the book is loaded once, before they are forked, and they share it.
 """
 
 from __future__ import annotations
@@ -155,15 +156,79 @@ def serve(
         return 2
     os.environ[ENV_HOME] = str(home.resolve())
     os.environ[ENV_DATABASE_URL] = target
-    uvicorn.run(
-        "fundbook_cli.cmd_api:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=log_level,
-        timeout_graceful_shutdown=5,
+    if workers <= 1:
+        uvicorn.run(
+            "fundbook_cli.cmd_api:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            log_level=log_level,
+            timeout_graceful_shutdown=5,
+        )
+        return 0
+    return serve_forked(host=host, port=port, workers=workers, log_level=log_level)
+
+
+def serve_forked(*, host: str, port: int, workers: int, log_level: str) -> int:
+    """Load the book once, then fork `workers` uvicorn workers that share that load.
+
+    Each worker serves the one listening socket; the parent only waits,
+    passes SIGTERM and SIGINT on, and forks a new worker from the same
+    loaded book when one dies (it catches up with the book incrementally).
+    """
+    import signal
+
+    import uvicorn
+
+    from api.app import create_app, preload
+    from api.settings import Settings
+
+    settings = Settings()  # type: ignore[call-arg]
+    book = preload(settings)
+    app = create_app(settings, report_renderer=report_renderer(), book=book)
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=5
     )
+    listening = config.bind_socket()
+    stopping = False
+    children: set[int] = set()
+
+    def fork() -> None:
+        pid = os.fork()
+        if pid == 0:  # a worker
+            code = 0
+            try:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                uvicorn.Server(config).run(sockets=[listening])
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        children.add(pid)
+
+    def stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            try:
+                os.kill(pid, signum)
+            except ProcessLookupError:
+                children.discard(pid)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for _ in range(workers):
+        fork()
+    while children:
+        try:
+            pid, _status = os.wait()
+        except ChildProcessError:
+            break
+        children.discard(pid)
+        if not stopping:
+            fork()
+    listening.close()
     return 0
 
 

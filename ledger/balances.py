@@ -20,6 +20,10 @@ parse of what is new:
   fund's Assets or Liabilities posting without an amount that is not the one
   simple case (the only posting without amount, no costs or prices).
 
+Whoever derives more from the book (the API's public payments) passes a
+`follow` callback and is told each file's transactions as they are read, so
+it follows the same appends and edits without a load of its own.
+
 `apply` adds the effect of entries this process has just written, so a
 balance is current before the next refresh; each is counted once, by
 `fb_id`, whether `apply` or `refresh` sees it first.
@@ -38,7 +42,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
@@ -47,7 +51,6 @@ from beancount.core import data
 from beancount.parser import parser
 
 from ledger.accounts import fund_of_account
-from ledger.check import load_book
 from ledger.fund_effects import (
     ZERO,
     Balances,
@@ -58,6 +61,7 @@ from ledger.fund_effects import (
     where,
 )
 from ledger.layout import Layout
+from ledger.loading import Loaded, load_book
 from ledger.periods import is_close
 
 END = b"\n\n"  # every entry the writer appends ends with a blank line
@@ -69,6 +73,8 @@ GENERATED = "<generated>"  # entries a plugin made, not read from a file
 _JOURNAL_NAME = re.compile(r"[0-9]{4}\.beancount")
 _INCLUDE_LINE = re.compile(rb'^include\s+"((?:[^"\\]|\\.)*)"', re.MULTILINE)
 _GLOB_CHARS = re.compile(r"[*?\[]")
+# Told the transactions of a file as they are read: (path, transactions, replace).
+Follower = Callable[[str | None, Sequence[data.Transaction], bool], None]
 
 
 class StatKey(NamedTuple):
@@ -178,14 +184,34 @@ class FundBalances:
         self._pending_totals: Balances = {}
         self._unsettled = False
         self._funds: dict[str, str | None] = {}
+        self._follow: Follower | None = None
+
+    def _tell(self, path: str | None, entries: Sequence[data.Transaction], replace: bool) -> None:
+        if self._follow is not None:
+            self._follow(path, entries, replace)
 
     # -- public ----------------------------------------------------------------
 
     @classmethod
-    def load(cls, layout: Layout) -> FundBalances:
-        """One full load of the book (plugins included); every later look is incremental."""
+    def load(
+        cls,
+        layout: Layout,
+        *,
+        on_load: Callable[[Loaded], None] | None = None,
+        follow: Follower | None = None,
+    ) -> FundBalances:
+        """One full load of the book (plugins included); every later look is incremental.
+
+        `on_load` receives what that load read (entries, errors, options), so
+        whoever else needs the whole book at start reads it from the same load.
+        `follow` is told the transactions of each file as they are read, at
+        this load and at every refresh: `follow(path, transactions, replace)`
+        adds them to what the file held, or replaces it when `replace`
+        (a path of None with `replace` means: forget every file).
+        """
         balances = cls(layout)
-        balances._full_load()
+        balances._follow = follow
+        balances._full_load(on_load)
         return balances
 
     def refresh(self) -> RefreshReport:
@@ -253,7 +279,7 @@ class FundBalances:
             _JOURNAL_NAME.fullmatch(os.path.basename(path))
         )
 
-    def _full_load(self) -> None:
+    def _full_load(self, on_load: Callable[[Loaded], None] | None = None) -> None:
         # Look at every candidate file first: whatever changes during the load
         # then differs from what is recorded, and the next refresh reads it.
         seen_ns = time.time_ns()
@@ -263,7 +289,10 @@ class FundBalances:
             norm = os.path.normpath(os.path.abspath(path))
             before[norm] = self._look(norm, seen_ns)
         limits: dict[str, int] = {}
-        entries, _, options = load_book(self._layout)
+        loaded = load_book(self._layout)
+        if on_load is not None:
+            on_load(loaded)
+        entries, _, options = loaded
         files: dict[str, _File] = {}
         for path in options["include"]:
             norm = os.path.normpath(os.path.abspath(path))
@@ -274,6 +303,7 @@ class FundBalances:
                 record.lines = 0
                 if record.stat.size != record.consumed:
                     record.stat = None  # not every byte consumed: read the rest next time
+        read: dict[str, list[data.Transaction]] = {}
         for entry in entries:
             if not isinstance(entry, data.Transaction):
                 continue
@@ -290,6 +320,10 @@ class FundBalances:
                     owner.ids.add(fb_id)
             add(owner.contribution, effect_of(entry, self._funds))
             _note_close(owner.closes, entry)
+            read.setdefault(owner.path, []).append(entry)
+        self._tell(None, (), True)
+        for path, found in read.items():
+            self._tell(path, found, False)
         self._files = files
         self._totals = {}
         for record in files.values():
@@ -382,6 +416,7 @@ class FundBalances:
 
     def _reset_journal(self, record: _File) -> None:
         self._replace(record, {})
+        self._tell(record.path, (), True)
         record.inode = None
         record.consumed = 0
         record.tail = b""
@@ -395,6 +430,7 @@ class FundBalances:
         )
         count = 0
         contribution = dict(record.contribution)
+        taken = []
         for entry in entries:
             if isinstance(entry, data.Pad):
                 raise NeedsFullLoad(f"a pad in {record.path}")
@@ -408,8 +444,10 @@ class FundBalances:
                     add(self._pending_totals, pending, -1)
             add(contribution, effect_of(entry, self._funds))
             _note_close(record.closes, entry)
+            taken.append(entry)
             count += 1
         self._replace(record, contribution)
+        self._tell(record.path, taken, False)
         return count
 
     def _refresh_file(self, record: _File) -> tuple[bool, bool]:
@@ -420,6 +458,7 @@ class FundBalances:
                 return False, False
             had = bool(record.includes)
             self._replace(record, {})
+            self._tell(record.path, (), True)
             record.stat, record.includes, record.digest = None, (), None
             return True, had
         if key == record.stat:
@@ -455,13 +494,16 @@ class FundBalances:
         )
         contribution: Balances = {}
         closes: dict[str, datetime.date] = {}
+        taken = []
         for entry in entries:
             if isinstance(entry, data.Pad):
                 raise NeedsFullLoad(f"a pad in {record.path}")
             if isinstance(entry, data.Transaction):
                 add(contribution, effect_of(entry, self._funds))
                 _note_close(closes, entry)
+                taken.append(entry)
         self._replace(record, contribution)
+        self._tell(record.path, taken, True)
         record.closes = closes
         includes = tuple(options["include"])
         changed = includes != record.includes
@@ -496,6 +538,7 @@ class FundBalances:
         removed = [path for path in self._files if path not in reachable and path != GENERATED]
         for path in removed:
             self._replace(self._files.pop(path), {})
+            self._tell(path, (), True)
         return added, removed, appended
 
     def _written(self, fb_id: str) -> bool:
@@ -514,6 +557,7 @@ def full_balances(layout: Layout) -> dict[str, Decimal]:
 
 __all__ = [
     "Balances",
+    "Follower",
     "FundBalances",
     "NeedsFullLoad",
     "RefreshReport",

@@ -11,25 +11,20 @@ releases are checked by `ledger.periods.check_periods`):
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from beancount import loader
 from beancount.core import data
 
 from ledger import torn
 from ledger.anchor import Anchor, verify_anchors
 from ledger.layout import Layout
+from ledger.loading import BookNotFound, load_book
 from ledger.periods import check_periods
 from ledger.plugins.common import describe
 from ledger.registry_io import read_registry
 from ledger.sources import trace_book
-
-
-class BookNotFound(FileNotFoundError):
-    """The HOME holds no book/main.beancount."""
 
 
 class Problem(NamedTuple):
@@ -61,29 +56,6 @@ class CheckReport(NamedTuple):
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def load_book(layout: Layout) -> tuple[list[data.Directive], list[Any], dict[str, Any]]:
-    """A full, uncached Beancount load of the book (with plugins); raises BookNotFound without one."""
-    if not layout.main.is_file():
-        raise BookNotFound(
-            f"no book at {layout.main}: run `fundbook init` or `fundbook demo` first"
-        )
-    # A load allocates millions of small objects that live as long as the
-    # result; the cyclic collector only slows it down.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        # Never through Beancount's pickle cache: it trusts a cache file inside
-        # the book, which answers for the original after a HOME is copied, and
-        # it is a pickle an auditor cannot trust.
-        entries, errors, options = loader._load(
-            [(str(layout.main.resolve()), True)], None, None, None
-        )
-    finally:
-        if enabled:
-            gc.enable()
-    return entries, errors, options
 
 
 def _relative(filename: str, book_dir: Path) -> str:
@@ -187,3 +159,14 @@ def check_book(
     problems += journal_problems(entries, layout, anchors, key)
     book, _ = read_registry(entries)
     return CheckReport(len(entries), len(book.registry.funds), problems, notes_of(layout))
+
+
+__all__ = [
+    "BookNotFound",
+    "CheckReport",
+    "Problem",
+    "check_book",
+    "format_problem",
+    "load_book",
+    "problem_of",
+]

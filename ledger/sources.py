@@ -42,7 +42,6 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from beancount import loader
 from beancount.core import data
 
 from funds.model import FundKind
@@ -282,19 +281,6 @@ class _Replay:
                         None,
                     )
                 )
-
-
-def load_fresh(main: str) -> tuple[list[data.Directive], list[Any], dict[str, Any]]:
-    """Load a book with its plugins, never from Beancount's pickle cache.
-
-    The cache is keyed by the absolute paths and times of the files it read
-    and by a hash taken at the *end* of a load, so a copied HOME, or a file
-    appended during a load, can be served stale entries.
-    """
-    result: tuple[list[data.Directive], list[Any], dict[str, Any]] = loader._uncached_load_file(
-        main, None, None, None
-    )
-    return result
 
 
 def trace_book(entries: Iterable[data.Directive], registry: Registry) -> BookTracing:

@@ -67,7 +67,16 @@ class BookCache:
             return view
 
 
-_CACHE = BookCache()
+_CACHES: list[BookCache] = []
+_CACHES_LOCK = threading.Lock()
+
+
+def process_cache() -> BookCache:
+    """The process's report cache, made on the first report (nothing is built at import)."""
+    with _CACHES_LOCK:
+        if not _CACHES:
+            _CACHES.append(BookCache())
+        return _CACHES[0]
 
 
 def render(query: Any, *, cache: BookCache | None = None) -> Rendered:
@@ -76,7 +85,7 @@ def render(query: Any, *, cache: BookCache | None = None) -> Rendered:
     date_to: datetime.date = query.period_to or datetime.date(today.year, 12, 31)
     date_from: datetime.date = query.period_from or datetime.date(date_to.year, 1, 1)
     scope = query.org if query.role == "department" else None
-    view = (cache or _CACHE).view(Path(query.home))
+    view = (cache or process_cache()).view(Path(query.home))
     document = build_document(
         view=view,
         name=query.name,

@@ -28,6 +28,7 @@ from beancount.core import data
 from funds.model import Fund, Restriction
 from funds.registry import Registry
 from ledger import accounts as chart
+from ledger import loading
 from ledger.accounts import Bank, Category
 from ledger.chain import verify_chain
 from ledger.layout import Layout
@@ -215,10 +216,9 @@ def load_book(home: Path) -> BookView:
     main = Layout(home).main
     if not main.is_file():
         raise BookNotFound(f"no book at {main}: run `fundbook init` or build the demo first")
-    # Not `loader.load_file`: its pickle cache trusts a cache file inside the
-    # book (stale when the book was copied, and a pickle an auditor cannot
-    # trust), and writing it would change the HOME a report only reads.
-    entries, errors, options = loader._load([(str(main.resolve()), True)], None, None, None)
+    # `ledger.loading`: never Beancount's pickle cache, which trusts a cache file
+    # inside the book and would change the HOME a report only reads.
+    entries, errors, options = loading.load_book(main)
     return view_of(entries, options, errors, home=home)
 
 

@@ -8,20 +8,12 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from api.deps import OffsetQuery, ServicesDep
 from api.service import public as use
 
 router = APIRouter(prefix="/public", tags=["public disclosure"])
-
-
-def _cache(request: Request, services: ServicesDep) -> use.BookCache:
-    cache: use.BookCache | None = getattr(request.app.state, "public_book", None)
-    if cache is None:
-        cache = use.BookCache(services.book.layout.main)
-        request.app.state.public_book = cache
-    return cache
 
 
 @router.get("/funds")
@@ -32,7 +24,6 @@ def public_funds(services: ServicesDep) -> list[dict[str, Any]]:
 @router.get("/payments")
 def public_payments(
     *,
-    request: Request,
     services: ServicesDep,
     fund: Annotated[str | None, Query(max_length=40)] = None,
     date_from: Annotated[datetime.date | None, Query(alias="from")] = None,
@@ -42,7 +33,6 @@ def public_payments(
 ) -> dict[str, Any]:
     return use.payments(
         services=services,
-        cache=_cache(request, services),
         fund=fund,
         date_from=date_from,
         date_to=date_to,

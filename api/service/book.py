@@ -1,27 +1,33 @@
 """The book as the service sees it: registry, banks, fund balances and the writer.
 
-One `BookState` per process. It never reloads the whole book on a request:
-the registry is re-read only when a registry file (`registry.beancount`,
-`fundbook/registry.beancount`) changes, and balances
-come from `ledger.balances.FundBalances`, which follows appends and changed
-files. Access is serialized by a lock because request handlers run in threads.
+One `BookState` per process, the process's snapshot of the book: it loads the
+whole book once, at start (`ledger.loading`), and builds from that one load
+the fund balances, the public payments and (through `on_load`) source
+tracing's seed. It never reloads the whole book on a request: the registry
+is re-read only when a registry file (`registry.beancount`,
+`fundbook/registry.beancount`) changes, and balances come from
+`ledger.balances.FundBalances`, which follows the writer's appends and
+changed files. Access is serialized by a lock because request handlers run
+in threads.
 """
 
 from __future__ import annotations
 
 import datetime
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from beancount.core import data
 
 from api.service.errors import ValidationFailed
+from api.service.public_book import PublicPayment, PublicPayments
 from funds.registry import Registry
 from ledger import registry_io
 from ledger.accounts import Bank
 from ledger.layout import Layout
+from ledger.loading import Loaded
 from ledger.torn import Witness
 
 
@@ -38,7 +44,10 @@ class BookState:
         *,
         witness: Witness | None = None,
         chain_key: bytes | None = None,
+        on_load: Callable[[Loaded], None] | None = None,
     ) -> None:
+        """Load the book once; `on_load` gets that load's entries, errors and options
+        (for whatever else the process builds from the whole book at start)."""
         from ledger.balances import FundBalances
         from ledger.writer import Writer
 
@@ -52,7 +61,8 @@ class BookState:
         self._opened: dict[str, datetime.date] = {}
         self._read_registry()
         self.writer = Writer(layout, witness=witness)
-        self._balances = FundBalances.load(layout)
+        self._payments = PublicPayments()
+        self._balances = FundBalances.load(layout, on_load=on_load, follow=self._payments.follow)
         self._balances.refresh()  # whatever a first look costs is paid at start, not by a request
 
     def _read_registry(self) -> None:
@@ -111,6 +121,12 @@ class BookState:
         with self._lock:
             self._balances.refresh()
             return Decimal(self._balances.balance(fund))
+
+    def public_payments(self) -> list[PublicPayment]:
+        """Every payment in the book as it is on disk now (see `api.service.public_book`)."""
+        with self._lock:
+            self._balances.refresh()
+            return self._payments.payments()
 
     def closed_through(self, fund: str) -> datetime.date | None:
         """The date of the fund's last year-end close (`#close`) in the book as it is now."""

@@ -7,30 +7,20 @@ requesters, no tokens, no person's name. A payee is shown only when it is an
 organization of the registry or its name says it is one (公司, 协会, 中心, ...);
 any other payee, which may be a person, is published as "个人(不公开)".
 
-Payments are read from the book (the book of record), through a cache that
-reloads when a file of the book changed, at most once a minute: a full load
-takes seconds on a large book, and anonymous callers must not be able to make
-the service load it on every request. While one request reloads, others get
-the payments as last loaded; disclosure may lag the book by that minute.
+Payments are read from the book (the book of record) as the process's book
+snapshot follows it (`api.service.public_book`): no request loads the book.
 """
 
 from __future__ import annotations
 
 import datetime
-import threading
-import time
-from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from beancount.core import data
-
 from api.service.context import Services
+from api.service.public_book import PublicPayment
 from funds.money import format_amount
 from funds.registry import Registry
-from ledger import accounts as chart
-from ledger.sources import load_fresh
 
 WITHHELD = "个人(不公开)"
 ORG_WORDS = (
@@ -83,79 +73,6 @@ def public_payee(payee: str | None, registry: Registry) -> str:
     return WITHHELD
 
 
-@dataclass(frozen=True, slots=True)
-class PublicPayment:
-    date: datetime.date
-    fund: str
-    payee: str | None
-    project: str
-    amount: Decimal
-
-
-@dataclass
-class BookCache:
-    """The payments of a book, reloaded when one of its files changes."""
-
-    main: Path
-    min_interval: float = 60.0
-    _stamp: tuple[tuple[str, int, int], ...] = ()
-    _checked_at: float | None = None
-    _payments: list[PublicPayment] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def _current_stamp(self) -> tuple[tuple[str, int, int], ...]:
-        files = sorted(self.main.parent.rglob("*.beancount"))
-        stamps = []
-        for path in files:
-            stat = path.stat()
-            stamps.append((str(path), stat.st_mtime_ns, stat.st_size))
-        return tuple(stamps)
-
-    def payments(self) -> list[PublicPayment]:
-        loaded = self._checked_at is not None
-        # Once something is loaded, nobody waits for another caller's reload.
-        if not self._lock.acquire(blocking=not loaded):
-            return self._payments
-        try:
-            now = time.monotonic()
-            if self._checked_at is not None and now - self._checked_at < self.min_interval:
-                return self._payments
-            stamp = self._current_stamp()
-            if stamp != self._stamp:
-                entries, _errors, _options = load_fresh(str(self.main))
-                self._payments = _payments(entries)
-                self._stamp = stamp
-            self._checked_at = now
-            return self._payments
-        finally:
-            self._lock.release()
-
-
-def _payments(entries: list[data.Directive]) -> list[PublicPayment]:
-    """Cash paid out of a fund: payables cleared by the bank, or program costs paid directly."""
-    found = []
-    for entry in entries:
-        if not isinstance(entry, data.Transaction) or "interfund" in (entry.tags or ()):
-            continue
-        paid: dict[str, Decimal] = {}
-        program = False
-        for posting in entry.postings:
-            fund = chart.fund_of_account(posting.account)
-            if fund is None or posting.units is None:
-                continue
-            number = Decimal(posting.units.number)
-            if posting.account.startswith("Assets:Bank:") and number < 0:
-                paid[fund] = paid.get(fund, Decimal(0)) - number
-            elif posting.account.startswith((chart.PAYABLE.account, chart.PROGRAM.account)):
-                program = program or number > 0
-        if not program:
-            continue
-        project = entry.narration.split(": ", 1)[-1] if entry.narration else ""
-        for fund, amount in paid.items():
-            found.append(PublicPayment(entry.date, fund, entry.payee, project, amount))
-    return found
-
-
 def funds(*, services: Services) -> list[dict[str, Any]]:
     registry = services.book.registry
     balances = services.book.balances(list(registry.funds))
@@ -181,7 +98,6 @@ def funds(*, services: Services) -> list[dict[str, Any]]:
 def payments(
     *,
     services: Services,
-    cache: BookCache,
     fund: str | None = None,
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
@@ -191,7 +107,7 @@ def payments(
     registry = services.book.registry
     selected = [
         p
-        for p in cache.payments()
+        for p in services.book.public_payments()
         if (fund is None or p.fund == fund)
         and (date_from is None or p.date >= date_from)
         and (date_to is None or p.date <= date_to)
@@ -215,3 +131,6 @@ def payments(
             for p in page
         ],
     }
+
+
+__all__ = ["PublicPayment", "funds", "payments", "public_payee"]

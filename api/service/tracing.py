@@ -6,8 +6,9 @@ its own session, under the fund's lock (`store.locks.lock_fund`), and write the
 attribution into the same outbox payload as the movement: `src_<CODE>` keys
 in the book, `trace_part` rows here.
 
-- The first use on a database seeds the tables from the book's history
-  (`ledger.sources.trace_book`), once, under the `~tracing` lock.
+- The service's start seeds the tables from the book's history
+  (`ledger.sources.trace_book` over the load done at start), once per
+  database, under the `~tracing` lock.
 - Money received into a traced fund becomes a lot: pledge receipts directly,
   contributions (`POST /v1/contributions`) when the fund is next consumed.
 - An allocation or a payment out of a traced fund consumes its lots.
@@ -30,13 +31,13 @@ from funds.model import FundKind
 from funds.money import ZERO
 from funds.registry import Registry
 from funds.tracing import Attribution, Lot, Refusal, Traced, TracingState, allocate, spend
+from ledger import loading
 from ledger.sources import (
     ALLOCATION,
     OTHER_SOURCE,
     PAYMENT,
     RECEIPT,
     Movement,
-    load_fresh,
     trace_book,
 )
 from store.locks import lock_fund
@@ -72,17 +73,31 @@ def _ref(movement: Movement) -> str:
     return movement.fb_id or "book"
 
 
-def warm(services: Services) -> None:
-    """Seed from the book before a use case takes its locks (the load takes seconds)."""
-    with services.session_factory() as session:
+def seed(services: Services, entries: Sequence[data.Directive]) -> None:
+    """Seed from the load the process did at start, once per database, under the lock."""
+    with services.read() as session:
         seeded = session.get(TraceSeed, SEED) is not None
         session.rollback()
     if seeded:
         return
-    entries, _errors, _options = load_fresh(str(services.book.layout.main))
     with services.session_factory() as session:
         ensure_seeded(session, services, entries=entries)
         session.commit()
+
+
+def warm(services: Services) -> None:
+    """Make sure the tables are seeded before a use case takes its locks.
+
+    The service seeds them at start (`seed`), so this is one read; only a
+    database emptied under a running service makes it load the book again.
+    """
+    with services.read() as session:
+        seeded = session.get(TraceSeed, SEED) is not None
+        session.rollback()
+    if seeded:
+        return
+    entries, _errors, _options = loading.load_book(services.book.layout)
+    seed(services, entries)
 
 
 def ensure_seeded(
@@ -99,7 +114,7 @@ def ensure_seeded(
     if session.exec(select(TraceSeed).where(TraceSeed.name == SEED)).first() is not None:
         return
     if entries is None:
-        entries, _errors, _options = load_fresh(str(services.book.layout.main))
+        entries, _errors, _options = loading.load_book(services.book.layout)
     traced = trace_book(entries, services.book.registry)
     for error in traced.errors:
         log.warning("source tracing of the book: %s", error.message)

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from funds.tracing import attribution_from_meta
+from ledger.loading import load_book
 from ledger.registry_io import read_registry
-from ledger.sources import load_fresh, trace_book
+from ledger.sources import trace_book
 from tests.api.serving import serving, today_local, token
 
 pytestmark = pytest.mark.slow
@@ -101,7 +102,7 @@ def test_allocation_and_payment_on_the_demo_book(demo_copy: Path) -> None:
                 json={"paid_on": today, "bank_reference": "CCB-TEST-1"},
             )
             assert paid.status_code == 200, paid.text
-    entries, errors, _ = load_fresh(str(home / "book" / "main.beancount"))
+    entries, errors, _ = load_book(home / "book" / "main.beancount")
     assert errors == [], errors[:3]
     pool_after, al_after = _balance(entries, "GP"), _balance(entries, AL)
     assert pool_after == pool_before - Decimal("1000.00")

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from funds.tracing import Attribution, Traced, TracingState, allocate, receive, spend
 from ledger import entries as build
-from ledger.sources import ALLOCATION, PAYMENT, RECEIPT, load_fresh, trace_book
+from ledger.loading import load_book
+from ledger.sources import ALLOCATION, PAYMENT, RECEIPT, trace_book
 from tests.plugins.book import ICBC, PLUGINS, load, render, small_registry
 
 D = Decimal
@@ -209,7 +210,7 @@ def test_cash_without_sources_in_a_traced_fund_is_reported() -> None:
 def test_the_demo_district_book_traces_every_cent(demo_home) -> None:  # type: ignore[no-untyped-def]
     from ledger.registry_io import read_registry
 
-    entries, errors, _ = load_fresh(str(demo_home / "book" / "main.beancount"))
+    entries, errors, _ = load_book(demo_home / "book" / "main.beancount")
     assert not errors
     book, problems = read_registry(entries)
     assert not problems
