@@ -93,6 +93,40 @@ ROLES = {
     "admin": "管理员",
 }
 
+ACTORS = {
+    "community committee": "社区居委会",
+    "proposing street": "提出下拨的街道",
+    "street": "街道",
+    "district": "区社治委",
+    "foundation": "基金会",
+    "accountant": "会计",
+}
+VERBS = {
+    "submits requests": "提交申请",
+    "proposes allocations": "提出下拨",
+    "books allocations": "为下拨记账",
+    "pays tranches": "支付分期",
+    "decides allocations": "审批下拨",
+    "awards grants": "资助社会企业",
+    "closes a year": "年度结账",
+    "records contributions": "记录收入",
+    "records payments": "记录支付",
+    "records pledges": "登记认捐",
+    "records the receipt of a pledge": "记录认捐到账",
+    "voids an approved request": "作废已批准的申请",
+    "cancels an allocation": "撤销下拨",
+}
+OBJECTS = {
+    "grants": "资助",
+    "department sources": "部门资金去向",
+    "department contributions": "部门出资",
+}
+KINDS = {
+    "community": "社区",
+    "department": "部门",
+    "social enterprise": "社会企业",
+    "guarantee or incentive pool": "保障或激励资金池",
+}
 EVENTS = {"approval": "批准", "award": "资助", "decision": "审批", "pledge": "认捐"}
 
 
@@ -108,7 +142,7 @@ def _role(match: re.Match[str], group: int) -> str:
     return ROLES.get(match.group(group), match.group(group))
 
 
-Translate = Callable[[re.Match[str]], str]
+Translate = Callable[[re.Match[str]], str | None]  # None: not this message after all
 # (English message, its Chinese): checked in order, the whole message must match.
 MESSAGES: tuple[tuple[re.Pattern[str], Translate], ...] = tuple(
     (re.compile(pattern), translate)
@@ -181,6 +215,91 @@ MESSAGES: tuple[tuple[re.Pattern[str], Translate], ...] = tuple(
             ),
         ),
         (
+            r"only (?:a |an |the )?(community committee|proposing street|street|district|"
+            r"foundation|accountant) (.+?)(?:, not (?:a |an )?(\w+))?",
+            lambda m: (
+                f"只有{ACTORS[m.group(1)]}可以{VERBS[m.group(2)]}" if m.group(2) in VERBS else None
+            ),
+        ),
+        (
+            r"a (\w+) does not see (grants|department sources|department contributions)",
+            lambda m: f"{_role(m, 1)}无权查看{OBJECTS[m.group(2)]}",
+        ),
+        (
+            r"a department sees only its own contributions",
+            lambda m: "部门只能查看自己的出资",
+        ),
+        (
+            r"a (\w+) does not read the (.+) report",
+            lambda m: f"{_role(m, 1)}无权查看 {m.group(2)} 报表",
+        ),
+        (
+            r"(\w+): (.+) is not a (community|department|social enterprise|guarantee or incentive pool)",
+            lambda m: f"{m.group(1)}：{m.group(2)} 不是{KINDS[m.group(3)]}",
+        ),
+        (
+            r"community (\S+) is not in street (\S+)",
+            lambda m: f"社区 {m.group(1)} 不在街道 {m.group(2)}",
+        ),
+        (
+            r"community (\S+) has no allocation fund of pool (\S+)",
+            lambda m: f"社区 {m.group(1)} 没有资金池 {m.group(2)} 的下拨基金",
+        ),
+        (
+            r"(.+) already acted on allocation (\S+)",
+            lambda m: f"{m.group(1)} 已处理过下拨 {m.group(2)}",
+        ),
+        (
+            r"(.+) proposed allocation (\S+) and cannot decide it",
+            lambda m: f"{m.group(1)} 提出了下拨 {m.group(2)}，不能审批它",
+        ),
+        (
+            r"only (.+), who submitted request (\S+), resubmits it",
+            lambda m: f"只有提交申请 {m.group(2)} 的 {m.group(1)} 可以重新提交",
+        ),
+        (
+            r"tranche (\d+) of grant (\S+) is no longer released",
+            lambda m: f"资助 {m.group(2)} 的第 {m.group(1)} 期已不再是拨付状态",
+        ),
+        (
+            r"(\w+): (\S+) is before fund (\S+) opened in the book on (\S+)",
+            lambda m: (
+                f"{m.group(1)}：{m.group(2)} 早于基金 {m.group(3)} 在账簿中开立的日期 {m.group(4)}"
+            ),
+        ),
+        (
+            r"(\w+): (\S+) falls in a year of fund (\S+) already closed in the book on ([0-9-]+)(.*)",
+            lambda m: (
+                f"{m.group(1)}：{m.group(2)} 所在年度的基金 {m.group(3)} 已于 {m.group(4)} 结账；"
+                "已结账年度的更正记入当前年度"
+            ),
+        ),
+        (
+            r"received_on: (\S+) is before the pledge",
+            lambda m: f"received_on：{m.group(1)} 早于认捐日期",
+        ),
+        (
+            r"source\.org: a department contribution names a department code",
+            lambda m: "source.org：部门出资须填写部门代码",
+        ),
+        (
+            r"source\.org: unknown organization (.+)",
+            lambda m: f"source.org：未知的组织 {m.group(1)}",
+        ),
+        (
+            r"unknown bank (.+); one of (.+)",
+            lambda m: f"未知的银行账户 {m.group(1)}；可选：{m.group(2)}",
+        ),
+        (r"the book defines no bank account", lambda m: "账簿中没有银行账户"),
+        (
+            r"Idempotency-Key must be 1-255 printable ASCII characters",
+            lambda m: "Idempotency-Key 须为 1 至 255 个可打印 ASCII 字符",
+        ),
+        (
+            r"income: only department contributions choose subsidy or service",
+            lambda m: "income：只有部门出资可选 subsidy 或 service",
+        ),
+        (
             r"this Idempotency-Key was used with a different request body",
             lambda m: "此 Idempotency-Key 已用于另一个请求内容",
         ),
@@ -217,7 +336,9 @@ def _message_zh(text: str) -> str | None:
     for pattern, translate in MESSAGES:
         match = pattern.fullmatch(text)
         if match:
-            return translate(match)
+            found = translate(match)
+            if found is not None:
+                return found
     return None
 
 

@@ -121,3 +121,41 @@ def test_a_refused_request_through_the_unit_of_work_follows_the_language_too(
     bad = test_client.post("/v1/disbursements", json={**body, "amount": 800}, headers=auth)
     assert bad.status_code == 422
     assert bad.json()["detail"] == 'amount：金额必须是字符串，例如 "1234.50"，不能是数字'
+
+
+@pytest.mark.parametrize(
+    ("code", "detail", "zh"),
+    [
+        ("forbidden", "only an accountant records payments", "只有会计可以记录支付"),
+        ("forbidden", "a street does not see grants", "街道无权查看资助"),
+        (
+            "self_approval",
+            "王芳 submitted request R000001 and cannot decide it",
+            "王芳 提交了申请 R000001，不能审批它",
+        ),
+        (
+            "invalid_transition",
+            "it is the turn of street ST01, not yours",
+            "现在轮到 街道 ST01 审批，不是您",
+        ),
+        (
+            "invalid_transition",
+            "request R000001 is paid; only an approved request is voided",
+            "申请 R000001 的状态是已支付，不允许此操作",
+        ),
+        (
+            "period_closed",
+            "paid_on: 2025-03-01 falls in a year of fund MF-ST01C01 already closed in the book on "
+            "2025-12-31; book a correction of a closed year in the open year (docs/PERIODS.md)",
+            "paid_on：2025-03-01 所在年度的基金 MF-ST01C01 已于 2025-12-31 结账；已结账年度的更正记入当前年度",
+        ),
+        # a verb the table does not know is not half translated
+        (
+            "forbidden",
+            "only the foundation releases tranches, not a street",
+            "您的角色或范围不允许此操作：only the foundation releases tranches, not a street",
+        ),
+    ],
+)
+def test_service_messages_in_chinese(code: str, detail: str, zh: str) -> None:
+    assert detail_zh(code, detail) == zh
