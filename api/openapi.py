@@ -25,7 +25,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api.openapi_fields import field_text
-from api.openapi_operations import operation_text
+from api.openapi_operations import TAGS, operation_text
 from api.problem_language import TITLES
 from api.problems import MEDIA_TYPE, PROBLEMS
 from api.schemas import AMOUNT_OUT_PATTERN
@@ -225,6 +225,15 @@ def build(app: FastAPI) -> dict[str, Any]:
         description=DESCRIPTION,
         routes=app.routes,
     )
+    used = [
+        tag
+        for item in schema.get("paths", {}).values()
+        for op in item.values()
+        for tag in op.get("tags", [])
+    ]
+    schema["tags"] = [
+        {"name": tag, "description": TAGS.get(tag, tag)} for tag in dict.fromkeys(used)
+    ]
     components = schema.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     schemas["Problem"] = _problem_schema()

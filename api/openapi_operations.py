@@ -306,3 +306,18 @@ def _normal(path: str) -> str:
             part = "{id}" if part != "{code}" or not path.startswith("/v1/funds") else "{code}"
         parts.append(part)
     return "/".join(parts)
+
+
+# Tag (group) descriptions, by the tag names the routers use.
+TAGS: dict[str, str] = {
+    "health": "服务状态 / Service health",
+    "who and what": "令牌、组织与基金 / The caller, organizations and funds",
+    "disbursements": "请款申请：提交、审批、支付、作废 / Disbursement requests: submit, decide, pay, void",
+    "money in": "收入与认捐 / Contributions and pledges",
+    "sources": "部门资金的去向 / Where each department's money went",
+    "allocations": "资金池下拨到社区 / Allocations of the pools to communities",
+    "grants": "社会企业项目资助 / Social-enterprise grants in tranches",
+    "periods": "会计年度结账 / Year-end closes",
+    "reports": "审计报表 / Audit reports",
+    "public disclosure": "依法公开的信息，无需令牌 / What the law requires to be public, no token",
+}

@@ -124,3 +124,11 @@ def _accepted(text: str) -> bool:
 )
 def test_the_amount_pattern_accepts_exactly_what_the_service_accepts(text: str) -> None:
     assert bool(re.fullmatch(AMOUNT_PATTERN, text)) == _accepted(text)
+
+
+def test_every_group_of_operations_is_described_in_both_languages(document: dict[str, Any]) -> None:
+    used = {tag for _m, _p, op in operations(document) for tag in op.get("tags", [])}
+    described = {tag["name"]: tag["description"] for tag in document["tags"]}
+    assert used == set(described)
+    for name, text in described.items():
+        assert CJK.search(text) and LATIN.search(text), f"tag {name}: add it to TAGS"
