@@ -121,7 +121,9 @@ account = "net_assets"
 """
 
 
-def _district(tmp_path: Path, trial_balance: str = TRIAL_BALANCE, mapping: str = MAPPING) -> Path:
+def district_with_openings(
+    tmp_path: Path, trial_balance: str = TRIAL_BALANCE, mapping: str = MAPPING
+) -> Path:
     config = tmp_path / "district.toml"
     config.write_text(EXAMPLE.read_text(encoding="utf-8") + mapping, encoding="utf-8")
     (tmp_path / "tb-2025.csv").write_bytes(trial_balance.encode("gbk"))
@@ -138,7 +140,7 @@ def _balance_sheet(home: Path, tmp_path: Path) -> dict[str, dict[str, str]]:
 
 def test_a_district_from_a_trial_balance_opens_with_the_csv_totals(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    assert main(["init", str(home), "--config", str(_district(tmp_path))]) == 0
+    assert main(["init", str(home), "--config", str(district_with_openings(tmp_path))]) == 0
     sheet = _balance_sheet(home, tmp_path)
     expected = {
         "total_assets": "866200.00",
@@ -155,7 +157,7 @@ def test_a_district_from_a_trial_balance_opens_with_the_csv_totals(tmp_path: Pat
 
 def test_each_fund_opens_with_its_own_share_and_the_book_checks(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    assert main(["init", str(home), "--config", str(_district(tmp_path))]) == 0
+    assert main(["init", str(home), "--config", str(district_with_openings(tmp_path))]) == 0
     entries, errors, _ = loader.load_file(str(Layout(home).main))
     assert errors == []
     openings = {
@@ -190,7 +192,12 @@ account = "net_assets"
 credit = "1250.50"
 """
     home = tmp_path / "home"
-    assert main(["init", str(home), "--config", str(_district(tmp_path, mapping=mapping))]) == 0
+    assert (
+        main(
+            ["init", str(home), "--config", str(district_with_openings(tmp_path, mapping=mapping))]
+        )
+        == 0
+    )
     sheet = _balance_sheet(home, tmp_path)
     assert sheet["total_assets"]["closing"] == "1250.50"
     assert sheet["net_restricted"]["closing"] == "1250.50"
@@ -212,7 +219,7 @@ def test_a_fund_whose_lines_do_not_balance_is_named_and_nothing_is_written(
     mapping = MAPPING.replace(
         'code = "310202"\nfund = "MF-ST01C01"', 'code = "310202"\nfund = "MF-ST02C01"'
     )
-    err = _refused(tmp_path, capsys, _district(tmp_path, mapping=mapping))
+    err = _refused(tmp_path, capsys, district_with_openings(tmp_path, mapping=mapping))
     assert "fund MF-ST01C01 (锦里社区微基金): opening debits 60,000.00 and credits 15,000.00" in err
     assert (
         "fund MF-ST02C01 (玉林北路社区微基金): opening debits 50,000.00 and credits 95,000.00"
@@ -234,7 +241,7 @@ fund = "MF-ST02C01"
 account = "net_assets"
 debit = "100.00"
 """
-    err = _refused(tmp_path, capsys, _district(tmp_path, mapping=mapping))
+    err = _refused(tmp_path, capsys, district_with_openings(tmp_path, mapping=mapping))
     assert "fund MF-ST02C01 (玉林北路社区微基金): it would start below zero" in err
 
 
@@ -244,7 +251,7 @@ def test_money_the_mapping_leaves_out_is_an_error(
     tb = TRIAL_BALANCE.replace(
         '1122,应收款项,"5,000.00",,,', '1122,应收款项,"5,000.00",,,\n1141,预付账款,"300.00",,,'
     )
-    err = _refused(tmp_path, capsys, _district(tmp_path, trial_balance=tb))
+    err = _refused(tmp_path, capsys, district_with_openings(tmp_path, trial_balance=tb))
     assert "1141 预付账款) has an opening balance of 300.00 (debit) that opening.accounts" in err
     # the file itself no longer adds up either
     assert "合计): 866,200.00 / 866,200.00 is not the sum of the top-level accounts" in err
@@ -256,7 +263,7 @@ def test_a_parent_row_that_its_sub_accounts_do_not_add_up_to(
     tb = TRIAL_BALANCE.replace(
         '100202,建设银行专项资金专户,"250,000.00"', '100202,建设银行专项资金专户,"249,000.00"'
     )
-    err = _refused(tmp_path, capsys, _district(tmp_path, trial_balance=tb))
+    err = _refused(tmp_path, capsys, district_with_openings(tmp_path, trial_balance=tb))
     assert (
         "(1002 银行存款): its balance is 860,000.00 (debit minus credit) but its sub-accounts add up to 859,000.00"
         in err
@@ -264,7 +271,7 @@ def test_a_parent_row_that_its_sub_accounts_do_not_add_up_to(
 
 
 def test_the_trial_balance_on_the_command_line_replaces_the_tomls(tmp_path: Path) -> None:
-    config = _district(tmp_path)
+    config = district_with_openings(tmp_path)
     other = tmp_path / "other.csv"
     other.write_text(TRIAL_BALANCE, encoding="utf-8-sig")  # UTF-8 with BOM reads too
     (tmp_path / "tb-2025.csv").unlink()
@@ -298,5 +305,5 @@ def test_an_unknown_key_in_the_opening_tables_is_an_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     mapping = MAPPING.replace('account = "cash"', 'acount = "cash"')
-    err = _refused(tmp_path, capsys, _district(tmp_path, mapping=mapping))
+    err = _refused(tmp_path, capsys, district_with_openings(tmp_path, mapping=mapping))
     assert "opening.accounts[0]: unknown key 'acount'" in err
