@@ -24,11 +24,12 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import bindparam, create_engine, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from funds.money import ZERO, cents
+from funds.requests import HOLDING, Status, Verdict
 
 ENV_URL = "FUNDBOOK_DATABASE_URL"
 ENV_TIMEZONE = "FUNDBOOK_TIMEZONE"
@@ -137,7 +138,10 @@ def read_workflow(engine: Engine, *, zone: ZoneInfo | None = None) -> Workflow:
         with engine.connect() as connection:
             held: dict[str, Decimal] = defaultdict(lambda: ZERO)
             rows = connection.execute(
-                text("SELECT fund, amount FROM request WHERE status IN ('pending', 'returned')")
+                text("SELECT fund, amount FROM request WHERE status IN :holding").bindparams(
+                    bindparam("holding", expanding=True)
+                ),
+                {"holding": sorted(HOLDING)},
             )
             for fund, amount in rows:
                 held[fund] += _amount(amount)
@@ -157,8 +161,9 @@ def read_workflow(engine: Engine, *, zone: ZoneInfo | None = None) -> Workflow:
             requests = connection.execute(
                 text(
                     "SELECT id, code, fund, amount, payee, purpose, requested_by, round, "
-                    "updated_at FROM request WHERE status = 'approved' ORDER BY updated_at, id"
-                )
+                    "updated_at FROM request WHERE status = :approved ORDER BY updated_at, id"
+                ),
+                {"approved": Status.APPROVED.value},
             ).all()
             decisions: dict[int, list[Approval]] = defaultdict(list)
             if requests:
@@ -166,10 +171,11 @@ def read_workflow(engine: Engine, *, zone: ZoneInfo | None = None) -> Workflow:
                 found = connection.execute(
                     text(
                         'SELECT request_id, round, step, role, org, decision, "by", at '
-                        "FROM decision WHERE decision = 'approve' AND request_id IN "
-                        "(SELECT id FROM request WHERE status = 'approved') "
+                        "FROM decision WHERE decision = :approve AND request_id IN "
+                        "(SELECT id FROM request WHERE status = :approved) "
                         "ORDER BY request_id, step"
-                    )
+                    ),
+                    {"approve": Verdict.APPROVE.value, "approved": Status.APPROVED.value},
                 )
                 for request_id, round_, step, role, org, _, by, at in found:
                     if ids.get(request_id) == round_:

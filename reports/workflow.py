@@ -24,10 +24,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from funds import requests as request_rules
 from reports.book import ZERO
 from reports.context import ReportContext
 
-HOLDING = ("pending", "returned")
+HOLDING = request_rules.HOLDING
 
 
 @dataclass(frozen=True, slots=True)

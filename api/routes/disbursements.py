@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
@@ -19,12 +19,10 @@ from api.schemas import (
     VoidCreate,
 )
 from api.service import disbursements as use
+from funds.requests import Status
 
 router = APIRouter(prefix="/v1/disbursements", tags=["disbursements"])
 
-Status = Literal[
-    "pending", "returned", "approved", "paid", "rejected", "cancelled", "expired", "voided"
-]
 CODE = r"^R[0-9]{6,12}$"
 
 
@@ -52,7 +50,7 @@ def list_requests(
     *,
     caller: CallerDep,
     services: ServicesDep,
-    status: Status | None = None,
+    status: Annotated[Status | None, Query(description="Only requests in this status.")] = None,
     fund: Annotated[str | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: OffsetQuery = 0,

@@ -5,17 +5,20 @@ r"""Disbursement requests: submit, decide, resubmit, cancel, pay and void.
        |   \--return--> returned --resubmit--> pending
        \--cancel / expire--> cancelled / expired
 
-A request holds its amount while pending or returned. The final approval books
-the commitment (with the whole approval chain in its metadata), payment books
-the cash movement, void books the reversal; all linked `^req-<id>` and written
-through the outbox. Each use case takes keyword-only arguments, locks the fund,
-and commits once.
+The rules (statuses, whose turn it is, separation of duties, rounds) are
+`funds.requests`'. Each use case here loads the request under its fund's lock,
+calls the domain, saves what it returns and books what the change calls for:
+the final approval books the commitment (with the whole approval chain in its
+metadata), payment books the cash movement, void books the reversal; all
+linked `^req-<id>` and written through the outbox. Each use case takes
+keyword-only arguments and commits once.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -30,19 +33,19 @@ from api.service.errors import (
     InvalidTransition,
     NotFound,
     SelfApproval,
+    ServiceError,
     ValidationFailed,
 )
 from api.service.periods import check_not_closed
 from api.service.scope import fund_visible
 from api.service.unit import UnitOfWork
+from funds import requests
 from funds.model import Fund, Role
 from funds.money import format_amount
 from funds.registry import UnknownCode
 from store.engine import aware
 from store.locks import lock_fund
 from store.tables import Decision, Request
-
-DECIDING_ROLES = frozenset({Role.COMMUNITY_PARTY, Role.STREET, Role.DISTRICT, Role.FOUNDATION})
 
 
 def link_of(code: str) -> str:
@@ -53,62 +56,194 @@ def iso(moment: datetime.datetime, services: Services) -> str:
     return aware(moment).astimezone(services.zone).isoformat(timespec="seconds")
 
 
-# ---------------------------------------------------------------- reading
+def _now(services: Services) -> datetime.datetime:
+    """The services' clock, in UTC as the database keeps it."""
+    return services.now().astimezone(datetime.UTC)
 
 
-def _decisions(session: Session, request: Request) -> list[Decision]:
+# ---------------------------------------------------------------- loading and saving
+
+
+def _all_decisions(session: Session, row: Request) -> list[Decision]:
+    """The decisions of every round, earlier rounds included, in order."""
     statement = (
         select(Decision)
-        .where(Decision.request_id == request.id, Decision.round == request.round)
-        .order_by(col(Decision.step))
+        .where(Decision.request_id == row.id)
+        .order_by(col(Decision.round), col(Decision.step))
     )
     return list(session.exec(statement))
 
 
-def _all_decisions(session: Session, request: Request) -> list[Decision]:
-    """The decisions of every round, earlier rounds included."""
-    return list(session.exec(select(Decision).where(Decision.request_id == request.id)))
+def _decision(row: Decision) -> requests.Decision:
+    return requests.Decision(
+        round=row.round,
+        step=row.step,
+        role=row.role,
+        org=row.org,
+        verdict=requests.Verdict(row.decision),
+        by=row.by,
+        at=aware(row.at),
+        comment=row.comment,
+    )
 
 
-def view(session: Session, services: Services, request: Request) -> dict[str, Any]:
+def load(session: Session, row: Request) -> requests.Request:
+    """The domain's request for a row and its decisions."""
+    by_round: dict[int, list[requests.Decision]] = {}
+    for decision in _all_decisions(session, row):
+        by_round.setdefault(decision.round, []).append(_decision(decision))
+    rounds = [
+        # earlier rounds: their terms were overwritten by the resubmission
+        requests.Round(
+            number,
+            None,
+            tuple(requests.Step(d.role, d.org) for d in by_round.get(number, [])),
+            aware(row.created_at),
+            tuple(by_round.get(number, [])),
+        )
+        for number in range(1, row.round)
+    ]
+    rounds.append(
+        requests.Round(
+            row.round,
+            requests.Terms(
+                amount=row.amount,
+                payee=row.payee,
+                purpose=row.purpose,
+                category=row.category,
+                documents=tuple(json.loads(row.documents)),
+            ),
+            tuple(requests.Step(s["role"], s["org"]) for s in json.loads(row.chain)),
+            aware(row.submitted_at),
+            tuple(by_round.get(row.round, [])),
+        )
+    )
+    payment = (
+        requests.Payment(row.paid_on, row.bank_reference or "") if row.paid_on is not None else None
+    )
+    return requests.Request(
+        code=row.code,
+        fund=row.fund,
+        requested_by=row.requested_by,
+        requested_org=row.requested_org,
+        created_at=aware(row.created_at),
+        updated_at=aware(row.updated_at),
+        status=requests.Status(row.status),
+        rounds=tuple(rounds),
+        payment=payment,
+        void_reason=row.void_reason,
+    )
+
+
+def save(
+    session: Session, row: Request, before: requests.Request | None, after: requests.Request
+) -> None:
+    """Write `after` onto its row, adding the decisions `before` did not have."""
+    terms = after.terms
+    current = after.current
+    row.fund = after.fund
+    row.amount = terms.amount
+    row.payee = terms.payee
+    row.purpose = terms.purpose
+    row.category = terms.category
+    row.documents = json.dumps(list(terms.documents), ensure_ascii=False)
+    row.status = after.status.value
+    row.requested_by = after.requested_by
+    row.requested_org = after.requested_org
+    row.created_at = after.created_at
+    row.submitted_at = current.submitted_at
+    row.updated_at = after.updated_at
+    row.round = current.number
+    row.chain = json.dumps([{"role": s.role, "org": s.org} for s in current.chain])
+    row.paid_on = after.payment.paid_on if after.payment else None
+    row.bank_reference = after.payment.bank_reference if after.payment else None
+    row.void_reason = after.void_reason
+    session.add(row)
+    if row.id is None:
+        session.flush()
+    known = {(d.round, d.step) for d in before.decisions()} if before is not None else set()
+    for decision in after.decisions():
+        if (decision.round, decision.step) in known:
+            continue
+        session.add(
+            Decision(
+                request_id=row.id,
+                round=decision.round,
+                step=decision.step,
+                role=decision.role,
+                org=decision.org,
+                decision=decision.verdict.value,
+                by=decision.by,
+                at=decision.at,
+                comment=decision.comment,
+            )
+        )
+
+
+def _changed(result: requests.Request | requests.Refused) -> requests.Request:
+    """The domain's answer, or its refusal raised as the matching service error."""
+    if isinstance(result, requests.Refused):
+        raise REFUSALS[result.code](result.detail)
+    return result
+
+
+REFUSALS: dict[str, type[ServiceError]] = {
+    requests.FORBIDDEN: Forbidden,
+    requests.INVALID_TRANSITION: InvalidTransition,
+    requests.SELF_APPROVAL: SelfApproval,
+    requests.VALIDATION_ERROR: ValidationFailed,
+}
+
+
+def _actor(caller: Caller) -> requests.Actor:
+    return requests.Actor(caller.name, caller.role, caller.org)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def view(session: Session, services: Services, row: Request) -> dict[str, Any]:
     """The API's Request for a row."""
-    chain = json.loads(request.chain)
-    decided = {d.step: d for d in _decisions(session, request)}
+    return render(services, load(session, row), json.loads(row.ledger_entries))
+
+
+def render(services: Services, request: requests.Request, entries: list[str]) -> dict[str, Any]:
+    """The API's Request for a domain request and the book entries written for it."""
+    current = request.current
+    decided = {d.step: d for d in current.decisions}
     steps = []
-    next_step = None
-    for index, step in enumerate(chain):
+    for index, step in enumerate(current.chain):
         decision = decided.get(index)
         steps.append(
             {
-                "role": step["role"],
-                "org": step["org"],
-                "decision": decision.decision if decision else None,
+                "role": step.role,
+                "org": step.org,
+                "decision": decision.verdict.value if decision else None,
                 "by": decision.by if decision else None,
                 "at": iso(decision.at, services) if decision else None,
                 "comment": decision.comment if decision else None,
             }
         )
-        if decision is None and next_step is None and request.status == "pending":
-            next_step = {"role": step["role"], "org": step["org"]}
-    entries = json.loads(request.ledger_entries)
+    next_step = request.next_step()
+    terms = request.terms
     assert request.code is not None
     return {
         "id": request.code,
         "fund": request.fund,
-        "amount": format_amount(request.amount),
-        "payee": request.payee,
-        "purpose": request.purpose,
-        "category": request.category,
-        "documents": json.loads(request.documents),
-        "status": request.status,
+        "amount": format_amount(terms.amount),
+        "payee": terms.payee,
+        "purpose": terms.purpose,
+        "category": terms.category,
+        "documents": list(terms.documents),
+        "status": request.status.value,
         "requested_by": request.requested_by,
         "created_at": iso(request.created_at, services),
         "updated_at": iso(request.updated_at, services),
         "steps": steps,
-        "next_step": next_step,
+        "next_step": {"role": next_step.role, "org": next_step.org} if next_step else None,
         "ledger": {"link": link_of(request.code), "entries": entries} if entries else None,
-        "paid_on": request.paid_on.isoformat() if request.paid_on else None,
-        "bank_reference": request.bank_reference,
+        "paid_on": request.payment.paid_on.isoformat() if request.payment else None,
+        "bank_reference": request.payment.bank_reference if request.payment else None,
     }
 
 
@@ -135,7 +270,7 @@ def _locked(session: Session, services: Services, caller: Caller, code: str) -> 
 
 
 def _cutoff(services: Services) -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC) - services.request_ttl
+    return _now(services) - services.request_ttl
 
 
 def expire_due(services: Services, funds: list[str] | None = None) -> None:
@@ -156,8 +291,9 @@ def expire_due(services: Services, funds: list[str] | None = None) -> None:
 def get(*, services: Services, caller: Caller, code: str) -> dict[str, Any]:
     with services.read() as session:
         row = _find(session, services, caller, code)
-        if row.status not in holds.HOLDING or aware(row.updated_at) >= _cutoff(services):
-            return view(session, services, row)
+        request = load(session, row)
+        if not requests.due_to_expire(request, now=_now(services), ttl=services.request_ttl):
+            return render(services, request, json.loads(row.ledger_entries))
         fund = row.fund
     expire_due(services, [fund])
     with services.read() as session:
@@ -181,7 +317,7 @@ def list_requests(
     with services.read() as session:
         statement = select(Request).where(col(Request.fund).in_(visible))
         if status is not None:
-            statement = statement.where(Request.status == status)
+            statement = statement.where(Request.status == requests.Status(status).value)
         statement = statement.order_by(col(Request.id)).offset(offset).limit(limit)
         return [view(session, services, row) for row in session.exec(statement)]
 
@@ -200,12 +336,27 @@ def _fund_for_committee(services: Services, caller: Caller, code: str) -> Fund:
     return fund
 
 
-def _chain(services: Services, fund: Fund, amount: Decimal) -> str:
+def _chain(services: Services, fund: Fund, amount: Decimal) -> tuple[requests.Step, ...]:
     try:
         steps = services.book.registry.chain_for(fund.code, amount)
     except UnknownCode as exc:
         raise ValidationFailed(f"fund {fund.code} has no approval chain: {exc}") from None
-    return json.dumps([{"role": s.step.role.value, "org": s.org} for s in steps])
+    return tuple(requests.Step(s.step.role.value, s.org) for s in steps)
+
+
+def _saved(
+    uow: UnitOfWork,
+    services: Services,
+    row: Request,
+    before: requests.Request | None,
+    after: requests.Request,
+) -> dict[str, Any]:
+    """Save the changed request, flush, commit once, and answer with its view."""
+    save(uow.session, row, before, after)
+    uow.session.flush()
+    result = render(services, replace(after, code=row.code), json.loads(row.ledger_entries))
+    uow.commit(result)
+    return result
 
 
 def submit(
@@ -213,41 +364,31 @@ def submit(
 ) -> dict[str, Any]:
     fund = _fund_for_committee(services, caller, body.fund)
     chain = _chain(services, fund, body.amount)
-    tracing.warm(services)  # request codes continue the book's numbering
-    session = uow.session
-    lock_fund(session, fund.code)
-    holds.expire_stale(session, fund.code, cutoff=_cutoff(services))
-    holds.check_available(session, services.book, fund.code, body.amount)
-    now = datetime.datetime.now(datetime.UTC)
-    row = Request(
-        fund=fund.code,
+    terms = requests.Terms(
         amount=body.amount,
         payee=body.payee,
         purpose=body.purpose,
         category=body.category,
-        documents=json.dumps(body.documents, ensure_ascii=False),
-        status="pending",
-        requested_by=caller.name,
-        requested_org=caller.org,
-        created_at=now,
-        submitted_at=now,
-        updated_at=now,
-        chain=chain,
+        documents=tuple(body.documents),
     )
-    session.add(row)
+    request = _changed(
+        requests.submit(
+            fund=fund.code, terms=terms, chain=chain, by=_actor(caller), at=_now(services)
+        )
+    )
+    tracing.warm(services)  # request codes continue the book's numbering
+    session = uow.session
+    lock_fund(session, fund.code)
+    holds.expire_stale(session, fund.code, cutoff=_cutoff(services))
+    holds.check_available(session, services.book, fund.code, request.amount)
+    row = Request(
+        fund=fund.code, amount=request.amount, payee="", purpose="", status="", requested_by=""
+    )
+    save(session, row, None, request)
     session.flush()
     assert row.id is not None
     row.code = tracing.code(session, services, "R", row.id)
-    return _saved(uow, services, row)
-
-
-def _saved(uow: UnitOfWork, services: Services, row: Request) -> dict[str, Any]:
-    """Flush the changed request, commit once, and answer with its view."""
-    uow.session.add(row)
-    uow.session.flush()
-    result = view(uow.session, services, row)
-    uow.commit(result)
-    return result
+    return _saved(uow, services, row, request, replace(request, code=row.code))
 
 
 def resubmit(
@@ -256,42 +397,42 @@ def resubmit(
     session = uow.session
     row = _locked(session, services, caller, code)
     fund = _fund_for_committee(services, caller, row.fund)
-    if row.status != "returned":
-        raise InvalidTransition(
-            f"request {code} is {row.status}; only a returned request is resubmitted"
-        )
-    if caller.name != row.requested_by:
-        # whoever changes a request submits it: only its requester may, so that the
-        # separation of duties below (by requested_by) covers every submitter
-        raise Forbidden(f"only {row.requested_by}, who submitted request {code}, resubmits it")
+    before = load(session, row)
     changes = body.model_dump(exclude_unset=True)
-    if "amount" in changes and body.amount is not None and body.amount != row.amount:
-        holds.check_available(session, services.book, fund.code, body.amount, excluding=row.id)
-        row.amount = body.amount
-    for field in ("payee", "purpose", "category"):
-        if field in changes and changes[field] is not None:
-            setattr(row, field, changes[field])
+    terms = before.terms
+    changed = replace(
+        terms,
+        **{
+            field: changes[field]
+            for field in ("amount", "payee", "purpose", "category")
+            if changes.get(field) is not None
+        },
+    )
     if body.documents is not None:
-        row.documents = json.dumps(body.documents, ensure_ascii=False)
-    now = datetime.datetime.now(datetime.UTC)
-    row.chain = _chain(services, fund, row.amount)
-    row.round += 1
-    row.status = "pending"
-    row.submitted_at = row.updated_at = now
-    return _saved(uow, services, row)
+        changed = replace(changed, documents=tuple(body.documents))
+    if refused := requests.resubmittable(before, by=_actor(caller)):
+        _changed(refused)  # before resolving a chain for an amount that may be refused
+    after = _changed(
+        requests.resubmit(
+            before,
+            by=_actor(caller),
+            terms=changed,
+            chain=_chain(services, fund, changed.amount),
+            at=_now(services),
+        )
+    )
+    if after.amount != terms.amount:
+        holds.check_available(session, services.book, fund.code, after.amount, excluding=row.id)
+    return _saved(uow, services, row, before, after)
 
 
 def cancel(*, uow: UnitOfWork, services: Services, caller: Caller, code: str) -> dict[str, Any]:
     session = uow.session
     row = _locked(session, services, caller, code)
     _fund_for_committee(services, caller, row.fund)
-    if row.status not in holds.HOLDING:
-        raise InvalidTransition(
-            f"request {code} is {row.status}; only pending or returned requests are cancelled"
-        )
-    row.status = "cancelled"
-    row.updated_at = datetime.datetime.now(datetime.UTC)
-    return _saved(uow, services, row)
+    before = load(session, row)
+    after = _changed(requests.cancel(before, by=_actor(caller), at=_now(services)))
+    return _saved(uow, services, row, before, after)
 
 
 # ---------------------------------------------------------------- deciding
@@ -301,84 +442,51 @@ def decide(
     *, uow: UnitOfWork, services: Services, caller: Caller, code: str, body: DecisionCreate
 ) -> dict[str, Any]:
     session = uow.session
-    row = _find(session, services, caller, code)
-    chain = json.loads(row.chain)
-    if caller.role not in DECIDING_ROLES or caller.role.value not in {s["role"] for s in chain}:
-        raise Forbidden(f"a {caller.role.value} does not decide requests from fund {row.fund}")
     row = _locked(session, services, caller, code)
-    chain = json.loads(row.chain)
-    if row.status != "pending":
-        raise InvalidTransition(f"request {code} is {row.status}, not pending")
-    decided = _decisions(session, row)
-    index = len(decided)
-    step = chain[index]
-    if step["role"] != caller.role.value or (
-        not caller.district_wide and step["org"] != caller.org
-    ):
-        raise InvalidTransition(f"it is the turn of {step['role']} {step['org']}, not yours")
-    if caller.name == row.requested_by:
-        raise SelfApproval(f"{caller.name} submitted request {code} and cannot decide it")
-    if any(
-        d.by == caller.name
-        and (d.round == row.round or (d.role, d.org) != (step["role"], step["org"]))
-        for d in _all_decisions(session, row)
-    ):
-        # one person fills one step of the chain, in every round a resubmission starts
-        raise SelfApproval(f"{caller.name} already decided another step of request {code}")
-    now = datetime.datetime.now(datetime.UTC)
-    session.add(
-        Decision(
-            request_id=row.id,
-            round=row.round,
-            step=index,
-            role=step["role"],
-            org=step["org"],
-            decision=body.decision,
-            by=caller.name,
-            at=now,
+    before = load(session, row)
+    after = _changed(
+        requests.decide(
+            before,
+            by=_actor(caller),
+            verdict=requests.Verdict(body.decision),
             comment=body.comment,
+            at=_now(services),
         )
     )
-    row.updated_at = now
-    if body.decision == "reject":
-        row.status = "rejected"
-    elif body.decision == "return":
-        row.status = "returned"
-    elif index == len(chain) - 1:
-        row.status = "approved"
-        session.flush()
-        _book_commitment(session, services, row, now)
-    return _saved(uow, services, row)
+    if after.status is requests.Status.APPROVED:
+        _book_commitment(session, services, row, after)
+    return _saved(uow, services, row, before, after)
 
 
 def _book_commitment(
-    session: Session, services: Services, row: Request, now: datetime.datetime
+    session: Session, services: Services, row: Request, request: requests.Request
 ) -> None:
     assert row.code is not None
     meta = {
         "request": row.code,
-        "requested_by": row.requested_by,
-        "requested_at": iso(row.created_at, services),
+        "requested_by": request.requested_by,
+        "requested_at": iso(request.created_at, services),
     }
-    for index, decision in enumerate(_decisions(session, row), start=1):
+    for index, decision in enumerate(request.current.decisions, start=1):
         meta[f"approval_{index}_role"] = decision.role
         meta[f"approval_{index}_org"] = decision.org
         meta[f"approval_{index}_by"] = decision.by
         meta[f"approval_{index}_at"] = iso(decision.at, services)
+    terms = request.terms
     fb_id = f"{row.code}-commitment"
     outbox.add(
         session,
         fb_id=fb_id,
-        fund=row.fund,
-        delta=-row.amount,
+        fund=request.fund,
+        delta=-terms.amount,
         payload={
             "builder": "commitment",
             "fb_id": fb_id,
-            "fund": row.fund,
-            "date": aware(now).astimezone(services.zone).date().isoformat(),
-            "amount": format_amount(row.amount),
-            "payee": row.payee,
-            "narration": f"批准: {row.purpose}",
+            "fund": request.fund,
+            "date": request.updated_at.astimezone(services.zone).date().isoformat(),
+            "amount": format_amount(terms.amount),
+            "payee": terms.payee,
+            "narration": f"批准: {terms.purpose}",
             "link": link_of(row.code),
             "meta": meta,
         },
@@ -396,16 +504,24 @@ def pay(
     if caller.role is not Role.ACCOUNTANT:
         raise Forbidden("only an accountant records payments")
     row = _locked(session, services, caller, code)
-    if row.status != "approved":
-        raise InvalidTransition(f"request {code} is {row.status}; only an approved request is paid")
+    before = load(session, row)
+    if refused := requests.payable(before, by=_actor(caller)):
+        _changed(refused)  # before looking up the bank of a request that cannot be paid
     bank = services.book.bank(body.bank, fund=row.fund)
-    approved_on = aware(row.updated_at).astimezone(services.zone).date()
-    if body.paid_on > services.today():
-        raise ValidationFailed(f"paid_on: {body.paid_on} is in the future")
-    if body.paid_on < approved_on:
-        raise ValidationFailed(f"paid_on: {body.paid_on} is before the approval on {approved_on}")
+    after = _changed(
+        requests.pay(
+            before,
+            by=_actor(caller),
+            paid_on=body.paid_on,
+            bank_reference=body.bank_reference,
+            approved_on=before.updated_at.astimezone(services.zone).date(),
+            today=services.today(),
+            at=_now(services),
+        )
+    )
     check_not_closed(services, funds=(row.fund,), day=body.paid_on, field="paid_on")
     assert row.code is not None
+    terms = after.terms
     fb_id = f"{row.code}-payment"
     meta = {"request": row.code, "paid_by": caller.name}
     meta.update(
@@ -414,9 +530,9 @@ def pay(
             services,
             ref=row.code,
             fund=row.fund,
-            amount=row.amount,
+            amount=terms.amount,
             paid_on=body.paid_on,
-            payee=row.payee,
+            payee=terms.payee,
         )
     )
     outbox.add(
@@ -429,21 +545,17 @@ def pay(
             "fb_id": fb_id,
             "fund": row.fund,
             "date": body.paid_on.isoformat(),
-            "amount": format_amount(row.amount),
-            "payee": row.payee,
+            "amount": format_amount(terms.amount),
+            "payee": terms.payee,
             "bank": bank.key,
-            "narration": f"支付: {row.purpose}",
+            "narration": f"支付: {terms.purpose}",
             "link": link_of(row.code),
             "bank_reference": body.bank_reference,
             "meta": meta,
         },
     )
-    row.status = "paid"
-    row.paid_on = body.paid_on
-    row.bank_reference = body.bank_reference
-    row.updated_at = datetime.datetime.now(datetime.UTC)
     row.ledger_entries = json.dumps([*json.loads(row.ledger_entries), fb_id])
-    return _saved(uow, services, row)
+    return _saved(uow, services, row, before, after)
 
 
 def void(
@@ -453,31 +565,29 @@ def void(
     if caller.role is not Role.FOUNDATION:
         raise Forbidden("only the foundation voids an approved request")
     row = _locked(session, services, caller, code)
-    if row.status != "approved":
-        raise InvalidTransition(
-            f"request {code} is {row.status}; only an approved request is voided"
-        )
+    before = load(session, row)
+    after = _changed(
+        requests.void(before, by=_actor(caller), reason=body.reason, at=_now(services))
+    )
     assert row.code is not None
+    terms = after.terms
     fb_id = f"{row.code}-void"
     outbox.add(
         session,
         fb_id=fb_id,
         fund=row.fund,
-        delta=row.amount,
+        delta=terms.amount,
         payload={
             "builder": "void",
             "fb_id": fb_id,
             "fund": row.fund,
             "date": services.today().isoformat(),
-            "amount": format_amount(row.amount),
-            "payee": row.payee,
-            "narration": f"撤销: {row.purpose}",
+            "amount": format_amount(terms.amount),
+            "payee": terms.payee,
+            "narration": f"撤销: {terms.purpose}",
             "link": link_of(row.code),
             "meta": {"request": row.code, "voided_by": caller.name, "reason": body.reason},
         },
     )
-    row.status = "voided"
-    row.void_reason = body.reason
-    row.updated_at = datetime.datetime.now(datetime.UTC)
     row.ledger_entries = json.dumps([*json.loads(row.ledger_entries), fb_id])
-    return _saved(uow, services, row)
+    return _saved(uow, services, row, before, after)

@@ -23,11 +23,12 @@ from sqlmodel import Session, col, select
 
 from api.service.book import BookState
 from api.service.errors import InsufficientFunds
+from funds import requests
 from funds.money import ZERO, format_amount
 from store.pools import Allocation
 from store.tables import Outbox, Request
 
-HOLDING = ("pending", "returned")
+HOLDING = tuple(sorted(requests.HOLDING))  # statuses of requests that hold their amount
 ALLOCATION_HOLDING = ("pending", "approved")  # allocations of a pool (api.service.allocations)
 
 
@@ -125,7 +126,9 @@ def expire_stale(session: Session, fund: str, *, cutoff: datetime.datetime) -> i
         .where(
             Request.fund == fund, col(Request.status).in_(HOLDING), col(Request.updated_at) < cutoff
         )
-        .values(status="expired", updated_at=datetime.datetime.now(datetime.UTC))
+        .values(
+            status=requests.Status.EXPIRED.value, updated_at=datetime.datetime.now(datetime.UTC)
+        )
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)
