@@ -32,8 +32,9 @@ completes the batch exactly once.
 Changes of the registry (organizations, funds and their accounts, approval
 chains) go through `Writer.append_registry`, under the same lock, to
 `book/fundbook/registry.beancount`, included from the journal index; they are
-`custom` and `open` directives, not transactions, and are not numbered in
-the hash chain.
+`custom` and `open` directives, not transactions; each change is marked
+`fb_change` and recorded in the hash chain by a transaction without postings
+that carries its digest (see `ledger.registry_record`).
 
 The writer touches no file outside `book/fundbook/`, and there it only
 appends, except for cutting a torn tail that holds nothing delivered, which it
@@ -55,7 +56,7 @@ from typing import NamedTuple
 from beancount.core import data
 from beancount.parser import parser
 
-from ledger import text, torn
+from ledger import registry_record, text, torn
 from ledger.chain import CHAIN_KEYS, GENESIS, canonical, entry_hash
 from ledger.entries import InvalidEntry
 from ledger.layout import Layout
@@ -211,7 +212,6 @@ class Writer:
         """
         with self._locked():
             directives = make()
-            payload = b""
             for index, entry in enumerate(directives):
                 if not isinstance(entry, data.Open | data.Custom):
                     raise InvalidEntry(
@@ -219,20 +219,18 @@ class Writer:
                         f"not {type(entry).__name__}"
                     )
                 for key in entry.meta or {}:
-                    if (
-                        isinstance(key, str)
-                        and text.is_hidden_key(key)
-                        and key
-                        not in (
-                            "filename",
-                            "lineno",
-                        )
-                    ):
+                    if text.is_hidden_key(key) and key not in ("filename", "lineno"):
                         raise text.UnsafeText("meta", f"metadata key {key!r} is set by the parser")
-                payload += (text.render(entry) + "\n").encode("utf-8")
-            if payload:
-                self._append_registry_bytes(payload)
-            return directives
+            if not directives:
+                return directives
+            change = registry_record.change_id(directives)
+            marked = registry_record.mark(directives, change)
+            # everything is rendered and validated before any file is touched
+            payload = b"".join((text.render(entry) + "\n").encode("utf-8") for entry in marked)
+            prepared = self._prepare([registry_record.record(marked, change)])
+            self._append_registry_bytes(payload)
+            self._write(prepared)
+            return marked
 
     def _append_registry_bytes(self, payload: bytes) -> None:
         path = self._layout.registry_changes

@@ -160,3 +160,33 @@ def test_a_community_added_later_submits_its_first_request_and_a_new_chain_appli
     entries = _book(home)
     changes = [e for e in entries if isinstance(e, data.Custom) and e.type == "fundbook-chain"]
     assert [(e.meta["chain"], e.meta["changed_by"]) for e in changes] == [(chain, "李会计")]
+
+
+def test_each_change_is_recorded_in_the_hash_chain_and_a_hand_edit_shows(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chain = "community_party@community foundation@foundation"
+    assert main(["chain", "set", str(home), "MF-ST01C01", chain, "--by", "李会计"]) == 0
+    records = [
+        e for e in _book(home) if isinstance(e, data.Transaction) and "registry" in (e.tags or ())
+    ]
+    assert len(records) == 1 and records[0].postings == []
+    assert (records[0].meta["fb_seq"], records[0].meta["changed_by"]) == ("1", "李会计")
+    assert main(["check", str(home)]) == 0
+    capsys.readouterr()
+
+    changes = Layout(home).registry_changes
+    text = changes.read_text(encoding="utf-8")
+    # the approval chain loosened by hand, skipping the community's party organization
+    changes.write_text(text.replace(chain, "foundation@foundation"), encoding="utf-8")
+    assert main(["check", str(home)]) == 1
+    assert "does not match its record (fb_seq 1): it was changed after it was written" in (
+        capsys.readouterr().out
+    )
+
+    forged = (
+        '\n2026-06-01 custom "fundbook-chain" "MF-ST02C01"\n  chain: "foundation@foundation"\n\n'
+    )
+    changes.write_text(text + forged, encoding="utf-8")
+    assert main(["check", str(home)]) == 1
+    assert "a registry directive without fb_change" in capsys.readouterr().out

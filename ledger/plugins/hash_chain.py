@@ -19,7 +19,8 @@ Rejected: the same entry with its amount edited by hand to 80.00 (its
 `fb_hash` no longer matches), or with entry 1 deleted (its `fb_prev` points to
 nothing), or a copy of it without the chain's keys added by hand (its fb_id
 is booked twice). Entries without `fb_seq` (history, manual entries) are not
-chained.
+chained. Registry changes (`fb_change`) must match the digest of their chained
+record (`ledger.registry_record`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 from beancount.core import data
 
 from ledger.chain import repeated_ids, verify_chain
+from ledger.registry_record import verify_registry
 
 __plugins__ = ("hash_chain",)
 
@@ -37,4 +39,4 @@ def hash_chain(
     entries: list[data.Directive], options_map: dict[str, Any]
 ) -> tuple[list[data.Directive], list[Any]]:
     del options_map
-    return entries, [*verify_chain(entries), *repeated_ids(entries)]
+    return entries, [*verify_chain(entries), *repeated_ids(entries), *verify_registry(entries)]
