@@ -128,7 +128,7 @@ class Desk:
             method="POST",
             path=path,
             body=body,
-            status=201 if path == "/v1/contributions" else 200,
+            status=201 if path in ("/v1/contributions", "/v1/closes") else 200,
             action=lambda uow: use(uow, services, body),
         )
         return Outcome(status, answer)
@@ -199,6 +199,29 @@ class Desk:
                 services=services,
                 caller=caller,
                 body=ContributionCreate.model_validate_json(body),
+            ),
+        )
+
+    def close(self, caller: Caller, *, year: str, allow: list[str], key: str) -> Outcome:
+        """The year-end close, as `POST /v1/closes` books it (`api.service.closes`)."""
+        from api.schemas import CloseCreate
+        from api.service import closes
+
+        fields = {"year": year, "allow_unreconciled": allow}
+        try:
+            CloseCreate.model_validate_json(json.dumps(fields))
+        except ValidationError as exc:
+            return _invalid(exc)
+        return self._perform(
+            caller,
+            path="/v1/closes",
+            fields=fields,
+            key=key,
+            use=lambda uow, services, body: closes.close_year(
+                uow=uow,
+                services=services,
+                caller=caller,
+                body=CloseCreate.model_validate_json(body),
             ),
         )
 

@@ -409,6 +409,44 @@ class FundbookDesk(FavaExtensionBase):
         )
         return self._answer(outcome, "contribution", what)
 
+    def closing_year(self) -> int:
+        """The last year that has ended in the district: the one the desk offers to close."""
+        return datetime.datetime.now(_zone()).date().year - 1
+
+    @extension_endpoint("close", ["GET", "POST"])
+    def close(self) -> Response:
+        """The year-end close: ?year= shows its plan (`fava_fundbook.closing`); POST books it."""
+        from fava_fundbook.closing import close_page, undelivered
+        from ledger.layout import Layout
+
+        if request.method == "POST":
+            person = self._acting_person()
+            if person is None:
+                return self._refused()
+            form = request.form
+            year = form.get("year", "")
+            allow = form.get("allow", "").replace(",", " ").split()
+            outcome = desk_of(self.home).close(
+                person, year=year, allow=allow, key=form.get("key", "")
+            )
+            return self._answer(outcome, "close", year)
+        try:
+            year = int(request.args.get("year", self.closing_year()))
+        except ValueError:
+            return Response("year must be a number", status=400, mimetype="text/plain")
+        workflow = self.workflow()  # opens the read-only engine when there is a database
+        engine = self._engine if not isinstance(workflow, str) else None
+        body = close_page(
+            layout=Layout(self.home),
+            year=year,
+            today=datetime.datetime.now(_zone()).date(),
+            outbox=undelivered(engine),
+            allow=request.args.get("allow", "").replace(",", " ").split(),
+            csrf=self.csrf(),
+            key=self.form_key("close", str(year)),
+        )
+        return Response(body, mimetype="text/html")
+
     @extension_endpoint("report")
     def report(self) -> Response:
         """An audit report of the loaded book: ?name=&from=&to=&format=&lang=&fund=."""
