@@ -8,7 +8,9 @@ history from 2023-01-01 to 2026-11-30: department contributions (some
 pledged first), donations with 捐赠票据 numbers, allocations traced to their
 departments first-in-first-out, disbursement requests with their approval
 chains, grant tranches, interest, administrative costs, voids, monthly bank
-balance assertions and year-end closes of 2023-2025.
+balance assertions and year-end closes of 2023-2025, each booked by
+`ledger.closing.book_close` (the code of `fundbook close`, with its checks and
+refusals) through the hash-chained writer once the year's history is written.
 
 Everything comes from one seeded random generator and fixed dates, so two
 builds give identical files. A simulation keeps every fund's balance and cash
@@ -40,6 +42,7 @@ from funds.registry import Registry
 from ledger import entries as build
 from ledger.accounts import Bank, IncomeKind
 from ledger.book import BookSpec, check_home_empty, create_book, write_history
+from ledger.closing import CloseRequest, book_close
 from ledger.layout import Layout
 from ledger.writer import Writer
 
@@ -839,21 +842,6 @@ class _Sim:
 
     # -- year end and assertions
 
-    def close(self, day: datetime.date) -> None:
-        by_fund: dict[str, dict[str, Decimal]] = defaultdict(dict)
-        for account, balance in self.account.items():
-            if balance != 0 and account.startswith(("Income:", "Expenses:", "Equity:Interfund:")):
-                by_fund[account.rsplit(":", 1)[1]][account] = balance
-        for code in self.registry.funds:
-            if code in by_fund:
-                for entry in build.year_end_close(
-                    fb_id=f"CLOSE-{day.year}-{code}",
-                    date=day,
-                    fund=self.registry.fund(code),
-                    balances=by_fund[code],
-                ):
-                    self.book(entry)
-
     def assert_banks(self, day: datetime.date) -> None:
         for bank in BANKS:
             self.entries.append(
@@ -928,8 +916,6 @@ class _Sim:
             )
         if month in (3, 6, 9, 12):
             self.at(first.replace(day=21), 12, self.interest)
-        if month == 12 and year in CLOSED_YEARS:
-            self.at(first.replace(day=31), 99, self.close)
 
     def run(self) -> None:
         enterprises = [
@@ -996,6 +982,9 @@ def build_demo(home: Path) -> DemoSummary:
     ensure_import_config(layout.book_dir)
     for year in history:
         write_history(layout, year, grouped[year])
+    for year in history:
+        # The close an accountant runs (`fundbook close`), refusing what it would refuse.
+        book_close(layout, CloseRequest(year=year, today=END))
     _write_journal(
         layout,
         [entry for year, entries in grouped.items() if year not in history for entry in entries],

@@ -129,7 +129,7 @@ class BookState:
             return self._payments.payments()
 
     def closed_through(self, fund: str) -> datetime.date | None:
-        """The date of the fund's last year-end close (`#close`) in the book as it is now."""
+        """The date of the fund's last close in the book as it is now (`ledger.balances`)."""
         with self._lock:
             self._balances.refresh()
             return self._balances.closed_through(fund)

@@ -227,7 +227,12 @@ def test_2026_is_written_by_the_writer_with_a_hash_chain(demo_home: Path, book) 
     assert 'include "2026.beancount"' in layout.journal_index.read_text(encoding="utf-8")
     chained = [t for t in _transactions(entries) if "fb_seq" in t.meta]
     assert len(chained) > 2000
-    assert {t.date.year for t in chained} == {2026}
+    # 2026, and the closes of 2023-2025, booked by `fundbook close`'s code through the writer.
+    assert {t.date.year for t in chained if "close" not in t.tags and "release" not in t.tags} == {
+        2026
+    }
+    closes = {t.date.isoformat() for t in chained if "close" in t.tags or "release" in t.tags}
+    assert closes == {"2023-12-31", "2024-12-31", "2025-12-31"}
     assert max(t.date for t in chained).isoformat() <= "2026-11-30"
     assert sorted(int(t.meta["fb_seq"]) for t in chained) == list(range(1, len(chained) + 1))
 

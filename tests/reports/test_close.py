@@ -56,6 +56,12 @@ def test_fundbook_close_books_what_an_accountant_would(
     assert main(["close", str(home), "--year", "2025", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert '2025-12-31 * "2025年度结账' in out and "nothing written" in out
+    # The statements as they will stand: 非限定性 4,200, 限定性 7,000; 3,000 released once.
+    lines = {
+        line.split()[0]: line.split()[1:] for line in out.splitlines() if line.startswith("  ")
+    }
+    assert lines["非限定性净资产"] == ["4,200.00"] and lines["限定性净资产"] == ["7,000.00"]
+    assert lines["限定性净资产转为非限定性净资产"] == ["3,000.00", "-3,000.00", "0.00"]
     assert not Layout(home).journal_for_year(2025).exists()
 
     assert main(["close", str(home), "--year", "2025"]) == 0
