@@ -37,7 +37,7 @@ from funds.registry import Registry
 from ledger import accounts as chart
 from ledger import entries as build
 from ledger.accounts import Bank
-from ledger.check import format_problem, load_book, problems_of
+from ledger.check import format_problem, journal_problems, load_book, problems_of
 from ledger.layout import Layout
 from ledger.periods import closed_years, is_close, restricted_funds_of, unreleased_of
 from ledger.plugins.common import TOLERANCE, describe
@@ -204,9 +204,8 @@ def plan_close(layout: Layout, request: CloseRequest) -> ClosePlan:
     obstacles: list[str] = []
     if request.today <= day:
         obstacles.append(f"{year} has not ended: today is {request.today} in the district")
-    problems = [
-        f"fundbook check: {format_problem(p)}" for p in problems_of(entries, errors, layout)
-    ]
+    found = problems_of(entries, errors, layout) + journal_problems(entries, layout, (), None)
+    problems = [f"fundbook check: {format_problem(p)}" for p in found]
     obstacles += _limited("errors of fundbook check", problems)
     flagged = [
         f"entry flagged '!' not yet settled: {describe(e)} in {e.meta.get('filename', '?')}"
