@@ -146,7 +146,7 @@ def test_nothing_dated_in_a_closed_year_is_booked_for_any_fund(tmp_path: Path) -
                     "source": {"kind": "donor", "name": "居民"},
                     "received_on": day,
                 },
-                headers=accountant,
+                headers={**accountant, "Accept-Language": "en"},
             )
             assert reply.status_code == 422 and reply.json()["code"] == code, reply.json()
             assert "already closed in the book on 2025-12-31" in reply.json()["detail"]
