@@ -9,11 +9,13 @@ loading the whole book, so Fava's import page stays quick on a large book.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from beancount.parser import parser
 
 from bankstatements.importer import BankStatementImporter
+from ledger.atomic import write_atomic
 from ledger.registry_io import read_registry
 
 IMPORT_CONFIG = "importers.py"
@@ -45,9 +47,6 @@ def importers_for_book(config_path: str | Path) -> list[BankStatementImporter]:
 def ensure_import_config(book_dir: Path) -> Path:
     """Write `book_dir/importers.py` if it is missing; return its path."""
     path = book_dir / IMPORT_CONFIG
-    try:
-        with path.open("x", encoding="utf-8", newline="\n") as file:
-            file.write(IMPORTERS_TEXT)
-    except FileExistsError:
-        pass
+    with contextlib.suppress(FileExistsError):  # whole or not at all: Fava imports it
+        write_atomic(path, IMPORTERS_TEXT.encode("utf-8"), exclusive=True)
     return path

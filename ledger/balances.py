@@ -14,7 +14,10 @@ parse of what is new:
 - Any other included file that changed (size, mtime, inode; or, for a file
   modified just before it was read, its content hash), such as
   `manual.beancount` after an edit in Fava, is parsed again alone and its
-  contribution replaced. When its `include` lines change, the set of files is
+  contribution replaced, but never while it is half-saved: Fava saves by
+  truncating and rewriting, so a read counts only once the file stopped
+  changing, parses, balances and ends as it did (see `_read_whole`); until
+  then the file counts as it was when last read whole. When its `include` lines change, the set of files is
   walked again: new files are read, files no longer included are dropped.
 - What a parse alone cannot settle falls back to a full load: a `pad`, or a
   fund's Assets or Liabilities posting without an amount that is not the one
@@ -45,7 +48,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from beancount.core import data
 from beancount.parser import parser
@@ -70,6 +73,10 @@ TAIL_KEPT = 64
 # the same mtime tick, so its content hash is checked until it is older.
 RACY_NS = 2_000_000_000
 GENERATED = "<generated>"  # entries a plugin made, not read from a file
+# A file other than a journal is read only once its last change is this old,
+# and, if it does not look whole, only after staying so this long.
+QUIET_NS = 50_000_000
+SETTLE_NS = 1_000_000_000
 _JOURNAL_NAME = re.compile(r"[0-9]{4}\.beancount")
 _INCLUDE_LINE = re.compile(rb'^include\s+"((?:[^"\\]|\\.)*)"', re.MULTILINE)
 _GLOB_CHARS = re.compile(r"[*?\[]")
@@ -117,6 +124,7 @@ class _File:
     ids: set[str] = field(default_factory=set)  # journals: fb_id of every entry parsed
     lines: int = 0  # journals, during a full load: lines of the consumed part
     closes: dict[str, datetime.date] = field(default_factory=dict)  # fund -> last close
+    end: bytes = b""  # other files: the last bytes of the content last read whole
 
 
 def _note_close(closes: dict[str, datetime.date], entry: data.Transaction) -> None:
@@ -168,6 +176,72 @@ def _include_patterns(content: bytes) -> tuple[str, ...]:
         match.decode("utf-8", "replace").replace('\\"', '"')
         for match in _INCLUDE_LINE.findall(content)
     )
+
+
+def _looks_whole(content: bytes, entries: list[data.Directive], errors: list[object]) -> bool:
+    """Whether parsed text looks like a whole file: no parse error, a final newline, and every
+    transaction with all its amounts (no cost, price or missing amount) balancing."""
+    if errors or (content and not content.endswith(b"\n")):
+        return False
+    for entry in entries:
+        if not isinstance(entry, data.Transaction):
+            continue
+        sums: dict[str, Decimal] = {}
+        for posting in entry.postings:
+            units = posting.units
+            if posting.cost is not None or posting.price is not None:
+                break
+            number = getattr(units, "number", None)
+            currency = getattr(units, "currency", None)
+            if not isinstance(number, Decimal) or not isinstance(currency, str):
+                break
+            sums[currency] = sums.get(currency, ZERO) + number
+        else:
+            if any(total != ZERO for total in sums.values()):
+                return False
+    return True
+
+
+_Whole = tuple[StatKey, int, bytes, list[data.Directive], dict[str, Any]]
+
+
+def _read_whole(path: str, previous_end: bytes) -> _Whole | None:
+    """A file's stat, time seen, content and parse, once it is not being saved; None meanwhile.
+
+    Fava saves a file by truncating and rewriting it, so a read may see any
+    prefix, even an empty file while the saving process waits for a core. A
+    read counts only if the file did not change while it was read and its last
+    change is QUIET_NS old. It is taken at once if it also looks whole
+    (`_looks_whole`) and ends with the same bytes as when last read whole
+    (`previous_end`; Fava inserts above the last line and rarely touches the
+    end); otherwise only once the very same content has stayed SETTLE_NS (an
+    edit at the end, or a file that stays unbalanced, is what the book holds).
+    Until then the caller keeps what the file held when last read whole.
+    """
+    deadline = time.monotonic_ns() + 3 * SETTLE_NS
+    candidate: bytes | None = None
+    since = 0
+    while True:
+        now = time.monotonic_ns()
+        seen_ns = time.time_ns()
+        key = _stat(path)
+        if key is None:
+            return None
+        content = FundBalances._read_stable(path, key)
+        if content is not None and key.mtime_ns + QUIET_NS <= seen_ns:
+            entries, errors, options = parser.parse_string(
+                content.decode("utf-8", "replace"), report_filename=path
+            )
+            same_end = not previous_end or content.endswith(previous_end)
+            if same_end and _looks_whole(content, entries, errors):
+                return key, seen_ns, content, entries, options
+            if content != candidate:
+                candidate, since = content, now
+            elif now - since >= SETTLE_NS:
+                return key, seen_ns, content, entries, options
+        if now > deadline:
+            return None
+        time.sleep(QUIET_NS / 4e9)
 
 
 class FundBalances:
@@ -328,6 +402,16 @@ class FundBalances:
         self._totals = {}
         for record in files.values():
             add(self._totals, record.contribution)
+        for record in files.values():
+            # The loader may have read a file being saved: read it again whole.
+            if record.journal or record.path == GENERATED:
+                continue
+            if (
+                record.stat is None
+                or _stat(record.path) != record.stat
+                or (record.stat.mtime_ns + QUIET_NS > record.seen_ns)
+            ) and not self._parse_file(record)[0]:
+                record.stat = None  # still being saved: the next refresh reads it again
         self._unsettled = any(_resolve(record.includes, path)[1] for path, record in files.items())
         self._settle_pending()
 
@@ -353,6 +437,7 @@ class FundBalances:
             record.stat = key
             record.digest = hashlib.blake2b(stable).digest()
             record.includes = _include_patterns(stable)
+            record.end = stable[-TAIL_KEPT:]
         return record
 
     # -- refreshing -------------------------------------------------------------
@@ -484,14 +569,11 @@ class FundBalances:
         return content if _stat(path) == key and len(content) == key.size else None
 
     def _parse_file(self, record: _File) -> tuple[bool, bool]:
-        seen_ns = time.time_ns()
-        key = _stat(record.path)
-        content = None if key is None else self._read_stable(record.path, key)
-        if key is None or content is None:
-            return False, False  # changing right now: looked at again next time
-        entries, _, options = parser.parse_string(
-            content.decode("utf-8", "replace"), report_filename=record.path
-        )
+        """Parse a changed file again, never a half-saved one (see `_read_whole`)."""
+        found = _read_whole(record.path, record.end)
+        if found is None:
+            return False, False  # still being saved: the whole file it had counts until then
+        key, seen_ns, content, entries, options = found
         contribution: Balances = {}
         closes: dict[str, datetime.date] = {}
         taken = []
@@ -510,6 +592,7 @@ class FundBalances:
         record.stat, record.seen_ns = key, seen_ns
         record.digest = hashlib.blake2b(content).digest()
         record.includes = includes
+        record.end = content[-TAIL_KEPT:]
         return True, changed
 
     def _walk(self) -> tuple[list[str], list[str], int]:

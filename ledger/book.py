@@ -30,6 +30,7 @@ from beancount.core import data
 from funds.registry import Registry
 from ledger import registry_io
 from ledger.accounts import Bank
+from ledger.atomic import write_atomic
 from ledger.layout import Layout
 from ledger.text import UnsafeText, render
 from ledger.text import quote as text_quote
@@ -134,8 +135,7 @@ def render_entries(entries: Iterable[data.Directive]) -> str:
 def _write_file(layout: Layout, relative: str, text: str) -> None:
     path = layout.book_dir / relative
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("x", encoding="utf-8", newline="\n") as file:
-        file.write(text)
+    write_atomic(path, text.encode("utf-8"), exclusive=True)  # a reader sees it whole or not
 
 
 def check_home_empty(layout: Layout) -> None:
