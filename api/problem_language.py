@@ -168,7 +168,17 @@ MESSAGES: tuple[tuple[re.Pattern[str], Translate], ...] = tuple(
             lambda m: f"长度为 {m.group(1)} 个字符，最多允许 {m.group(2)} 个",
         ),
         (r"String should have at most (\d+) characters?", lambda m: f"最多 {m.group(1)} 个字符"),
-        (r"Input should be (.*)", lambda m: f"应为 {m.group(1)}"),
+        (r"Input should be (.+)", lambda m: _should_be(m.group(1))),
+        (
+            r"Datetimes provided to dates should have zero time.*",
+            lambda m: "应为日期（YYYY-MM-DD），不含时间",
+        ),
+        (r"JSON decode error", lambda m: "不是有效的 JSON"),
+        (
+            r"contains control character (U\+[0-9A-F]{4,6}) at position (\d+)",
+            lambda m: f"第 {m.group(2)} 个字符处含控制字符 {m.group(1)}",
+        ),
+        (r"(.+) is not a code", lambda m: f"{m.group(1)} 不是有效的代码"),
         (r"(?:fund: )?unknown fund (.+)", lambda m: f"未知的基金 {m.group(1)}"),
         (r"no (\w+) (.+?)( in your scope)?", lambda m: f"没有{_noun(m, 1)} {m.group(2)}"),
         (
@@ -309,6 +319,35 @@ MESSAGES: tuple[tuple[re.Pattern[str], Translate], ...] = tuple(
         ),
     )
 )
+
+
+TYPES = {
+    "a valid date or datetime": "有效日期（YYYY-MM-DD）",
+    "a valid date": "有效日期（YYYY-MM-DD）",
+    "a valid datetime": "有效时间（ISO 8601）",
+    "a valid integer": "整数",
+    "a valid string": "字符串",
+    "a valid boolean": "true 或 false",
+    "a valid list": "数组",
+    "a valid dictionary": "对象",
+    "a valid dictionary or object to extract fields from": "对象",
+}
+_OPTION = re.compile(r"'[^']*'")
+
+
+def _should_be(what: str) -> str | None:
+    """Chinese for pydantic's "Input should be …" (a type or a list of options)."""
+    kind = what.split(",", 1)[0].strip()
+    if kind in TYPES:
+        return f"应为{TYPES[kind]}"
+    options = _OPTION.findall(what)
+    if options and re.fullmatch(r"('[^']*'(, | or )?)+", what):
+        return f"应为 {'、'.join(options)} 之一" if len(options) > 1 else f"应为 {options[0]}"
+    match = re.fullmatch(r"(less|greater) than( or equal to)? (-?[0-9.]+)", what)
+    if match:
+        word = {"less": "小于", "greater": "大于"}[match.group(1)]
+        return f"应{word}{'或等于' if match.group(2) else ''} {match.group(3)}"
+    return None
 
 
 def language(header: str | None) -> str:

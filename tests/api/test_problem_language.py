@@ -149,6 +149,26 @@ def test_a_refused_request_through_the_unit_of_work_follows_the_language_too(
             "2025-12-31; book a correction of a closed year in the open year (docs/PERIODS.md)",
             "paid_on：2025-03-01 所在年度的基金 MF-ST01C01 已于 2025-12-31 结账；已结账年度的更正记入当前年度",
         ),
+        (
+            "validation_error",
+            "decision: Input should be 'approve', 'reject' or 'return'",
+            "decision：应为 'approve'、'reject'、'return' 之一",
+        ),
+        (
+            "validation_error",
+            "paid_on: Input should be a valid date or datetime, input is too short",
+            "paid_on：应为有效日期（YYYY-MM-DD）",
+        ),
+        (
+            "validation_error",
+            "limit: Input should be less than or equal to 1000",
+            "limit：应小于或等于 1000",
+        ),
+        (
+            "validation_error",
+            "y: Input should be a frob",
+            "请求内容无效：y: Input should be a frob",
+        ),
         # a verb the table does not know is not half translated
         (
             "forbidden",
