@@ -13,6 +13,30 @@ from typing import Any
 Field = tuple[str, str, Any]  # (Chinese, English, example)
 
 FIELDS: dict[str, Field] = {
+    "rounds": (
+        "申请的每一轮（首次提交与每次退回后重新提交），按顺序；旧轮次从不改写",
+        "Every round of the request (the first submission and each resubmission after a "
+        "return), in order; earlier rounds are never rewritten",
+        [],
+    ),
+    "round": ("轮次，从 1 开始", "The round's number, from 1", 1),
+    "submitted_at": (
+        "本轮提交时间（含时区）",
+        "When the round was submitted (ISO 8601 with offset)",
+        "2026-03-02T09:00:00+08:00",
+    ),
+    "decisions": ("本轮的各项决定，按审批步骤顺序", "The round's decisions, in step order", []),
+    "step": (
+        "该步在本轮审批链中的位置（从 0 开始）",
+        "0-based position of the step in the round's chain",
+        0,
+    ),
+    "origin": (
+        "记录来源：service＝工作流数据库；book＝仅见于账簿元数据（历史申请）",
+        "Where the request is recorded: service = the workflow database; book = only in the "
+        "book's metadata (history booked before the service kept it)",
+        "service",
+    ),
     "agreement": ("资助协议编号", "Number of the grant agreement", "WHCDF-SE-2026-001"),
     "amount": (
         "金额，人民币元，字符串，最多两位小数",
@@ -207,6 +231,22 @@ BY_SCHEMA: dict[tuple[str, str], Field] = {
         "妨碍结账的问题（仅试算）",
         "What stands in the way (dry runs only)",
         [],
+    ),
+    ("RoundPublic", "amount"): (
+        "本轮申请金额；未记录时为 null（保留轮次之前被覆盖的轮次）",
+        "The amount this round asked for; null where it was not recorded (rounds superseded "
+        "before rounds were kept)",
+        "800.00",
+    ),
+    ("RoundPublic", "payee"): (
+        "本轮收款方；未记录时为 null",
+        "This round's payee; null where not recorded",
+        "玉林社区居委会",
+    ),
+    ("RoundPublic", "purpose"): (
+        "本轮用途；未记录时为 null",
+        "This round's purpose; null where not recorded",
+        "重阳节慰问",
     ),
     ("ContributionCreate", "amount"): ("收到的金额", "Amount received", "5000.00"),
     ("ContributionPublic", "amount"): ("收到的金额", "Amount received", "5000.00"),

@@ -211,6 +211,31 @@ class LedgerRef(BaseModel):
     entries: list[str]
 
 
+class RoundDecision(BaseModel):
+    """One decision taken on one step of a round."""
+
+    step: int = Field(description="0-based position of the step in the round's chain")
+    role: str
+    org: str
+    decision: Literal["approve", "reject", "return"]
+    by: str
+    at: str
+    comment: str
+
+
+class RoundPublic(BaseModel):
+    """One submission of a request and its decisions; earlier rounds are never rewritten."""
+
+    round: int
+    amount: Annotated[str, Field(pattern=AMOUNT_OUT_PATTERN)] | None
+    payee: str | None
+    purpose: str | None
+    category: str | None
+    documents: list[str]
+    submitted_at: str
+    decisions: list[RoundDecision]
+
+
 class RequestPublic(BaseModel):
     id: str
     fund: str
@@ -228,6 +253,8 @@ class RequestPublic(BaseModel):
     ledger: LedgerRef | None
     paid_on: str | None = None
     bank_reference: str | None = None
+    rounds: list[RoundPublic] = Field(default_factory=list)
+    origin: Literal["service", "book"] = "service"
 
 
 class ContributionPublic(BaseModel):

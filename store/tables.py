@@ -81,6 +81,29 @@ class Request(SQLModel, table=True):
     void_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
+class RequestRound(SQLModel, table=True):
+    """One submission of a request: what it asked for and the chain it climbed.
+
+    A resubmission adds the next round; a round is never changed afterwards,
+    so a request's earlier terms survive every return and resubmission.
+    """
+
+    __tablename__ = "request_round"
+    __table_args__ = (UniqueConstraint("request_id", "round"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id", index=True)
+    round: int
+    amount: Decimal = Field(sa_column=_money())
+    payee: str = Field(sa_column=Column(Text, nullable=False))
+    purpose: str = Field(sa_column=Column(Text, nullable=False))
+    category: str | None = Field(default=None, max_length=100)
+    documents: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    # JSON list of {role, org}: the round's resolved approval chain.
+    chain: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    submitted_at: datetime.datetime = Field(default_factory=utcnow, sa_column=_moment())
+
+
 class Decision(SQLModel, table=True):
     """One decision on one step of one round of a request's approval chain."""
 

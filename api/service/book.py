@@ -2,8 +2,8 @@
 
 One `BookState` per process, the process's snapshot of the book: it loads the
 whole book once, at start (`ledger.loading`), and builds from that one load
-the fund balances, the public payments and (through `on_load`) source
-tracing's seed. It never reloads the whole book on a request: the registry
+the fund balances, the public payments, the requests known only from the
+book's metadata and (through `on_load`) source tracing's seed. It never reloads the whole book on a request: the registry
 is re-read only when a registry file (`registry.beancount`,
 `fundbook/registry.beancount`) changes, and balances come from
 `ledger.balances.FundBalances`, which follows the writer's appends and
@@ -21,6 +21,7 @@ from typing import Any
 
 from beancount.core import data
 
+from api.service.book_requests import BookRequest, BookRequests
 from api.service.errors import ValidationFailed
 from api.service.public_book import PublicPayment, PublicPayments
 from funds.registry import Registry
@@ -62,8 +63,13 @@ class BookState:
         self._read_registry()
         self.writer = Writer(layout, witness=witness)
         self._payments = PublicPayments()
-        self._balances = FundBalances.load(layout, on_load=on_load, follow=self._payments.follow)
+        self._requests = BookRequests()
+        self._balances = FundBalances.load(layout, on_load=on_load, follow=self._follow)
         self._balances.refresh()  # whatever a first look costs is paid at start, not by a request
+
+    def _follow(self, path: str | None, entries: Sequence[Any], replace: bool) -> None:
+        self._payments.follow(path, entries, replace)
+        self._requests.follow(path, entries, replace)
 
     def _read_registry(self) -> None:
         paths = registry_io.registry_paths(self.layout)
@@ -127,6 +133,12 @@ class BookState:
         with self._lock:
             self._balances.refresh()
             return self._payments.payments()
+
+    def book_requests(self) -> dict[str, BookRequest]:
+        """Every request the book has a commitment of, by code, as the book is on disk now."""
+        with self._lock:
+            self._balances.refresh()
+            return self._requests.requests()
 
     def closed_through(self, fund: str) -> datetime.date | None:
         """The date of the fund's last close in the book as it is now (`ledger.balances`)."""

@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from api.schemas import DecisionCreate, PaymentCreate, RequestChange, RequestCreate, VoidCreate
 from api.service import holds, outbox, tracing
+from api.service.book_requests import BookRequest
 from api.service.callers import Caller
 from api.service.context import Services
 from api.service.errors import (
@@ -37,6 +38,7 @@ from api.service.errors import (
     ValidationFailed,
 )
 from api.service.periods import check_not_closed
+from api.service.request_view import BOOK, from_book, iso, link_of, render
 from api.service.scope import fund_visible
 from api.service.unit import UnitOfWork
 from funds import requests
@@ -45,15 +47,7 @@ from funds.money import format_amount
 from funds.registry import UnknownCode
 from store.engine import aware
 from store.locks import lock_fund
-from store.tables import Decision, Request
-
-
-def link_of(code: str) -> str:
-    return f"req-{code}"
-
-
-def iso(moment: datetime.datetime, services: Services) -> str:
-    return aware(moment).astimezone(services.zone).isoformat(timespec="seconds")
+from store.tables import Decision, Request, RequestRound
 
 
 def _now(services: Services) -> datetime.datetime:
@@ -87,37 +81,51 @@ def _decision(row: Decision) -> requests.Decision:
     )
 
 
+def _steps(text: str) -> tuple[requests.Step, ...]:
+    return tuple(requests.Step(s["role"], s["org"]) for s in json.loads(text))
+
+
 def load(session: Session, row: Request) -> requests.Request:
-    """The domain's request for a row and its decisions."""
+    """The domain's request for a row, its rounds and their decisions."""
     by_round: dict[int, list[requests.Decision]] = {}
     for decision in _all_decisions(session, row):
         by_round.setdefault(decision.round, []).append(_decision(decision))
-    rounds = [
-        # earlier rounds: their terms were overwritten by the resubmission
-        requests.Round(
-            number,
-            None,
-            tuple(requests.Step(d.role, d.org) for d in by_round.get(number, [])),
-            aware(row.created_at),
-            tuple(by_round.get(number, [])),
-        )
-        for number in range(1, row.round)
-    ]
-    rounds.append(
-        requests.Round(
-            row.round,
-            requests.Terms(
+    kept = {
+        r.round: r
+        for r in session.exec(select(RequestRound).where(RequestRound.request_id == row.id))
+    }
+    rounds = []
+    for number in range(1, row.round + 1):
+        decisions = tuple(by_round.get(number, []))
+        stored = kept.get(number)
+        if stored is not None:
+            terms: requests.Terms | None = requests.Terms(
+                amount=stored.amount,
+                payee=stored.payee,
+                purpose=stored.purpose,
+                category=stored.category,
+                documents=tuple(json.loads(stored.documents)),
+            )
+            rounds.append(
+                requests.Round(
+                    number, terms, _steps(stored.chain), aware(stored.submitted_at), decisions
+                )
+            )
+        elif number < row.round:
+            # superseded before rounds were kept: only its decisions are known
+            chain = tuple(requests.Step(d.role, d.org) for d in decisions)
+            rounds.append(requests.Round(number, None, chain, aware(row.created_at), decisions))
+        else:
+            terms = requests.Terms(
                 amount=row.amount,
                 payee=row.payee,
                 purpose=row.purpose,
                 category=row.category,
                 documents=tuple(json.loads(row.documents)),
-            ),
-            tuple(requests.Step(s["role"], s["org"]) for s in json.loads(row.chain)),
-            aware(row.submitted_at),
-            tuple(by_round.get(row.round, [])),
-        )
-    )
+            )
+            rounds.append(
+                requests.Round(number, terms, _steps(row.chain), aware(row.submitted_at), decisions)
+            )
     payment = (
         requests.Payment(row.paid_on, row.bank_reference or "") if row.paid_on is not None else None
     )
@@ -161,6 +169,23 @@ def save(
     session.add(row)
     if row.id is None:
         session.flush()
+    kept = {r.number for r in before.rounds} if before is not None else set()
+    for round_ in after.rounds:
+        if round_.number in kept or round_.terms is None:
+            continue  # a round is written once, when it is submitted, and never again
+        session.add(
+            RequestRound(
+                request_id=row.id,
+                round=round_.number,
+                amount=round_.terms.amount,
+                payee=round_.terms.payee,
+                purpose=round_.terms.purpose,
+                category=round_.terms.category,
+                documents=json.dumps(list(round_.terms.documents), ensure_ascii=False),
+                chain=json.dumps([{"role": s.role, "org": s.org} for s in round_.chain]),
+                submitted_at=round_.submitted_at,
+            )
+        )
     known = {(d.round, d.step) for d in before.decisions()} if before is not None else set()
     for decision in after.decisions():
         if (decision.round, decision.step) in known:
@@ -207,46 +232,6 @@ def view(session: Session, services: Services, row: Request) -> dict[str, Any]:
     return render(services, load(session, row), json.loads(row.ledger_entries))
 
 
-def render(services: Services, request: requests.Request, entries: list[str]) -> dict[str, Any]:
-    """The API's Request for a domain request and the book entries written for it."""
-    current = request.current
-    decided = {d.step: d for d in current.decisions}
-    steps = []
-    for index, step in enumerate(current.chain):
-        decision = decided.get(index)
-        steps.append(
-            {
-                "role": step.role,
-                "org": step.org,
-                "decision": decision.verdict.value if decision else None,
-                "by": decision.by if decision else None,
-                "at": iso(decision.at, services) if decision else None,
-                "comment": decision.comment if decision else None,
-            }
-        )
-    next_step = request.next_step()
-    terms = request.terms
-    assert request.code is not None
-    return {
-        "id": request.code,
-        "fund": request.fund,
-        "amount": format_amount(terms.amount),
-        "payee": terms.payee,
-        "purpose": terms.purpose,
-        "category": terms.category,
-        "documents": list(terms.documents),
-        "status": request.status.value,
-        "requested_by": request.requested_by,
-        "created_at": iso(request.created_at, services),
-        "updated_at": iso(request.updated_at, services),
-        "steps": steps,
-        "next_step": {"role": next_step.role, "org": next_step.org} if next_step else None,
-        "ledger": {"link": link_of(request.code), "entries": entries} if entries else None,
-        "paid_on": request.payment.paid_on.isoformat() if request.payment else None,
-        "bank_reference": request.payment.bank_reference if request.payment else None,
-    }
-
-
 def _find(session: Session, services: Services, caller: Caller, code: str) -> Request:
     """The request `code` if the caller may see it; else NotFound."""
     row = session.exec(select(Request).where(Request.code == code)).first()
@@ -288,9 +273,31 @@ def expire_due(services: Services, funds: list[str] | None = None) -> None:
             session.commit()
 
 
+def _visible_book(services: Services, caller: Caller) -> dict[str, BookRequest]:
+    """The requests of the book in funds the caller sees."""
+    registry = services.book.registry
+    return {
+        code: found
+        for code, found in services.book.book_requests().items()
+        if found.fund in registry.funds
+        and fund_visible(registry, caller, registry.fund(found.fund))
+    }
+
+
+def _from_book(services: Services, found: BookRequest) -> dict[str, Any]:
+    return render(services, from_book(found, services), list(found.entries), origin=BOOK)
+
+
 def get(*, services: Services, caller: Caller, code: str) -> dict[str, Any]:
+    """The request `code`: from the workflow database, else from the book's metadata."""
     with services.read() as session:
-        row = _find(session, services, caller, code)
+        try:
+            row = _find(session, services, caller, code)
+        except NotFound:
+            found = _visible_book(services, caller).get(code)
+            if found is None:
+                raise
+            return _from_book(services, found)
         request = load(session, row)
         if not requests.due_to_expire(request, now=_now(services), ttl=services.request_ttl):
             return render(services, request, json.loads(row.ledger_entries))
@@ -298,6 +305,11 @@ def get(*, services: Services, caller: Caller, code: str) -> dict[str, Any]:
     expire_due(services, [fund])
     with services.read() as session:
         return view(session, services, _find(session, services, caller, code))
+
+
+def _order(code: str) -> tuple[int, str]:
+    """Request codes in the order they were given: R000999 before R001000."""
+    return (len(code), code)
 
 
 def list_requests(
@@ -309,17 +321,41 @@ def list_requests(
     limit: int = 100,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
+    """The caller's requests in the order of their codes, those known only from the book included."""
     registry = services.book.registry
     visible = [code for code, f in registry.funds.items() if fund_visible(registry, caller, f)]
     if fund is not None:
         visible = [code for code in visible if code == fund]
+    wanted = requests.Status(status) if status is not None else None
     expire_due(services, visible)
     with services.read() as session:
-        statement = select(Request).where(col(Request.fund).in_(visible))
-        if status is not None:
-            statement = statement.where(Request.status == requests.Status(status).value)
-        statement = statement.order_by(col(Request.id)).offset(offset).limit(limit)
-        return [view(session, services, row) for row in session.exec(statement)]
+        statement = select(Request.code, Request.id).where(col(Request.fund).in_(visible))
+        if wanted is not None:
+            statement = statement.where(Request.status == wanted.value)
+        listed: list[tuple[str, int | BookRequest]] = [
+            (code, id_) for code, id_ in session.exec(statement) if code is not None
+        ]
+        book = _visible_book(services, caller)
+        if book:
+            in_database = set(session.exec(select(Request.code)))
+            chosen = set(visible)
+            for code, found in book.items():
+                if code in in_database or found.fund not in chosen:
+                    continue
+                if wanted is None or from_book(found, services).status is wanted:
+                    listed.append((code, found))
+        listed.sort(key=lambda item: _order(item[0]))
+        page = listed[offset : offset + limit]
+        ids = [item for _, item in page if isinstance(item, int)]
+        rows = {
+            row.id: row for row in session.exec(select(Request).where(col(Request.id).in_(ids)))
+        }
+        return [
+            view(session, services, rows[item])
+            if isinstance(item, int)
+            else _from_book(services, item)
+            for _, item in page
+        ]
 
 
 # ---------------------------------------------------------------- submitting
