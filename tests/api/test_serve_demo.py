@@ -73,6 +73,16 @@ def test_demo_serves_the_api_and_fava_with_a_token_per_role(demo_copy: Path) -> 
                 headers={"Authorization": f"Bearer {token}"},
             )
             assert me.status_code == 200 and me.json()["role"] == role
+        # the demo's history exists only in the book, and reads through the same endpoint
+        history = httpx.get(
+            f"http://127.0.0.1:{api_port}/v1/disbursements/R004000",
+            timeout=30,
+            headers={"Authorization": f"Bearer {printed['auditor']}"},
+        )
+        assert history.status_code == 200, history.text
+        shown = history.json()
+        assert shown["origin"] == "book" and shown["status"] in ("paid", "voided", "approved")
+        assert shown["steps"] and all(step["decision"] == "approve" for step in shown["steps"])
         os.killpg(process.pid, signal.SIGINT)
         assert process.wait(timeout=30) == 0
     finally:
