@@ -45,6 +45,7 @@ from reports.book import ZERO, is_cash, parent_account, posting_number
 from reports.context import ReportContext
 from reports.document import Column, Row, Section, Table
 from reports.netassets import is_reclassification
+from reports.recognition import statement_context
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +238,7 @@ def _override(txn: data.Transaction, posting: data.Posting) -> str | None:
 
 
 def cash_flow(ctx: ReportContext) -> CashFlow:
+    ctx = statement_context(ctx)
     view, period = ctx.view, ctx.period
     origins = _origins(ctx)
     lines: dict[str, Decimal] = defaultdict(lambda: ZERO)

@@ -46,6 +46,7 @@ from reports.book import ZERO, BookView, fund_of, posting_number
 from reports.context import ReportContext
 from reports.figures import net_assets
 from reports.netassets import is_reclassification
+from reports.recognition import statement_context
 
 RATIO_PLACES = Decimal("0.0001")
 WAN = Decimal("10000")
@@ -133,6 +134,7 @@ def _meta(txn: data.Transaction, posting: data.Posting, key: str) -> Any:
 
 
 def spending(ctx: ReportContext) -> Spending:
+    ctx = statement_context(ctx)
     view, period = ctx.view, ctx.period
     activities = _fund_activities(view)
     sums = {"charitable": ZERO, "other": ZERO, "admin": ZERO, "total": ZERO}
@@ -164,6 +166,7 @@ def _usable_from(txn: data.Transaction, posting: data.Posting) -> datetime.date 
 
 
 def year_income(ctx: ReportContext, year: int) -> YearIncome:
+    ctx = statement_context(ctx)
     view = ctx.view
     end = datetime.date(year, 12, 31)
     actual = deferred = released = ZERO

@@ -46,6 +46,7 @@ from funds.model import Restriction
 from ledger.accounts import Section
 from ledger.periods import classify
 from reports.book import ZERO, BookView, fund_of, posting_number
+from reports.recognition import interest_restricted, is_interest
 
 R = Restriction.RESTRICTED
 
@@ -144,7 +145,9 @@ def _walk(view: BookView) -> list[Movement]:
         for fund, postings in per_fund.items():
             if fund in restricted:
                 for posting in postings:
-                    _movement(view, state, moves[fund], fund, posting)
+                    _movement(
+                        view, state=state, move=moves[fund], fund=fund, txn=txn, posting=posting
+                    )
         for fund, move in moves.items():
             frozen = move.frozen(txn.date, fund)
             if frozen is not None:
@@ -211,9 +214,11 @@ def _apply(
 
 def _movement(
     view: BookView,
+    *,
     state: dict[str, list[Decimal]],
     move: _Moves,
     fund: str,
+    txn: data.Transaction,
     posting: data.Posting,
 ) -> None:
     account, number = posting.account, posting_number(posting)
@@ -231,6 +236,8 @@ def _movement(
         return
     column = category.restriction if category is not None else None
     is_r = column is None or column is R
+    if root == "Income" and is_interest(account) and not interest_restricted(view, txn, posting):
+        is_r = False  # interest of a restricted fund is unrestricted unless stipulated
     if is_r:
         _apply(state, move, fund, -number, ZERO)
     else:

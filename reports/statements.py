@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from beancount.core import data
+
 from funds.model import Restriction
 from reports.book import ZERO, BookView, fund_of, posting_number
 from reports.context import ReportContext
@@ -45,6 +47,7 @@ from reports.figures import (
 )
 from reports.labels import income_codes, label
 from reports.netassets import is_reclassification, period_moves, split_at
+from reports.recognition import interest_restricted, is_interest, statement_context
 
 R_ = Restriction.RESTRICTED
 
@@ -205,6 +208,7 @@ def _label_line(key: str, code: str, opening: Decimal, closing: Decimal) -> Shee
 
 
 def balance_sheet(ctx: ReportContext) -> BalanceSheet:
+    ctx = statement_context(ctx)
     view, period = ctx.view, ctx.period
     before = view.balances(end=period.opening, fund=ctx.fund)
     after = view.balances(end=period.end, fund=ctx.fund)
@@ -293,9 +297,16 @@ def split_net_assets(ctx: ReportContext, balances: dict[str, Decimal], day: date
     return Columns(total - restricted, restricted)
 
 
-def income_column(view: BookView, account: str) -> Restriction:
-    """The column of an income posting: restricted only in a restricted fund."""
+def income_column(view: BookView, txn: data.Transaction, posting: data.Posting) -> Restriction:
+    """The column of an income posting: restricted only in a restricted fund.
+
+    Interest of a restricted fund is unrestricted unless the donor stipulated
+    otherwise (`reports.recognition`).
+    """
+    account = posting.account
     if view.fund_restriction(fund_of(account)) is not Restriction.RESTRICTED:
+        return Restriction.UNRESTRICTED
+    if is_interest(account) and not interest_restricted(view, txn, posting):
         return Restriction.UNRESTRICTED
     category = view.category(account)
     if category is not None and category.restriction is Restriction.UNRESTRICTED:
@@ -304,6 +315,7 @@ def income_column(view: BookView, account: str) -> Restriction:
 
 
 def activities(ctx: ReportContext) -> Activities:
+    ctx = statement_context(ctx)
     view, period = ctx.view, ctx.period
     income: dict[str, Columns] = defaultdict(Columns)
     expenses: dict[str, Columns] = defaultdict(Columns)
@@ -318,7 +330,7 @@ def activities(ctx: ReportContext) -> Activities:
         number = -posting_number(posting)
         if root == "Income":
             code = category.code if category else "4901"
-            income[code] = income[code] + Columns.of(income_column(view, posting.account), number)
+            income[code] = income[code] + Columns.of(income_column(view, txn, posting), number)
         elif root == "Expenses":
             key = category.account if category else posting.account
             expenses[key] = expenses[key] + Columns(-number, ZERO)

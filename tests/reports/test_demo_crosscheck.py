@@ -1,7 +1,13 @@
 """The statements of the demo district, every year, against plain Beancount queries.
 
 The figures on the right-hand side come from beanquery over the loaded
-entries (or plain sums over postings), never from `reports`.
+entries (or plain sums over postings), never from `reports`. The statements
+follow the recognition policies (`reports.recognition`), so the book's figures
+are adjusted by queries of their own: pledges (`pledge` metadata) are income
+when received, not a receivable; a grant award (`grant` metadata) is expensed
+tranche by tranche (`tranche` metadata), its unpaid rest is no liability; and
+interest of restricted funds is unrestricted. In the demo every pledge and
+grant is a restricted fund's.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from reports.book import BookView, Period
 from reports.cashflow import cash_flow
 from reports.context import ReportContext
 from reports.fundstatements import fund_statements
+from reports.netassets import designated_by_fund
+from reports.recognition import recognized
 from reports.statements import activities, balance_sheet
 
 ZERO = Decimal("0.00")
@@ -64,46 +72,81 @@ def test_statements_of_each_year_agree_with_beancount(view: BookView, offset: in
     at_end = f"date <= {end.isoformat()}"
     before = f"date < {start.isoformat()}"
 
-    # The balance sheet balances, and each side is Beancount's.
+    restricted = "|".join(code for code, fund in view.registry.funds.items() if fund.restricted)
+    in_year = f"year = {year} AND NOT ('close' IN tags)"
+    grant = "entry_meta('grant') IS NOT NULL"
+    pledge = "entry_meta('pledge') IS NOT NULL"
+
+    def unpaid_grants(when: str) -> Decimal:  # negative: the awards' payables
+        return query_sum(view, f"account ~ '^Liabilities:Payable:' AND {grant} AND {when}")
+
+    def pledged(when: str) -> Decimal:
+        return query_sum(view, f"account ~ '^Assets:Receivable:' AND {pledge} AND {when}")
+
+    # The balance sheet balances, and each side is Beancount's, adjusted.
     bs = balance_sheet(ctx)
-    assets = query_sum(view, f"account ~ '^Assets:' AND {at_end}")
-    liabilities = query_sum(view, f"account ~ '^Liabilities:' AND {at_end}")
-    rest = query_sum(view, f"account ~ '^(Equity|Income|Expenses):' AND {at_end}")
+    assets = query_sum(view, f"account ~ '^Assets:' AND {at_end}") - pledged(at_end)
+    liabilities = query_sum(view, f"account ~ '^Liabilities:' AND {at_end}") - unpaid_grants(at_end)
     assert bs.total_assets.closing == assets
     assert bs.total_liabilities.closing == -liabilities
-    assert bs.total_net_assets.closing == -rest == assets + liabilities
+    assert bs.total_net_assets.closing == assets + liabilities
     assert bs.total_assets.closing == bs.total_liabilities_net_assets.closing
     assert bs.total_assets.opening == bs.total_liabilities_net_assets.opening
 
     # The activity statement's change in net assets is the balance sheet's.
     act = activities(ctx)
-    net_before = query_sum(view, f"account ~ '^(Assets|Liabilities):' AND {before}")
+    net_before = (
+        query_sum(view, f"account ~ '^(Assets|Liabilities):' AND {before}")
+        - pledged(before)
+        - unpaid_grants(before)
+    )
     net_after = assets + liabilities
     assert act.change.total == net_after - net_before
     assert act.change.total == bs.total_net_assets.closing - bs.total_net_assets.opening
     assert act.change.unrestricted == bs.net_unrestricted.closing - bs.net_unrestricted.opening
     assert act.change.restricted == bs.net_restricted.closing - bs.net_restricted.opening
-    # Income and expenses of the year, the close left out; restricted spending is released.
-    restricted = "|".join(code for code, fund in view.registry.funds.items() if fund.restricted)
-    in_year = f"year = {year} AND NOT ('close' IN tags)"
-    assert act.income_total.total == -query_sum(view, f"account ~ '^Income:' AND {in_year}")
-    assert act.income_total.restricted == -query_sum(
-        view, f"account ~ '^Income:.*:Restricted:' AND {in_year}"
+    # Income of the year: pledges when received; interest of restricted funds unrestricted.
+    pledges_booked = -query_sum(view, f"account ~ '^Income:' AND {pledge} AND {in_year}")
+    pledges_received = -query_sum(
+        view, f"account ~ '^Assets:Receivable:' AND {pledge} AND number < 0 AND {in_year}"
     )
-    assert (
-        act.expense_total.total
-        == act.expense_total.unrestricted
-        == query_sum(view, f"account ~ '^Expenses:' AND {in_year}")
+    income = -query_sum(view, f"account ~ '^Income:' AND {in_year}")
+    assert act.income_total.total == income - pledges_booked + pledges_received
+    restricted_income = -query_sum(
+        view, f"account ~ '^Income:(Donation|Service|Subsidy|Other):Restricted:' AND {in_year}"
     )
-    assert (
-        act.release.unrestricted
-        == -act.release.restricted
-        == query_sum(view, f"account ~ '^Expenses:.*:({restricted})$' AND {in_year}")
+    assert act.income_total.restricted == restricted_income - pledges_booked + pledges_received
+    # Expenses of the year: a grant's tranches, not its award or the void of its rest.
+    expenses = query_sum(view, f"account ~ '^Expenses:' AND {in_year}")
+    awards = query_sum(view, f"account ~ '^Expenses:' AND {grant} AND number > 0 AND {in_year}")
+    voids = query_sum(
+        view,
+        f"account ~ '^Expenses:' AND {grant} AND entry_meta('voided_by') IS NOT NULL AND {in_year}",
     )
-    # Restricted net assets are what the restricted funds hold, closed year or not.
-    held = query_sum(view, f"account ~ '^(Assets|Liabilities):.*:({restricted})$' AND {at_end}")
-    assert bs.net_restricted.closing == held
-    assert bs.net_unrestricted.closing == net_after - held
+    tranches = query_sum(
+        view,
+        f"account ~ '^Liabilities:Payable:' AND entry_meta('tranche') IS NOT NULL "
+        f"AND number > 0 AND {in_year}",
+    )
+    assert act.expense_total.total == act.expense_total.unrestricted
+    assert act.expense_total.total == expenses - awards - voids + tranches
+    # Releases never exceed the restricted funds' spending; restricted net assets are
+    # what the restricted funds hold less their unrestricted (designated, interest) money.
+    assert act.release.unrestricted == -act.release.restricted
+    restricted_spent = (
+        query_sum(view, f"account ~ '^Expenses:.*:({restricted})$' AND NOT ({grant}) AND {in_year}")
+        + tranches
+    )
+    assert ZERO <= act.release.unrestricted <= restricted_spent
+    held = (
+        query_sum(view, f"account ~ '^(Assets|Liabilities):.*:({restricted})$' AND {at_end}")
+        - pledged(at_end)
+        - unpaid_grants(at_end)
+    )
+    assert bs.net_restricted.closing == held - sum(
+        designated_by_fund(recognized(view), end).values(), ZERO
+    )
+    assert bs.net_unrestricted.closing == net_after - bs.net_restricted.closing
 
     # Each fund's closing balance is its Beancount balance.
     per_account = query_by_account(view, f"account ~ '^(Assets|Liabilities):' AND {at_end}")
@@ -157,17 +200,28 @@ def test_one_fund_statement_agrees_with_beancount(view: BookView) -> None:
 
 
 def test_restricted_net_assets_mid_year_are_the_restricted_funds(view: BookView) -> None:
-    # Before the year-end close books the release, restricted spending is released all the same.
+    # Before the year-end close books the release, restricted spending is released all the
+    # same: restricted net assets are what the restricted funds hold (pledges not yet
+    # received and grants not yet due left out) less their unrestricted money.
     year = years(view)[0]
     end = datetime.date(year, 6, 30)
     bs = balance_sheet(ReportContext(view, Period(datetime.date(year, 1, 1), end)))
     restricted = "|".join(code for code, fund in view.registry.funds.items() if fund.restricted)
-    held = query_sum(
-        view, f"account ~ '^(Assets|Liabilities):.*:({restricted})$' AND date <= {end.isoformat()}"
+    when = f"date <= {end.isoformat()}"
+    adjust = query_sum(
+        view, f"account ~ '^Assets:Receivable:' AND entry_meta('pledge') IS NOT NULL AND {when}"
+    ) + query_sum(
+        view, f"account ~ '^Liabilities:Payable:' AND entry_meta('grant') IS NOT NULL AND {when}"
     )
-    assert bs.net_restricted.closing == held
+    held = (
+        query_sum(view, f"account ~ '^(Assets|Liabilities):.*:({restricted})$' AND {when}") - adjust
+    )
+    designated = sum(designated_by_fund(recognized(view), end).values(), ZERO)
+    assert bs.net_restricted.closing == held - designated
     assert (
         bs.net_unrestricted.closing
-        == query_sum(view, f"account ~ '^(Assets|Liabilities):' AND date <= {end.isoformat()}")
+        == query_sum(view, f"account ~ '^(Assets|Liabilities):' AND {when}")
+        - adjust
         - held
+        + designated
     )
