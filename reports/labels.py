@@ -10,6 +10,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "balance-sheet": ("资产负债表", "Statement of financial position"),
     "activities": ("业务活动表", "Statement of activities"),
     "cash-flow": ("现金流量表", "Statement of cash flows"),
+    "notes": ("报表附注", "Notes to the statements"),
+    "bank-reconciliation": ("银行存款余额调节表", "Bank reconciliations"),
     "funds": ("基金收支表", "Fund statements"),
     "disbursements": ("支出登记簿", "Disbursement register"),
     "sources": ("资金来源追溯", "Source tracing"),

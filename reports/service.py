@@ -27,6 +27,7 @@ from reports.forms import activities_section, balance_sheet_section
 from reports.fundstatements import funds_section
 from reports.integrity import integrity_section
 from reports.labels import LANGS, label
+from reports.notes import notes_section, reconciliation_section
 from reports.registers import disbursements_section, grants_section
 from reports.sources import sources_section
 from reports.statements import trial_balance_section
@@ -36,6 +37,8 @@ SECTIONS: dict[str, Callable[[ReportContext], Section]] = {
     "balance-sheet": balance_sheet_section,
     "activities": activities_section,
     "cash-flow": cash_flow_section,
+    "notes": notes_section,
+    "bank-reconciliation": reconciliation_section,
     "funds": funds_section,
     "disbursements": disbursements_section,
     "sources": sources_section,
