@@ -44,6 +44,7 @@ from beancount.core import data
 from reports.book import ZERO, is_cash, parent_account, posting_number
 from reports.context import ReportContext
 from reports.document import Column, Row, Section, Table
+from reports.forms import header, period_text, revision_note, signatures
 from reports.netassets import is_reclassification
 from reports.recognition import statement_context
 
@@ -392,7 +393,15 @@ def cash_flow_section(ctx: ReportContext) -> Section:
         Column("row", "行次" if zh else "Line"),
         Column("amount", t("amount"), "money"),
     )
-    main = Table("cash_flow", t("cash-flow"), columns, tuple(rows), note=note)
+    main = Table(
+        "cash_flow",
+        t("cash-flow"),
+        columns,
+        tuple(rows),
+        note=" ".join(x for x in (note, revision_note(ctx)) if x),
+        header=header(ctx, "会民非03表", period_text(ctx)),
+        footer=signatures(ctx.lang),
+    )
     by_account = Table(
         "cash_by_account",
         t("cash_by_account"),

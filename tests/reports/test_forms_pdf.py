@@ -75,6 +75,7 @@ def test_forms_read_back_with_their_headers_and_columns(pack: bytes) -> None:
         "2024年12月31日",
         "单位：元",
         "会民非02表",
+        "会民非03表",
         "2024年度",
         "单位负责人",
         "主管会计工作负责人",
