@@ -90,6 +90,10 @@ def _quote(text: str) -> str:
         raise InvalidTitle(str(exc)) from None
 
 
+DOCUMENTS_OPTION = "../documents"
+DOCUMENTS_BOOK = "documents.beancount"
+
+
 def main_text(spec: BookSpec) -> str:
     """The text of `main.beancount`."""
     lines = [
@@ -97,6 +101,7 @@ def main_text(spec: BookSpec) -> str:
         "; Fundbook appends only to fundbook/, Fava inserts into manual.beancount.",
         f'option "title" {_quote(spec.title)}',
         'option "operating_currency" "CNY"',
+        f'option "documents" "{DOCUMENTS_OPTION}"',
         "",
         *(f'plugin "{plugin}"' for plugin in PLUGINS),
         "",
@@ -113,6 +118,7 @@ def main_text(spec: BookSpec) -> str:
         *(f'include "history/{year:04d}.beancount"' for year in spec.history_years),
         'include "manual.beancount"',
         'include "fundbook/journal.beancount"',
+        f'include "{DOCUMENTS_BOOK}"',
         "",
     ]
     return "\n".join(lines)
@@ -123,6 +129,10 @@ MANUAL_TEXT = (
     "; above the insert-entry option below (it must stay the last line).\n"
     "\n"
     f'{FAVA_OPTION_DATE} custom "fava-option" "insert-entry" ".*"\n'
+)
+DOCUMENTS_TEXT = (
+    "; Documents (请款函, receipts, milestone reports) linked to their entries;\n"
+    "; appended by Fundbook only, each file stored once under ../documents/ by its sha256.\n"
 )
 JOURNAL_TEXT = "; Include lines of the yearly journals written by Fundbook's writer.\n"
 
@@ -152,6 +162,8 @@ def create_book(layout: Layout, spec: BookSpec) -> None:
     check_home_empty(layout)
     layout.home.mkdir(parents=True, exist_ok=True)
     layout.imports_dir.mkdir(parents=True, exist_ok=True)
+    # The root of the book's `documents` option: Beancount wants it to exist.
+    (layout.book_dir / DOCUMENTS_OPTION).resolve().mkdir(parents=True, exist_ok=True)
     chart = registry_io.chart_entries(spec.registry, spec.banks, spec.opened)
     registry = registry_io.registry_entries(spec.registry, spec.banks, spec.opened)
     _write_file(layout, "main.beancount", main_text(spec))
@@ -163,6 +175,7 @@ def create_book(layout: Layout, spec: BookSpec) -> None:
     )
     _write_file(layout, "manual.beancount", MANUAL_TEXT)
     _write_file(layout, "fundbook/journal.beancount", JOURNAL_TEXT)
+    _write_file(layout, DOCUMENTS_BOOK, DOCUMENTS_TEXT)
     layout.history_dir.mkdir(parents=True, exist_ok=True)
 
 

@@ -19,6 +19,7 @@ from beancount.core import data
 
 from ledger import torn
 from ledger.anchor import Anchor, verify_anchors
+from ledger.documents import document_problems
 from ledger.layout import Layout
 from ledger.loading import BookNotFound, load_book
 from ledger.periods import check_periods
@@ -103,6 +104,16 @@ def problems_of(entries: list[data.Directive], errors: list[Any], layout: Layout
     problems += [problem_of(error, book_dir) for error in traced.errors]
     # Closes and releases, recognized by what they do: each closes its funds exactly.
     problems += [problem_of(error, book_dir) for error in check_periods(entries, book.registry)]
+    # Linked documents: each file is there with the sha256 the book links.
+    for entry, message in document_problems(entries):
+        source = entry.meta or {}
+        problems.append(
+            Problem(
+                _relative(str(source.get("filename", "<unknown>")), book_dir),
+                int(source.get("lineno") or 0),
+                message,
+            )
+        )
     return problems
 
 

@@ -303,6 +303,17 @@ def _note(entry: data.Note) -> list[str]:
     return [" ".join(words), *meta_lines(entry.meta, "  ")]
 
 
+def _document(entry: data.Document) -> list[str]:
+    words = [
+        date(entry.date),
+        "document",
+        account(entry.account),
+        quote(entry.filename, "filename"),
+    ]
+    words += _marks(getattr(entry, "tags", None), getattr(entry, "links", None))
+    return [" ".join(words), *meta_lines(entry.meta, "  ")]
+
+
 def render(entry: data.Directive) -> str:
     """The Beancount text of one directive, ending with a newline; UnsafeText if it cannot be safe."""
     if isinstance(entry, data.Transaction):
@@ -317,6 +328,8 @@ def render(entry: data.Directive) -> str:
         lines = _custom(entry)
     elif isinstance(entry, data.Note):
         lines = _note(entry)
+    elif isinstance(entry, data.Document):
+        lines = _document(entry)
     else:
         raise UnsafeText("entry", f"{type(entry).__name__} directives are not written by Fundbook")
     return "\n".join(lines) + "\n"

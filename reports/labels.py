@@ -96,6 +96,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "purpose": ("用途", "Purpose"),
     "bank_reference": ("银行流水号", "Bank reference"),
     "paid_by": ("付款人", "Paid by"),
+    "documents": ("附件（sha256）", "Documents (sha256)"),
     "requested_by": ("申请人", "Requested by"),
     "requested_at": ("申请时间", "Requested at"),
     "approvals": ("审批链", "Approval chain"),

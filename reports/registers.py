@@ -38,6 +38,15 @@ class Approval:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkedDocument:
+    """A document the book links to a payment's request (`ledger.documents`)."""
+
+    kind: str
+    name: str
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
 class Payment:
     date: str
     link: str
@@ -52,6 +61,7 @@ class Payment:
     requested_at: str
     approvals: tuple[Approval, ...]
     fb_id: str
+    documents: tuple[LinkedDocument, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +126,33 @@ def is_payment(ctx: ReportContext, txn: data.Transaction) -> bool:
     return not is_close(txn) and _scoped_amount(ctx, txn, "Liabilities:Payable:") > 0 and cash < 0
 
 
+def documents_by_link(ctx: ReportContext) -> dict[str, tuple[LinkedDocument, ...]]:
+    """The documents linked from the book (with their sha256), by the link they document."""
+    if "documents" not in ctx.view._memo:
+        found: dict[str, list[LinkedDocument]] = defaultdict(list)
+        for entry in ctx.view.entries:
+            if isinstance(entry, data.Document) and "sha256" in (entry.meta or {}):
+                meta = entry.meta
+                for link in entry.links or ():
+                    found[link].append(
+                        LinkedDocument(
+                            str(meta.get("kind", "")),
+                            str(meta.get("name", "")),
+                            str(meta["sha256"]),
+                        )
+                    )
+        ctx.view._memo["documents"] = {link: tuple(docs) for link, docs in found.items()}
+    documents: dict[str, tuple[LinkedDocument, ...]] = ctx.view._memo["documents"]
+    return documents
+
+
+def documents_text(documents: tuple[LinkedDocument, ...]) -> str:
+    return "; ".join(f"{d.kind} {d.name} sha256:{d.sha256}".replace("  ", " ") for d in documents)
+
+
 def disbursement_register(ctx: ReportContext) -> DisbursementRegister:
     commitments = commitments_by_link(ctx)
+    linked = documents_by_link(ctx)
     payments = []
     for txn in ctx.view.transactions:
         if txn.date not in ctx.period or not is_payment(ctx, txn):
@@ -142,6 +177,7 @@ def disbursement_register(ctx: ReportContext) -> DisbursementRegister:
                 str(cmeta.get("requested_at", "")),
                 approvals_of(cmeta),
                 str(meta.get("fb_id", "")),
+                linked.get(link, ()),
             )
         )
     return DisbursementRegister(
@@ -172,6 +208,7 @@ def disbursements_section(ctx: ReportContext) -> Section:
         Column("requested_by", t("requested_by")),
         Column("requested_at", t("requested_at")),
         Column("approvals", t("approvals")),
+        Column("documents", t("documents")),
     )
     rows = [
         Row(
@@ -187,11 +224,12 @@ def disbursements_section(ctx: ReportContext) -> Section:
                 p.requested_by,
                 p.requested_at,
                 chain_text(ctx, p.approvals),
+                documents_text(p.documents),
             )
         )
         for p in reg.payments
     ]
-    rows.append(Row(("", t("total"), "", "", "", reg.total, "", "", "", "", ""), "total"))
+    rows.append(Row(("", t("total"), "", "", "", reg.total, "", "", "", "", "", ""), "total"))
     table = Table("disbursements", t("disbursements"), columns, tuple(rows))
     return Section("disbursements", t("disbursements"), (table,), data=reg)
 

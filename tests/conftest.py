@@ -8,6 +8,7 @@ first with `copy_home`.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import shutil
 import uuid
@@ -21,12 +22,24 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 
 
+def _builder_digest() -> str:
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for package in ("funds", "ledger", "fundbook_cli"):
+        for path in sorted((root / package).rglob("*.py")):
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 @pytest.fixture(scope="session")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A HOME with the Wuhou demo district's book (built once, shared, read-only)."""
     from fundbook_cli.demo_district import build_demo
 
-    shared = tmp_path_factory.getbasetemp().parent / "fundbook-demo"
+    # Keyed by the code that builds it: a demo built by other code (an earlier
+    # run, another checkout) is never taken for this code's.
+    shared = tmp_path_factory.getbasetemp().parent / f"fundbook-demo-{_builder_digest()}"
     shared.mkdir(parents=True, exist_ok=True)
     home = shared / "home"
     with (shared / "lock").open("w") as lock:

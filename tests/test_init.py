@@ -68,7 +68,9 @@ def test_main_beancount_declares_plugins_includes_and_fava_options(home: Path) -
         'include "registry.beancount"',
         'include "manual.beancount"',
         'include "fundbook/journal.beancount"',
+        'include "documents.beancount"',
     ]
+    assert 'option "documents" "../documents"' in lines
     text = "\n".join(lines)
     for option in (
         '"fava-option" "language" "zh"',
