@@ -77,6 +77,7 @@ OPERATION_IDS = {
     "/v1/disbursements/{code}/void": "R000003",
     "/v1/allocations/{code}/cancel": "A000002",
     "/v1/grants/{code}/cancel": "G000002",
+    "/v1/contributions/{code}/documents": "C000001",
 }
 
 

@@ -86,6 +86,11 @@ FIELDS: dict[str, Field] = {
         "fb_id of the entries written to the book",
         ["R000001-commitment"],
     ),
+    "file": (
+        "文件（PDF、JPEG 或 PNG，最大 10 MB）",
+        "The file (PDF, JPEG or PNG, at most 10 MB)",
+        None,
+    ),
     "fund": ("基金代码", "Code of the fund", "MF-ST01C01"),
     "held": ("已冻结（待审批申请占用）", "Held by requests not yet decided", "800.00"),
     "id": ("编号", "Identifier", "R000001"),

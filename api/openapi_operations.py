@@ -113,6 +113,32 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "The foundation voids an approved, unpaid request; a linked entry reverses the commitment.",
         (*POST, "not_found", "invalid_transition"),
     ),
+    ("post", "/v1/disbursements/{id}/documents"): Operation(
+        "上传请款附件",
+        "Attach a document to a request",
+        "上传请款函、发票等（PDF、JPEG 或 PNG，按内容识别，最大 10 MB）；文件按 sha256 存于 "
+        "HOME/documents/，以 document 指令链接到该请款的分录。同一文件再次上传返回 200。",
+        "Upload the request letter or an invoice (PDF, JPEG or PNG, recognized from the content, at most "
+        "10 MB); the file is stored by its sha256 under HOME/documents/ and linked to the "
+        "request's entries by a document directive. The same file again answers 200.",
+        ("forbidden", "not_found"),
+    ),
+    ("post", "/v1/contributions/{id}/documents"): Operation(
+        "上传收款附件",
+        "Attach a document to a contribution",
+        "会计或基金会上传捐赠票据、银行回单等，存储与链接方式同请款附件。",
+        "The accountant or the foundation uploads the donation receipt or a bank slip, stored and "
+        "linked as for a request.",
+        ("forbidden", "not_found"),
+    ),
+    ("post", "/v1/grants/{id}/tranches/{number}/documents"): Operation(
+        "上传里程碑报告",
+        "Attach a milestone report",
+        "基金会或会计上传资助分期的里程碑报告，链接到该资助的分录。",
+        "The foundation or the accountant uploads the milestone report of a grant's tranche, "
+        "linked to the grant's entries.",
+        ("forbidden", "not_found"),
+    ),
     ("post", "/v1/contributions"): Operation(
         "记录收入",
         "Record a contribution",

@@ -95,8 +95,21 @@ class Desk:
             return None
 
     def login(self, token: str) -> Caller | None:
-        """The person a pasted token belongs to, or None."""
-        return self.caller(hash_token(token)) if token.strip() else None
+        """The person a pasted token belongs to, or None.
+
+        A login starts wiring the services in the background: the first
+        action then does not wait for the book's first load.
+        """
+        person = self.caller(hash_token(token)) if token.strip() else None
+        if person is not None and self._services is None:
+            threading.Thread(target=self._warm, daemon=True, name="fundbook-desk-warm").start()
+        return person
+
+    def _warm(self) -> None:
+        try:
+            self.services()
+        except Exception:  # the first action reports it
+            return
 
     def caller_of_cookie(self, cookie: str | None) -> Caller | None:
         return self.caller(self.sessions.token_hash(cookie))

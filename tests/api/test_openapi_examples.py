@@ -137,7 +137,8 @@ def _steps(api: Api) -> None:
     send("get", "/healthz", None)
     for path in ("/v1/me", "/v1/orgs", "/v1/funds", "/v1/funds/{code}"):
         send("get", path, "committee")
-    send("post", "/v1/contributions", "accountant")  # 5,000.00 into MF-ST01C01
+    contribution = send("post", "/v1/contributions", "accountant")  # 5,000.00 into MF-ST01C01
+    _upload(api, "/v1/contributions/{code}/documents", "accountant", contribution["id"])
     send(
         "post",
         "/v1/contributions",
@@ -155,6 +156,7 @@ def _steps(api: Api) -> None:
     send("get", "/v1/disbursements/{code}", "committee")
     paid = send("post", "/v1/disbursements/{code}/payment", "accountant")
     assert paid["status"] == "paid"
+    _upload(api, "/v1/disbursements/{code}/documents", "committee", "R000001")
     # R000002: returned, resubmitted, cancelled
     _on(
         api,
@@ -210,6 +212,7 @@ def _steps(api: Api) -> None:
         ("payment", "accountant"),
     ):
         send("post", f"/v1/grants/{{code}}/tranches/{{number}}/{step}", role)
+    _upload(api, "/v1/grants/{code}/tranches/{number}/documents", "foundation", "G000001")
     send("post", "/v1/grants/{code}/close", "foundation")
     send("post", "/v1/grants", "foundation", setup=True)  # G000002
     send("post", "/v1/grants/{code}/cancel", "foundation")
@@ -218,6 +221,25 @@ def _steps(api: Api) -> None:
     send("get", "/v1/reports/{name}", "auditor")
     send("get", "/public/funds", None)
     send("get", "/public/payments", None)
+
+
+# The smallest PDF a parser accepts: what the upload checks is its content's type.
+_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def _upload(api: Api, path: str, role: str, code: str) -> None:
+    """A multipart upload (its example is a file, not JSON) to the resource `code`."""
+    operation = api.operation("post", path)
+    url = path.replace("{code}", code).replace("{number}", "1")
+    reply = api.client.post(
+        url,
+        files={"file": ("请款函.pdf", _PDF, "application/pdf")},
+        data={"kind": "请款函"},
+        headers={"Authorization": f"Bearer {api.tokens[role]}"},
+    )
+    assert str(reply.status_code) in operation["responses"], (path, reply.text)
+    assert reply.status_code == 201, (path, reply.text)
+    api.replayed.add(("post", path))
 
 
 def _on(api: Api, path: str, code: str, role: str, body: dict[str, Any]) -> None:

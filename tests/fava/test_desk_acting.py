@@ -122,7 +122,7 @@ def browser() -> Iterator[object]:
 def _log_in(browser, desk: Desk, role: str):  # type: ignore[no-untyped-def]
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
-    page.set_default_timeout(60_000)
+    page.set_default_timeout(180_000)
     page.goto(f"{desk.fava}/extension/FundbookDesk/")
     # Every page needs the login (--login): the desk sends the browser to it.
     assert "/extension/FundbookDesk/login" in page.url
@@ -168,10 +168,12 @@ def test_a_committee_member_at_the_desk_cannot_pay(desk, browser) -> None:
         form = {"request": desk.approved, "paid_on": "2026-01-05", "bank_reference": "X1"}
         url = f"{desk.fava}/extension/FundbookDesk/pay"
         # Without the form's CSRF field nothing is done.
-        answer = context.request.post(url, form=form, max_redirects=0)
+        answer = context.request.post(url, form=form, max_redirects=0, timeout=180_000)
         assert answer.status == 303 and "error=csrf" in answer.headers["location"]
         csrf = page.locator("div.who input[name=csrf]").input_value()
-        answer = context.request.post(url, form={**form, "csrf": csrf}, max_redirects=0)
+        answer = context.request.post(
+            url, form={**form, "csrf": csrf}, max_redirects=0, timeout=180_000
+        )
         assert answer.status == 303 and "error=forbidden" in answer.headers["location"]
         page.goto(urljoin(desk.fava, answer.headers["location"]))
         assert "您的角色无权执行此操作" in page.inner_text("p.failed")
@@ -200,7 +202,7 @@ def test_the_accountant_pays_from_the_desk_and_the_book_names_her(desk, browser)
 
         # The same form sent again (a reload, a second click) answers the first result.
         again = context.request.post(
-            f"{desk.fava}/extension/FundbookDesk/pay", form=fields, max_redirects=0
+            f"{desk.fava}/extension/FundbookDesk/pay", form=fields, max_redirects=0, timeout=180_000
         )
         assert again.status == 303 and "done=pay" in again.headers["location"]
 
