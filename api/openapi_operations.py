@@ -343,6 +343,7 @@ TAGS: dict[str, str] = {
     "sources": "部门资金的去向 / Where each department's money went",
     "allocations": "资金池下拨到社区 / Allocations of the pools to communities",
     "grants": "社会企业项目资助 / Social-enterprise grants in tranches",
+    "documents": "附件：请款函、票据、里程碑报告 / Documents: request letters, receipts, milestone reports",
     "periods": "会计年度结账 / Year-end closes",
     "reports": "审计报表 / Audit reports",
     "public disclosure": "依法公开的信息，无需令牌 / What the law requires to be public, no token",
