@@ -22,6 +22,7 @@ class Services:
       request_ttl: how long a request may wait for a decision before it expires.
       zone: the foundation's time zone (dates in the book are local dates).
       reader: opens a session that only reads; defaults to session_factory.
+      clock: the current time, aware; defaults to the system clock (tests move it).
     """
 
     session_factory: Callable[[], Session]
@@ -29,12 +30,15 @@ class Services:
     request_ttl: datetime.timedelta
     zone: ZoneInfo
     reader: Callable[[], Session] | None = None
+    clock: Callable[[], datetime.datetime] | None = None
 
     def read(self) -> Session:
         """A session that only reads (on SQLite it takes no write lock)."""
         return (self.reader or self.session_factory)()
 
     def now(self) -> datetime.datetime:
+        if self.clock is not None:
+            return self.clock().astimezone(self.zone)
         return datetime.datetime.now(self.zone)
 
     def today(self) -> datetime.date:

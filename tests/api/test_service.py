@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
@@ -84,29 +83,46 @@ def approve_all(services: Services, code: str) -> dict[str, Any]:
     return result
 
 
+class _Clock:
+    """A clock the test moves by hand, so an expiry never depends on the machine's speed."""
+
+    def __init__(self) -> None:
+        self.at = datetime.datetime.now(datetime.UTC)
+
+    def __call__(self) -> datetime.datetime:
+        return self.at
+
+    def advance(self, delta: datetime.timedelta) -> None:
+        self.at += delta
+
+
 def test_stale_requests_expire_and_release_their_holds(services: Services) -> None:
-    code = submit(services, "80.00")
-    assert available(services) == Decimal("20.00")
+    clock = _Clock()
+    timed = replace(services, clock=clock, request_ttl=datetime.timedelta(days=30))
+    code = submit(timed, "80.00")
+    assert available(timed) == Decimal("20.00")
     with pytest.raises(InsufficientFunds):
-        submit(services, "30.00")
-    short = replace(services, request_ttl=datetime.timedelta(seconds=0.5))
-    time.sleep(0.7)
-    second = submit(short, "30.00")  # the stale request expired under the fund's lock
-    assert disbursements.get(services=short, caller=COMMITTEE, code=code)["status"] == "expired"
-    assert available(short) == Decimal("70.00")
+        submit(timed, "30.00")
+    clock.advance(datetime.timedelta(days=29))
+    with pytest.raises(InsufficientFunds):  # 29 days undecided: still held
+        submit(timed, "30.00")
+    clock.advance(datetime.timedelta(days=2))
+    second = submit(timed, "30.00")  # the stale request expired under the fund's lock
+    assert disbursements.get(services=timed, caller=COMMITTEE, code=code)["status"] == "expired"
+    assert available(timed) == Decimal("70.00")
     with pytest.raises(InvalidTransition):
         run(
-            short,
+            timed,
             disbursements.decide,
             caller=PARTY,
             code=code,
             body=DecisionCreate(decision="approve"),
         )
-    assert disbursements.get(services=short, caller=COMMITTEE, code=second)["status"] == "pending"
-    time.sleep(0.7)  # a stale request reads as expired at once, before any sweep
-    assert disbursements.get(services=short, caller=COMMITTEE, code=second)["status"] == "expired"
-    assert available(short) == Decimal("100.00")
-    listed = disbursements.list_requests(services=short, caller=COMMITTEE, status="pending")
+    assert disbursements.get(services=timed, caller=COMMITTEE, code=second)["status"] == "pending"
+    clock.advance(datetime.timedelta(days=31))  # a stale request reads as expired at once
+    assert disbursements.get(services=timed, caller=COMMITTEE, code=second)["status"] == "expired"
+    assert available(timed) == Decimal("100.00")
+    listed = disbursements.list_requests(services=timed, caller=COMMITTEE, status="pending")
     assert listed == []
 
 
