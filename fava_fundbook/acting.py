@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlmodel import Session
 
 from api.service.callers import Caller
 from api.service.context import Services
 from api.service.errors import Unauthenticated
 from fava_fundbook.session import Sessions, hash_token
 from fava_fundbook.workflow import WorkflowUnavailable, database_url, read_only_engine
+from store.workflow import read_session
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,13 +72,13 @@ class Desk:
 
     # -- who ----------------------------------------------------------------
 
-    def _reader(self) -> Session:
+    def _reader(self) -> Any:
         url = database_url(self.home / "book")
         with self._lock:
             if self._engine is None or self._engine_url != url:
                 self._engine = read_only_engine(url)
                 self._engine_url = url
-            return Session(self._engine)
+            return read_session(self._engine)
 
     def caller(self, token_hash: str | None) -> Caller | None:
         """The person of a session's token hash, or None (unknown, revoked, no database)."""

@@ -23,7 +23,6 @@ from typing import Any
 from fastapi import FastAPI
 
 ENV_HOME = "FUNDBOOK_HOME"
-ENV_DATABASE_URL = "FUNDBOOK_DATABASE_URL"
 
 
 def report_renderer() -> Any:
@@ -61,9 +60,11 @@ def app_from_env() -> FastAPI:
 
 
 def database_url(home: Path, url: str | None) -> str:
-    from store.engine import sqlite_url
+    from store.workflow import database_url as find
 
-    return url or os.environ.get(ENV_DATABASE_URL) or sqlite_url(home / "fundbook.db")
+    found = find(home, url)
+    assert found is not None  # a HOME is given
+    return found
 
 
 def registry_of(home: Path) -> Any:
@@ -155,7 +156,9 @@ def serve(
         )
         return 2
     os.environ[ENV_HOME] = str(home.resolve())
-    os.environ[ENV_DATABASE_URL] = target
+    from store.workflow import ENV_DATABASE_URL
+
+    os.environ[ENV_DATABASE_URL] = target  # the workers' database
     if workers <= 1:
         uvicorn.run(
             "fundbook_cli.cmd_api:app_from_env",

@@ -15,7 +15,6 @@ should be run with `--no-cache`.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,8 +22,6 @@ from typing import Any
 from ledger.anchor import Anchor, read_key
 from ledger.check import BookNotFound, check_book, format_problem
 from ledger.layout import Layout
-
-ENV_DATABASE_URL = "FUNDBOOK_DATABASE_URL"
 
 
 def database_anchors(url: str) -> list[Anchor]:
@@ -52,9 +49,9 @@ def database_anchors(url: str) -> list[Anchor]:
 
 def _check(args: argparse.Namespace) -> int:
     layout = Layout(Path(args.home).resolve())
-    from store.engine import sqlite_url
+    from store.workflow import database_url
 
-    url = args.database_url or os.environ.get(ENV_DATABASE_URL) or sqlite_url(layout.database)
+    url = database_url(layout.home, args.database_url)
     try:
         key = read_key(Path(args.key_file).read_bytes()) if args.key_file else None
     except (OSError, ValueError) as exc:

@@ -26,7 +26,6 @@ from ledger.check import BookNotFound
 from ledger.closing import ClosePlan, CloseRefused, CloseRequest, book_close, plan_close
 from ledger.layout import Layout
 
-ENV_DATABASE_URL = "FUNDBOOK_DATABASE_URL"
 ENV_TIMEZONE = "FUNDBOOK_TIMEZONE"
 
 
@@ -36,13 +35,11 @@ def undelivered_outbox(home: Path, url: str | None) -> tuple[str, ...]:
 
     from store.engine import make_engine, sqlite_url
     from store.tables import Outbox
+    from store.workflow import database_url
 
-    target = url or os.environ.get(ENV_DATABASE_URL)
-    if not target:
-        path = home / "fundbook.db"
-        if not path.is_file():
-            return ()
-        target = sqlite_url(path)
+    target = database_url(home, url)
+    if target == sqlite_url(home / "fundbook.db") and not (home / "fundbook.db").is_file():
+        return ()
     engine = make_engine(target, pool_size=1)
     try:
         with Session(engine) as session:

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from reports.errors import ReportError
 from reports.service import FORMATS, REPORT_NAMES, render_report
-
-ENV_DATABASE_URL = "FUNDBOOK_DATABASE_URL"
+from store.workflow import database_url
 
 
 def _date(text: str) -> datetime.date:
@@ -44,7 +42,7 @@ def _report(args: argparse.Namespace) -> int:
             lang=args.lang,
             fund=args.fund,
             scope=args.department,
-            database=args.database or os.environ.get(ENV_DATABASE_URL) or None,
+            database=database_url(None, args.database),
         )
     except ReportError as exc:
         print(f"fundbook report: {exc}", file=sys.stderr)

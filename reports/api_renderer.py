@@ -16,7 +16,6 @@ database is read afresh on every request. It is the service's own,
 from __future__ import annotations
 
 import datetime
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +25,9 @@ from ledger.layout import Layout
 from reports.book import BookView, load_book
 from reports.errors import BookNotFound
 from reports.service import build_document, render_document
+from store.workflow import database_url
 
 _EXTENSIONS = {"json": "json", "html": "html", "pdf": "pdf", "xlsx": "xlsx"}
-ENV_DATABASE_URL = "FUNDBOOK_DATABASE_URL"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +92,7 @@ def render(query: Any, *, cache: BookCache | None = None) -> Rendered:
         date_to=date_to,
         lang=query.lang,
         scope=scope,
-        database=os.environ.get(ENV_DATABASE_URL) or None,
+        database=database_url(None),
     )
     content, media_type = render_document(document, query.format)
     filename = f"{query.name}-{date_from}-{date_to}.{_EXTENSIONS.get(query.format, 'bin')}"

@@ -12,6 +12,7 @@ from api.service.errors import NotFound
 from api.service.scope import fund_visible, visible_funds
 from funds.model import Fund
 from funds.money import ZERO, format_amount
+from store import workflow
 
 
 def _public(fund: Fund, balance: Decimal, held: Decimal) -> dict[str, Any]:
@@ -24,7 +25,7 @@ def _public(fund: Fund, balance: Decimal, held: Decimal) -> dict[str, Any]:
         "currency": fund.currency,
         "balance": format_amount(balance),
         "held": format_amount(held),
-        "available": format_amount(max(balance - held, ZERO)),
+        "available": format_amount(workflow.available(balance, held)),
     }
 
 

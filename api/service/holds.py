@@ -1,9 +1,6 @@
-"""Holds: money a fund has promised but not yet booked.
+"""Holds: money a fund has promised but not yet booked, checked before a use case holds more.
 
-    available = balance in the book
-              - amounts of requests still being decided (pending or returned)
-              - decreases of the fund still in the outbox
-              - allocations of a pool proposed or approved, not booked yet
+    available = balance in the book - held    (what is held: `store.workflow.held`)
 
 The check and the hold happen inside the fund's lock (`store.locks.lock_fund`),
 and the database is read *before* the book: an outbox row already marked done
@@ -18,18 +15,18 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from api.service.book import BookState
 from api.service.errors import InsufficientFunds
 from funds import requests
 from funds.money import ZERO, format_amount
-from store.pools import Allocation
-from store.tables import Outbox, Request
+from store import workflow
+from store.tables import Request
 
-HOLDING = tuple(sorted(requests.HOLDING))  # statuses of requests that hold their amount
-ALLOCATION_HOLDING = ("pending", "approved")  # allocations of a pool (api.service.allocations)
+HOLDING = workflow.HOLDING
+ALLOCATION_HOLDING = workflow.ALLOCATION_HOLDING
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,69 +38,24 @@ class Availability:
 
     @property
     def available(self) -> Decimal:
-        return max(self.balance - self.held, ZERO)
-
-
-def held_by_requests(session: Session, fund: str, *, excluding: int | None = None) -> Decimal:
-    statement = select(func.coalesce(func.sum(Request.amount), 0)).where(
-        Request.fund == fund, col(Request.status).in_(HOLDING)
-    )
-    if excluding is not None:
-        statement = statement.where(Request.id != excluding)
-    return Decimal(session.exec(statement).one())
-
-
-def unbooked_decreases(session: Session, fund: str) -> Decimal:
-    statement = select(func.coalesce(func.sum(Outbox.delta), 0)).where(
-        Outbox.fund == fund, col(Outbox.done).is_(False), Outbox.delta < 0
-    )
-    return -Decimal(session.exec(statement).one())
+        return workflow.available(self.balance, self.held)
 
 
 def held_everywhere(session: Session) -> dict[str, Decimal]:
-    """Held amounts of every fund with a hold (requests and unbooked decreases)."""
-    held: dict[str, Decimal] = {}
-    requests = (
-        select(Request.fund, func.sum(Request.amount))
-        .where(col(Request.status).in_(HOLDING))
-        .group_by(Request.fund)
-    )
-    for fund, amount in session.exec(requests):
-        held[fund] = held.get(fund, ZERO) + Decimal(amount)
-    outbox = (
-        select(Outbox.fund, func.sum(Outbox.delta))
-        .where(col(Outbox.done).is_(False), Outbox.delta < 0)
-        .group_by(Outbox.fund)
-    )
-    for fund, delta in session.exec(outbox):
-        held[fund] = held.get(fund, ZERO) - Decimal(delta)
-    allocations = (
-        select(Allocation.pool, func.sum(Allocation.amount))
-        .where(col(Allocation.status).in_(ALLOCATION_HOLDING))
-        .group_by(Allocation.pool)
-    )
-    for fund, amount in session.exec(allocations):
-        held[fund] = held.get(fund, ZERO) + Decimal(amount)
-    return held
+    """Held amounts of every fund with a hold (`store.workflow.held`)."""
+    return workflow.held(session)
 
 
 def held_by_allocations(session: Session, pool: str) -> Decimal:
     """Allocations proposed or approved from a pool and not booked yet."""
-    statement = select(func.coalesce(func.sum(Allocation.amount), 0)).where(
-        Allocation.pool == pool, col(Allocation.status).in_(ALLOCATION_HOLDING)
-    )
-    return Decimal(session.exec(statement).one())
+    return workflow.held_by_allocations(session, pool)
 
 
 def availability(
     session: Session, book: BookState, fund: str, *, excluding: int | None = None
 ) -> Availability:
     """Database first, then the book (see the module docstring)."""
-    held = (
-        held_by_requests(session, fund, excluding=excluding)
-        + unbooked_decreases(session, fund)
-        + held_by_allocations(session, fund)
-    )
+    held = workflow.held(session, [fund], excluding=excluding).get(fund, ZERO)
     return Availability(book.balance(fund), held)
 
 
@@ -114,7 +66,7 @@ def check_available(
     state = availability(session, book, fund, excluding=excluding)
     if amount > state.balance - state.held:
         raise InsufficientFunds(
-            f"fund {fund} has {format_amount(max(state.balance - state.held, ZERO))} available; "
+            f"fund {fund} has {format_amount(state.available)} available; "
             f"{format_amount(amount)} requested"
         )
 
