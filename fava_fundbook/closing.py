@@ -15,20 +15,20 @@ import datetime
 from collections.abc import Iterable
 
 from markupsafe import Markup
-from sqlalchemy import Engine, text
 
 from ledger import text as book_text
 from ledger.closing import CloseRequest, plan_close
 from ledger.layout import Layout
+from store import workflow
+from store.workflow import Engine
 
 
 def undelivered(engine: Engine | None) -> tuple[str, ...]:
     """fb_id of the outbox rows not marked delivered (none without a workflow database)."""
     if engine is None:
         return ()
-    with engine.connect() as connection:
-        rows = connection.execute(text("SELECT fb_id FROM outbox WHERE NOT done ORDER BY fb_id"))
-        return tuple(str(row[0]) for row in rows)
+    with workflow.connected(engine) as connection:
+        return tuple(sorted(workflow.outbox_undone(connection)))
 
 
 def _list(items: Iterable[str]) -> Markup:

@@ -31,14 +31,14 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from funds import requests
+from funds import requests as request_rules
 from funds.money import ZERO
 from store.engine import normalize_url, sqlite_url
 from store.pools import Allocation
 from store.tables import Decision, Outbox, Request
 
 ENV_DATABASE_URL = "FUNDBOOK_DATABASE_URL"
-HOLDING = tuple(sorted(requests.HOLDING))  # statuses of requests that hold their amount
+HOLDING = tuple(sorted(request_rules.HOLDING))  # statuses of requests that hold their amount
 ALLOCATION_HOLDING = ("pending", "approved")  # allocations of a pool not booked yet
 
 Reader = Connection | Session
@@ -290,7 +290,7 @@ def approvals_of(reader: Reader, requests: Iterable[RequestRow]) -> dict[int, li
             Decision.at,
         )
         .where(
-            Decision.decision == requests.Verdict.APPROVE.value,
+            Decision.decision == request_rules.Verdict.APPROVE.value,
             Decision.request_id.in_(list(rounds)),
         )
         .order_by(Decision.request_id, Decision.step)
