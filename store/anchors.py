@@ -17,7 +17,7 @@ ADOPTED = "adopted"
 
 def record_head(session: Session, seq: int, digest: str, signature: str | None) -> None:
     """Move the recorded head to (seq, digest) unless it is already there or further (not committed)."""
-    result = session.exec(  # type: ignore[call-overload]
+    result = session.exec(
         update(ChainAnchor)
         .where(ChainAnchor.name == HEAD, ChainAnchor.seq < seq)  # type: ignore[arg-type]
         .values(seq=seq, hash=digest, signature=signature, updated_at=utcnow())
