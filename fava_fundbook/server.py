@@ -1,7 +1,9 @@
 """Fava on a Fundbook book, in the language the accountant asks for.
 
-`make_app` builds Fava's Flask app for `HOME/book/main.beancount` and makes
-sure Fava's import page has its configuration (`importers.py`) and its
+`make_app` builds Fava's Flask app for `HOME/book/main.beancount`, followed
+by each sealed year's book (`HOME/book/years/YYYY/main.beancount`, newest
+first) in Fava's ledger switcher, so history stays one click away while
+an API write reloads only the live book; it makes sure Fava's import page has its configuration (`importers.py`) and its
 statements directory; `serve` runs it with Fava's own WSGI server (cheroot).
 The language overrides the book's `fava-option "language"` for this process
 only: the book is not touched.
@@ -36,6 +38,12 @@ def prepare_home(home: Path) -> Layout:
     return layout
 
 
+def book_files(layout: Layout) -> list[Path]:
+    """The live book, then each sealed year's book, newest first."""
+    sealed = sorted(layout.years_dir.glob("[0-9][0-9][0-9][0-9]/main.beancount"), reverse=True)
+    return [layout.main, *sealed]
+
+
 LOGIN_PATH = "/extension/FundbookDesk/login"
 
 
@@ -54,7 +62,7 @@ def make_app(
     from fava.application import create_app
     from flask import g
 
-    app = create_app([str(layout.main)], read_only=read_only)
+    app = create_app([str(path) for path in book_files(layout)], read_only=read_only)
 
     @app.before_request
     def _language() -> None:

@@ -1,4 +1,7 @@
-"""`fundbook check HOME`: Beancount validation plus Fundbook's plugins and the chain's anchors.
+"""`fundbook check HOME [--all]`: Beancount validation plus Fundbook's plugins and the chain's anchors.
+
+`--all` also verifies every sealed year alone, the chain of seals and that
+each year's closing balances are the next year's opening balances.
 
 Prints every error as `file:line: message` and exits 1 if there is any;
 otherwise prints a one-line summary and exits 0. Exits 2 when HOME has no book.
@@ -58,7 +61,7 @@ def _check(args: argparse.Namespace) -> int:
         print(f"fundbook check: --key-file: {exc}", file=sys.stderr)
         return 2
     try:
-        report = check_book(layout, anchors=database_anchors(url), key=key)
+        report = check_book(layout, anchors=database_anchors(url), key=key, sealed=args.all)
     except BookNotFound as exc:
         print(f"fundbook check: {exc}", file=sys.stderr)
         return 2
@@ -73,7 +76,8 @@ def _check(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    print(f"ok: {layout.main}: {report.entries} entries, {report.funds} funds, no errors")
+    sealed = " and every sealed year" if args.all else ""
+    print(f"ok: {layout.main}{sealed}: {report.entries} entries, {report.funds} funds, no errors")
     return 0
 
 
@@ -87,5 +91,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--key-file", default=None, help="the chain key: verify the signature of recorded heads"
+    )
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="also verify every sealed year, the chain of seals and the openings",
     )
     parser.set_defaults(handler=_check)

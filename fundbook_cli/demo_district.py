@@ -11,6 +11,8 @@ chains, grant tranches, interest, administrative costs, voids, monthly bank
 balance assertions and year-end closes of 2023-2025, each booked by
 `ledger.closing.book_close` (the code of `fundbook close`, with its checks and
 refusals) through the hash-chained writer once the year's history is written.
+Each closed year is then sealed into its own book (`ledger.seal`), so the
+live book holds 2026 only.
 
 Everything comes from one seeded random generator and fixed dates, so two
 builds give identical files. A simulation keeps every fund's balance and cash
@@ -44,6 +46,7 @@ from ledger.accounts import Bank, IncomeKind
 from ledger.book import BookSpec, check_home_empty, create_book, write_history
 from ledger.closing import CloseRequest, book_close
 from ledger.layout import Layout
+from ledger.seal import seal_year
 from ledger.writer import Writer
 
 SEED = 20230101
@@ -989,6 +992,8 @@ def build_demo(home: Path) -> DemoSummary:
         layout,
         [entry for year, entries in grouped.items() if year not in history for entry in entries],
     )
+    for year in history:
+        seal_year(home, year, today=END)
     micro = registry.funds_of_kind(FundKind.MICRO)
     return DemoSummary(
         home=home,

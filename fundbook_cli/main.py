@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "fundbook_cli.cmd_book",
     "fundbook_cli.cmd_check",
     "fundbook_cli.cmd_close",
+    "fundbook_cli.cmd_seal",
     "fundbook_cli.cmd_fava",
     "fundbook_cli.cmd_api",
     "fundbook_cli.cmd_report",

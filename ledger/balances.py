@@ -66,6 +66,7 @@ from ledger.fund_effects import (
 from ledger.layout import Layout
 from ledger.loading import Loaded, load_book
 from ledger.periods import is_close
+from ledger.seals import is_opening
 
 END = b"\n\n"  # every entry the writer appends ends with a blank line
 TAIL_KEPT = 64
@@ -128,8 +129,15 @@ class _File:
 
 
 def _note_close(closes: dict[str, datetime.date], entry: data.Transaction) -> None:
-    """Remember the date of a close (`ledger.periods.is_close`) for each fund it closes."""
-    if not is_close(entry):
+    """Remember the date of a close (`ledger.periods.is_close`) for each fund it closes.
+
+    A 期初余额 entry after a sealed year (`ledger.seals.is_opening`) counts as
+    the close of the day before: the sealed year is closed.
+    """
+    day = entry.date
+    if is_opening(entry):
+        day -= datetime.timedelta(days=1)
+    elif not is_close(entry):
         return
     fund = (entry.meta or {}).get("fund")
     funds = (
@@ -138,8 +146,8 @@ def _note_close(closes: dict[str, datetime.date], entry: data.Transaction) -> No
         else {code for code in (fund_of_account(p.account) for p in entry.postings) if code}
     )
     for code in funds:
-        if code not in closes or closes[code] < entry.date:
-            closes[code] = entry.date
+        if code not in closes or closes[code] < day:
+            closes[code] = day
 
 
 def _stat(path: str) -> StatKey | None:

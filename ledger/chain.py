@@ -14,6 +14,18 @@ metadata (except what the parser adds: filename, lineno, `__*__`, and except
 fb_hash itself), and every posting (flag, account, number, currency, cost,
 price, metadata). Numbers are compared as written (`100.00`, not `1E+2`;
 zero without a sign, as the parser reads it).
+
+A sealed year (`ledger.seal`) takes its chained entries into a book of its
+own, so a book may hold only part of the chain. It then says which numbers
+are held elsewhere, and the hash each such run ends with, in one directive:
+
+    2026-01-01 custom "fundbook-chain" "elsewhere"
+      runs: "1-5120:<fb_hash of 5120> 5125-5130:<fb_hash of 5130>"
+      head: "5133:<fb_hash of 5133>"
+
+`verify_chain` steps over a declared run, taking its hash as the previous
+one, so the entry after it must still point at it; `head` is where the chain
+stood when the book was cut (the writer continues from it).
 """
 
 from __future__ import annotations
@@ -30,9 +42,62 @@ from beancount.core import data
 from beancount.core.amount import Amount
 
 CHAIN_KEYS = ("fb_seq", "fb_prev", "fb_hash")
+CHAIN_DIRECTIVE = "fundbook-chain"
 GENESIS = "0" * 64
 _HASH = re.compile(r"[0-9a-f]{64}")
 _SEQ = re.compile(r"[1-9][0-9]{0,17}")
+
+
+class Run(NamedTuple):
+    """Chained entries `first..last` held in another book; `hash` is the fb_hash of `last`."""
+
+    first: int
+    last: int
+    hash: str
+
+
+_RUN = re.compile(r"([1-9][0-9]{0,17})-([1-9][0-9]{0,17}):([0-9a-f]{64})")
+_HEAD = re.compile(r"(0|[1-9][0-9]{0,17}):([0-9a-f]{64})")
+
+
+def format_runs(runs: Iterable[Run]) -> str:
+    return " ".join(f"{run.first}-{run.last}:{run.hash}" for run in runs)
+
+
+def parse_runs(text: str) -> list[Run] | None:
+    """The runs of a `runs:` value; None when it is malformed."""
+    runs = []
+    for word in text.split():
+        match = _RUN.fullmatch(word)
+        if match is None:
+            return None
+        runs.append(Run(int(match.group(1)), int(match.group(2)), match.group(3)))
+    return runs
+
+
+def merge_runs(runs: Iterable[Run]) -> list[Run]:
+    """Adjacent runs joined (the later one's hash ends the joined run)."""
+    merged: list[Run] = []
+    for run in sorted(runs):
+        if merged and merged[-1].last + 1 == run.first:
+            merged[-1] = Run(merged[-1].first, run.last, run.hash)
+        else:
+            merged.append(run)
+    return merged
+
+
+def parse_head(text: object) -> tuple[int, str] | None:
+    match = _HEAD.fullmatch(text) if isinstance(text, str) else None
+    return (int(match.group(1)), match.group(2)) if match else None
+
+
+def chain_directive(entries: Iterable[data.Directive]) -> data.Custom | None:
+    """The last `custom "fundbook-chain"` directive of a book, if any."""
+    found = None
+    for entry in entries:
+        if isinstance(entry, data.Custom) and entry.type == CHAIN_DIRECTIVE:
+            found = entry
+    return found
 
 
 class ChainError(NamedTuple):
@@ -144,7 +209,22 @@ def chained(entries: Iterable[data.Directive]) -> list[data.Transaction]:
 
 def verify_chain(entries: Iterable[data.Directive]) -> list[ChainError]:
     """Errors of the hash chain: numbering 1..n, each fb_prev the previous fb_hash, each fb_hash exact."""
+    entries = list(entries)
     errors: list[ChainError] = []
+    runs: dict[int, Run] = {}
+    directive = chain_directive(entries)
+    if directive is not None:
+        parsed = parse_runs(str((directive.meta or {}).get("runs", "")))
+        if parsed is None:
+            meta = directive.meta or {}
+            source = {
+                "filename": meta.get("filename", "<unknown>"),
+                "lineno": meta.get("lineno", 0),
+            }
+            errors.append(ChainError(source, f"{_where(directive)}: malformed runs", directive))
+        else:
+            runs = {run.first: run for run in parsed}
+    held = [(run.first, run.last) for run in runs.values()]
     by_seq: dict[int, data.Transaction] = {}
     for entry in chained(entries):
         meta = entry.meta
@@ -159,6 +239,9 @@ def verify_chain(entries: Iterable[data.Directive]) -> list[ChainError]:
             errors.append(_error(entry, f"fb_hash {own!r} is not a SHA-256 hash"))
             continue
         number = int(seq)
+        if any(first <= number <= last for first, last in held):
+            errors.append(_error(entry, f"fb_seq {number} is declared held in another book"))
+            continue
         if number in by_seq:
             errors.append(
                 _error(
@@ -173,6 +256,9 @@ def verify_chain(entries: Iterable[data.Directive]) -> list[ChainError]:
     for number in sorted(by_seq):
         entry = by_seq[number]
         meta = entry.meta
+        while expected in runs and expected < number:
+            previous = runs[expected].hash
+            expected = runs[expected].last + 1
         if number != expected:
             missing = f"{expected}" if number == expected + 1 else f"{expected}..{number - 1}"
             errors.append(

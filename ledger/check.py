@@ -19,12 +19,14 @@ from beancount.core import data
 
 from ledger import torn
 from ledger.anchor import Anchor, verify_anchors
+from ledger.chain import ChainError
 from ledger.documents import document_problems
 from ledger.layout import Layout
 from ledger.loading import BookNotFound, load_book
 from ledger.periods import check_periods
 from ledger.plugins.common import describe
 from ledger.registry_io import read_registry
+from ledger.seals import dated_in_sealed_years, year_of
 from ledger.sources import trace_book
 
 
@@ -114,6 +116,18 @@ def problems_of(entries: list[data.Directive], errors: list[Any], layout: Layout
                 message,
             )
         )
+    # Nothing of a sealed year stays in the live book (say, an entry saved in Fava).
+    problems += [
+        problem_of(
+            ChainError(
+                entry.meta,
+                f"dated in the sealed year {year_of(entry)}: correct it in an open year",
+                entry,
+            ),
+            book_dir,
+        )
+        for entry in dated_in_sealed_years(entries)
+    ]
     return problems
 
 
@@ -157,17 +171,26 @@ def notes_of(layout: Layout) -> tuple[str, ...]:
 
 
 def check_book(
-    layout: Layout, *, anchors: Sequence[Anchor] = (), key: bytes | None = None
+    layout: Layout,
+    *,
+    anchors: Sequence[Anchor] = (),
+    key: bytes | None = None,
+    sealed: bool = False,
 ) -> CheckReport:
     """Load the book of `layout` with its plugins and report every error.
 
     `anchors` are heads of the chain recorded outside the book (the workflow
     database, seals); the book must hold each with its hash, signed under
-    `key` when one is given.
+    `key` when one is given. `sealed` also verifies every sealed year
+    (`ledger.seal_check`): `fundbook check --all`.
     """
     entries, errors, _ = load_book(layout)
     problems = problems_of(entries, errors, layout)
     problems += journal_problems(entries, layout, anchors, key)
+    if sealed:
+        from ledger.seal_check import check_sealed
+
+        problems += check_sealed(layout, entries)
     book, _ = read_registry(entries)
     return CheckReport(len(entries), len(book.registry.funds), problems, notes_of(layout))
 

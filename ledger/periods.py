@@ -49,6 +49,7 @@ from funds.model import Restriction
 from funds.registry import Registry
 from ledger import accounts as chart
 from ledger.plugins.common import TOLERANCE, describe, source_of
+from ledger.seals import OPENING_KEY
 
 ZERO = Decimal("0.00")
 _UNRESTRICTED = chart.NET_UNRESTRICTED.account + ":"
@@ -200,14 +201,15 @@ def unreleased_of(
 
 
 def closed_years(entries: Iterable[data.Directive]) -> list[int]:
-    """The years with a close dated on their last day, in order."""
-    years = {
-        entry.date.year
-        for entry in entries
-        if isinstance(entry, data.Transaction)
-        and (entry.date.month, entry.date.day) == (12, 31)
-        and is_close(entry)
-    }
+    """The years with a close dated on their last day, and the sealed years, in order."""
+    years = set()
+    for entry in entries:
+        if not isinstance(entry, data.Transaction):
+            continue
+        if (entry.date.month, entry.date.day) == (12, 31) and is_close(entry):
+            years.add(entry.date.year)
+        elif OPENING_KEY in (entry.meta or {}):  # 期初余额 after a sealed year (ledger.seals)
+            years.add(entry.date.year - 1)
     return sorted(years)
 
 

@@ -38,7 +38,9 @@ that carries its digest (see `ledger.registry_record`).
 
 The writer touches no file outside `book/fundbook/`, and there it only
 appends, except for cutting a torn tail that holds nothing delivered, which it
-keeps aside first.
+keeps aside first. After a
+year is sealed (`ledger.seal`), its journal leaves the index, and the chain
+continues from the head recorded in `book/opening.beancount`.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ _INCLUDE = re.compile(rb'^include "([0-9]{4})\.beancount"[ \t]*$', re.MULTILINE)
 # Starts with a literal so the scan of a large journal is a fast substring search.
 _CHAIN_LINE = re.compile(rb'\n  fb_(id|seq|hash): "([^"\\\n]*)"(?=\n)')
 _HEX64 = re.compile(rb"[0-9a-f]{64}")
+_SEALED_HEAD = re.compile(rb'\n  head: "([0-9]{1,18}):([0-9a-f]{64})"(?=\n)')
 _END = b"\n\n"
 _REGISTRY_INCLUDE = b'include "registry.beancount"'
 _REGISTRY_HEADER = (
@@ -168,6 +171,7 @@ class Writer:
         with self._locked():
             if not layout.journal_index.exists():
                 self._create_index()
+            self._start_after_seal()
 
     # -- public --------------------------------------------------------------
 
@@ -330,12 +334,30 @@ class Writer:
             finally:
                 os.close(fd)  # releases the flock
 
+    def _start_after_seal(self) -> None:
+        """Continue the chain from the head a seal recorded, when the journals hold none beyond it."""
+        try:
+            content = self._layout.opening.read_bytes()
+        except FileNotFoundError:
+            return
+        heads = _SEALED_HEAD.findall(content)
+        if heads:
+            seq, digest = heads[-1]
+            if int(seq) > self._seq:
+                self._seq, self._last = int(seq), digest.decode("ascii")
+
     def _catch_up(self) -> None:
         index = self._layout.journal_index
         try:
             size = index.stat().st_size
         except FileNotFoundError:
             size = 0
+        if size < self._index_size:  # a year was sealed: its journal left the index
+            content = index.read_bytes() if size else b""
+            self._included = {int(year) for year in _INCLUDE.findall(content)}
+            for year in set(self._offsets) - self._included:
+                del self._offsets[year]
+            self._start_after_seal()
         if size != self._index_size:
             content = index.read_bytes() if size else b""
             tail = content[content.rfind(b"\n") + 1 :]

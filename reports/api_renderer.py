@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.layout import Layout
-from reports.book import BookView, load_book
+from reports.book import BookView, load_book, years_for
 from reports.errors import BookNotFound
 from reports.service import build_document, render_document
 from store.workflow import database_url
@@ -42,7 +42,9 @@ class BookCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._views: dict[Path, tuple[tuple[tuple[str, int, int], ...], BookView]] = {}
+        self._views: dict[
+            tuple[Path, tuple[int, int] | None], tuple[tuple[tuple[str, int, int], ...], BookView]
+        ] = {}
 
     @staticmethod
     def _stamp(home: Path) -> tuple[tuple[str, int, int], ...]:
@@ -55,14 +57,14 @@ class BookCache:
             stamps.append((str(path), stat.st_mtime_ns, stat.st_size))
         return tuple(stamps)
 
-    def view(self, home: Path) -> BookView:
+    def view(self, home: Path, years: tuple[int, int] | None = None) -> BookView:
         with self._lock:
             stamp = self._stamp(home)
-            cached = self._views.get(home)
+            cached = self._views.get((home, years))
             if cached is not None and cached[0] == stamp:
                 return cached[1]
-            view = load_book(home)
-            self._views[home] = (stamp, view)
+            view = load_book(home, years=years)
+            self._views[(home, years)] = (stamp, view)
             return view
 
 
@@ -84,7 +86,7 @@ def render(query: Any, *, cache: BookCache | None = None) -> Rendered:
     date_to: datetime.date = query.period_to or datetime.date(today.year, 12, 31)
     date_from: datetime.date = query.period_from or datetime.date(date_to.year, 1, 1)
     scope = query.org if query.role == "department" else None
-    view = (cache or process_cache()).view(Path(query.home))
+    view = (cache or process_cache()).view(Path(query.home), years_for(date_from, date_to))
     document = build_document(
         view=view,
         name=query.name,

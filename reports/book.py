@@ -2,7 +2,11 @@
 
 `load_book(home)` loads `HOME/book/main.beancount` once with the Beancount
 loader (plugins run, errors are kept, not raised) and reads the registry
-from its custom directives. Every report then works on the same `BookView`:
+from its custom directives. Closed years live in sealed books of their own
+(`ledger.seal`); `load_book(home, years=(2023, 2025))` joins the sealed years
+of that range to the live book, each sealed year read once per seal and then
+from `HOME/cache/` (`ledger.sealed_books`); without `years`, every year is
+joined. Every report then works on the same `BookView`:
 
     view = load_book(home)
     view.balances(end=date(2026, 12, 31), fund="MF-ST01C01")
@@ -28,12 +32,14 @@ from beancount.core import data
 from funds.model import Fund, Restriction
 from funds.registry import Registry
 from ledger import accounts as chart
-from ledger import loading
+from ledger import loading, periods
 from ledger.accounts import Bank, Category
 from ledger.chain import verify_chain
 from ledger.layout import Layout
-from ledger.periods import Unreleased, is_close, restricted_funds_of, unreleased_of
+from ledger.periods import Unreleased, restricted_funds_of, unreleased_of
 from ledger.registry_io import read_registry
+from ledger.sealed_books import entries_for_years
+from ledger.seals import is_opening, seals_of
 from reports.errors import BookNotFound, InvalidPeriod, UnknownFund
 
 ZERO = Decimal("0.00")
@@ -74,6 +80,11 @@ def parent_account(account: str) -> str:
 
 def is_cash(account: str) -> bool:
     return account.startswith(("Assets:Bank:", "Assets:Cash:"))
+
+
+def is_close(entry: data.Transaction) -> bool:
+    """A year-end close (`ledger.periods`), or a 期初余额 entry after a sealed year: no flow of the year."""
+    return periods.is_close(entry) or is_opening(entry)
 
 
 def posting_number(posting: data.Posting) -> Decimal:
@@ -211,15 +222,32 @@ def view_of(
     )
 
 
-def load_book(home: Path) -> BookView:
-    """Load the book of a HOME with the Beancount loader, never from its pickle cache."""
-    main = Layout(home).main
+def years_for(start: datetime.date, end: datetime.date) -> tuple[int, int]:
+    """The years a report of start..end reads: three before it (上年数, three-year averages) to its end."""
+    return start.year - 3, end.year
+
+
+def load_book(home: Path, *, years: tuple[int, int] | None = None) -> BookView:
+    """Load the book of a HOME with the Beancount loader, never from its pickle cache.
+
+    `years` (first, last) limits the sealed years joined to the live book to
+    that range; None joins all of them.
+    """
+    layout = Layout(home)
+    main = layout.main
     if not main.is_file():
         raise BookNotFound(f"no book at {main}: run `fundbook init` or build the demo first")
     # `ledger.loading`: never Beancount's pickle cache, which trusts a cache file
     # inside the book and would change the HOME a report only reads.
     entries, errors, options = loading.load_book(main)
-    return view_of(entries, options, errors, home=home)
+    seals = seals_of(entries)
+    if not seals:
+        return view_of(entries, options, errors, home=home)
+    first, last = years if years is not None else (seals[0].year, datetime.date.max.year)
+    joined, chain_errors = entries_for_years(layout, entries, first, last)
+    view = view_of(joined, options, errors, home=home)
+    view._memo["chain"] = chain_errors
+    return view
 
 
 def load_text(text: str) -> BookView:

@@ -17,7 +17,7 @@ import importlib
 from collections.abc import Callable
 from pathlib import Path
 
-from reports.book import BookView, Period, load_book
+from reports.book import BookView, Period, load_book, years_for
 from reports.cashflow import cash_flow_section
 from reports.compliance import compliance_section
 from reports.context import ReportContext
@@ -137,7 +137,7 @@ def render_report(
         raise UnknownFormat(f"no format {fmt!r}; formats are: {', '.join(FORMATS)}")
     if name not in REPORT_NAMES:
         raise UnknownReport(f"no report {name!r}; reports are: {', '.join(REPORT_NAMES)}")
-    view = load_book(home)
+    view = load_book(home, years=years_for(date_from, date_to))
     document = build_document(
         view=view,
         name=name,

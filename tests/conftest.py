@@ -2,7 +2,8 @@
 
 The demo district is built once per test run (all xdist workers share it under
 a file lock) and must be treated as read-only; tests that change a book copy it
-first with `copy_home`.
+first with `copy_home`. Its directory is named by a hash of the code that builds
+it, so a checkout with another builder never reuses a demo built by this one.
 """
 
 from __future__ import annotations

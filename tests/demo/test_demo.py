@@ -21,6 +21,8 @@ from beancount.core import data
 from funds.model import FundKind, OrgKind
 from ledger.layout import Layout
 from ledger.registry_io import read_registry
+from ledger.sealed_books import entries_for_years, load_sealed_entries
+from ledger.seals import is_opening, seals_of
 
 BIN = Path(sys.executable).parent
 
@@ -32,7 +34,41 @@ def _load(main_file: Path) -> tuple[list[Any], list[Any], dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def book(demo_home: Path) -> tuple[list[Any], list[Any], dict[str, Any]]:
-    return _load(Layout(demo_home).main)
+    """The demo's whole history: the sealed years 2023-2025 joined to the live book."""
+    layout = Layout(demo_home)
+    entries, errors, options = _load(layout.main)
+    for seal in seals_of(entries):
+        errors = [*errors, *load_sealed_entries(layout, seal)[1]]
+    joined, _chain_errors = entries_for_years(layout, entries, 2023, 2026)
+    return joined, errors, options
+
+
+def test_the_closed_years_are_sealed_and_the_live_book_holds_2026(demo_home: Path) -> None:
+    layout = Layout(demo_home)
+    entries, errors, _ = _load(layout.main)
+    assert errors == []
+    assert [seal.year for seal in seals_of(entries)] == [2023, 2024, 2025]
+    txns = _transactions(entries)
+    assert {t.date.year for t in txns} == {2026}
+    openings = [t for t in txns if is_opening(t)]
+    assert {t.date.isoformat() for t in openings} == {"2026-01-01"}
+    assert {t.meta["fund"] for t in openings} <= set(read_registry(entries)[0].registry.funds)
+    assert len(openings) > 100
+    for year in (2023, 2024, 2025):
+        assert layout.sealed_main(year).is_file()
+    assert "history/" not in layout.main.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("year", [2023, 2024, 2025])
+def test_plain_bean_check_accepts_each_sealed_year_alone(demo_home: Path, year: int) -> None:
+    result = subprocess.run(
+        [str(BIN / "bean-check"), "--no-cache", str(Layout(demo_home).sealed_main(year))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
 def _transactions(entries: list[Any]) -> list[data.Transaction]:
@@ -233,6 +269,7 @@ def test_2026_is_written_by_the_writer_with_a_hash_chain(demo_home: Path, book) 
     }
     closes = {t.date.isoformat() for t in chained if "close" in t.tags or "release" in t.tags}
     assert closes == {"2023-12-31", "2024-12-31", "2025-12-31"}
+    assert not any(is_opening(t) for t in _transactions(entries))
     assert max(t.date for t in chained).isoformat() <= "2026-11-30"
     assert sorted(int(t.meta["fb_seq"]) for t in chained) == list(range(1, len(chained) + 1))
 

@@ -1,0 +1,138 @@
+"""Reading sealed years: each loaded at most once per seal, then served from `HOME/cache/`.
+
+A sealed year never changes (its SHA-256 is in its seal), so what a load of
+it gives is kept, keyed by the seal:
+
+- in this process, in memory;
+- across processes, as `HOME/cache/sealed-YYYY-<seal>.pickle`, written by
+  Fundbook itself (never Beancount's own pickle cache, which trusts a file
+  inside the book). A cache file is used only when it names the same seal and
+  the sealed book still has the SHA-256 its seal records; otherwise the year
+  is loaded again and the file rewritten. Like the book's `plugin` lines, the
+  cache directory is trusted as part of the HOME.
+
+`LOADS` counts the Beancount loads of sealed books by seal, so a test or a
+benchmark can tell that a report over three closed years loaded each once.
+
+`entries_for_years(layout, live, first, last)` joins the sealed years
+`first..last` and, when `last` reaches past the last seal, the live book:
+one continuous book for a report, which opens from the 期初余额 of its first
+year only (the later years' openings repeat balances it already holds).
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import pickle
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from beancount.core import data
+
+from ledger import loading
+from ledger.chain import ChainError, verify_chain
+from ledger.layout import Layout
+from ledger.seals import MOVABLE as _MOVABLE
+from ledger.seals import Seal, file_sha256, is_opening, seals_of
+
+LOADS: collections.Counter[str] = collections.Counter()
+"""Beancount loads of sealed books, by seal."""
+
+_FORMAT = 1
+_MEMO: dict[str, tuple[list[data.Directive], list[Any]]] = {}
+_LOCK = threading.Lock()
+
+
+def _cache_path(layout: Layout, seal: Seal) -> Path:
+    return layout.cache_dir / f"sealed-{seal.year:04d}-{seal.seal}.pickle"
+
+
+def _load(path: Path) -> tuple[list[data.Directive], list[Any]]:
+    entries, errors, _ = loading.load_book(path)
+    return entries, errors
+
+
+def _read_cache(path: Path, seal: Seal) -> tuple[list[data.Directive], list[Any]] | None:
+    try:
+        with path.open("rb") as stream:
+            header = pickle.load(stream)  # noqa: S301 - Fundbook's own cache in the HOME
+            if header != (_FORMAT, seal.seal, seal.sha256):
+                return None
+            found: tuple[list[data.Directive], list[Any]] = pickle.load(stream)  # noqa: S301
+            return found
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        return None
+
+
+def _write_cache(path: Path, seal: Seal, value: tuple[list[data.Directive], list[Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with temporary.open("wb") as stream:
+            pickle.dump((_FORMAT, seal.seal, seal.sha256), stream, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        temporary.unlink(missing_ok=True)  # a cache that cannot be written is only slower
+
+
+def load_sealed_entries(
+    layout: Layout, seal: Seal, *, fresh: bool = False
+) -> tuple[list[data.Directive], list[Any]]:
+    """Entries and errors of a sealed year; `fresh` loads the book itself (what `check --all` does)."""
+    path = layout.book_dir / seal.file
+    with _LOCK:
+        if not fresh and seal.seal in _MEMO:
+            return _MEMO[seal.seal]
+        cache = _cache_path(layout, seal)
+        value = None
+        if not fresh and cache.is_file() and file_sha256(path) == seal.sha256:
+            value = _read_cache(cache, seal)
+        if value is None:
+            value = _load(path)
+            LOADS[seal.seal] += 1
+            if file_sha256(path) == seal.sha256:
+                _write_cache(cache, seal, value)
+        _MEMO[seal.seal] = value
+        return value
+
+
+def forget() -> None:
+    """Drop what this process keeps in memory (the cache files stay)."""
+    with _LOCK:
+        _MEMO.clear()
+
+
+def sealed_years(live: Sequence[data.Directive]) -> list[int]:
+    return [seal.year for seal in seals_of(live)]
+
+
+def entries_for_years(
+    layout: Layout, live: Sequence[data.Directive], first: int, last: int
+) -> tuple[list[data.Directive], list[Any]]:
+    """One book of the years `first..last`: the sealed ones among them and the live book after.
+
+    Returns the entries (sorted as the loader sorts) and the chain errors of
+    the pieces (each piece's hash chain verifies on its own).
+    """
+    seals = [seal for seal in seals_of(live) if first <= seal.year <= last]
+    if not seals:
+        return list(live), []
+    joined: list[data.Directive] = [e for e in live if not isinstance(e, _MOVABLE)]
+    chain_errors: list[Any] = []
+    for index, seal in enumerate(seals):
+        entries, errors = load_sealed_entries(layout, seal)
+        chain_errors += [error for error in errors if isinstance(error, ChainError)]
+        joined += [
+            entry
+            for entry in entries
+            if isinstance(entry, _MOVABLE) and (index == 0 or not is_opening(entry))
+        ]
+    if last > seals_of(live)[-1].year:
+        joined += [entry for entry in live if isinstance(entry, _MOVABLE) and not is_opening(entry)]
+        chain_errors += verify_chain(live)
+    joined.sort(key=data.entry_sortkey)
+    return joined, chain_errors
