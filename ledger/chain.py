@@ -19,7 +19,7 @@ A sealed year (`ledger.seal`) takes its chained entries into a book of its
 own, so a book may hold only part of the chain. It then says which numbers
 are held elsewhere, and the hash each such run ends with, in one directive:
 
-    2026-01-01 custom "fundbook-chain" "elsewhere"
+    2026-01-01 custom "fundbook-chain-runs" "elsewhere"
       runs: "1-5120:<fb_hash of 5120> 5125-5130:<fb_hash of 5130>"
       head: "5133:<fb_hash of 5133>"
 
@@ -42,7 +42,7 @@ from beancount.core import data
 from beancount.core.amount import Amount
 
 CHAIN_KEYS = ("fb_seq", "fb_prev", "fb_hash")
-CHAIN_DIRECTIVE = "fundbook-chain"
+CHAIN_DIRECTIVE = "fundbook-chain-runs"
 GENESIS = "0" * 64
 _HASH = re.compile(r"[0-9a-f]{64}")
 _SEQ = re.compile(r"[1-9][0-9]{0,17}")
@@ -92,7 +92,7 @@ def parse_head(text: object) -> tuple[int, str] | None:
 
 
 def chain_directive(entries: Iterable[data.Directive]) -> data.Custom | None:
-    """The last `custom "fundbook-chain"` directive of a book, if any."""
+    """The last `custom "fundbook-chain-runs"` directive of a book, if any."""
     found = None
     for entry in entries:
         if isinstance(entry, data.Custom) and entry.type == CHAIN_DIRECTIVE:

@@ -70,7 +70,13 @@ from ledger.seals import (
 from ledger.sources import trace_book, traced_funds
 
 ZERO = Decimal("0.00")
-_KEPT_CUSTOM = (registry_io.ORG, registry_io.FUND, registry_io.BANK, SEAL_DIRECTIVE)
+_KEPT_CUSTOM = (
+    registry_io.ORG,
+    registry_io.FUND,
+    registry_io.BANK,
+    registry_io.CHAIN,
+    SEAL_DIRECTIVE,
+)
 _CLOSED_ROOTS = ("Income:", "Expenses:", "Equity:Interfund:")
 _BALANCE_ROOTS = ("Assets:", "Liabilities:", "Equity:", "NetAssets:")
 
