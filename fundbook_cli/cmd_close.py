@@ -1,9 +1,13 @@
 """`fundbook close HOME --year YYYY`: the year-end close of every fund (会计年度结账).
 
-    fundbook close HOME --year 2025 [--dry-run] [--allow-unreconciled Assets:Bank:ICBC ...]
+    fundbook close HOME --year 2025 [--dry-run] [--no-seal] [--allow-unreconciled Assets:Bank:ICBC ...]
 
 Books the closing entries of `ledger.closing` through the writer, or prints
-everything that stands in the way and exits 1. `--dry-run` prints the
+everything that stands in the way and exits 1; then seals the closed year
+into its own book (`ledger.seal`, `HOME/book/years/YYYY/`) unless
+`--no-seal` keeps it in the live book. Seal with the API stopped (a running
+API's writer does not follow a seal); a year closed through the API is sealed
+by running this command for it. `--dry-run` prints the
 entries and the year's balance sheet and statement of activities as they will
 stand after the close, and writes nothing. The district's date comes from
 FUNDBOOK_TIMEZONE (default Asia/Shanghai); undelivered outbox rows are read
@@ -25,6 +29,7 @@ from ledger import text
 from ledger.check import BookNotFound
 from ledger.closing import ClosePlan, CloseRefused, CloseRequest, book_close, plan_close
 from ledger.layout import Layout
+from ledger.seal import SealRefused, seal_year
 
 ENV_TIMEZONE = "FUNDBOOK_TIMEZONE"
 
@@ -108,8 +113,24 @@ def _close(args: argparse.Namespace) -> int:
         return 0
     if not plan.entries:
         print(f"{plan.year} is already closed: nothing to book")
+    else:
+        print(f"closed {plan.year}: {len(written)} entries written to {written[0].path}")
+    return 0 if args.no_seal else _seal(layout, plan.year, request.today)
+
+
+def _seal(layout: Layout, year: int, today: datetime.date) -> int:
+    """Seal the closed year into its own book (`ledger.seal`), unless it is sealed already."""
+    if layout.sealed_main(year).exists():
+        print(f"{year} is already sealed: {layout.sealed_main(year)}")
         return 0
-    print(f"closed {plan.year}: {len(written)} entries written to {written[0].path}")
+    try:
+        seal = seal_year(layout.home, year, today=today)
+    except SealRefused as exc:
+        print(f"fundbook close: {year} is closed but cannot be sealed:", file=sys.stderr)
+        for reason in exc.reasons:
+            print(f"  - {reason}", file=sys.stderr)
+        return 1
+    print(f"sealed {seal.year}: {seal.file} sha256 {seal.sha256} seal {seal.seal}")
     return 0
 
 
@@ -131,6 +152,11 @@ def register(subparsers: Any) -> None:
         nargs="+",
         metavar="ACCOUNT",
         help="bank accounts (Assets:Bank:ICBC or ICBC) to close without a year-end assertion",
+    )
+    parser.add_argument(
+        "--no-seal",
+        action="store_true",
+        help="keep the closed year in the live book (seal it later with fundbook seal)",
     )
     parser.add_argument(
         "--database",

@@ -64,7 +64,7 @@ def test_fundbook_close_books_what_an_accountant_would(
     assert lines["限定性净资产转为非限定性净资产"] == ["3,000.00", "-3,000.00", "0.00"]
     assert not Layout(home).journal_for_year(2025).exists()
 
-    assert main(["close", str(home), "--year", "2025"]) == 0
+    assert main(["close", str(home), "--year", "2025", "--no-seal"]) == 0
     assert "closed 2025" in capsys.readouterr().out
     after = load_book(home)
     assert after.errors == ()
@@ -86,7 +86,17 @@ def test_fundbook_close_books_what_an_accountant_would(
         }
     assert main(["check", str(home)]) == 0
     capsys.readouterr()
-    # Closing again books nothing.
+    # Closing again books nothing; without --no-seal it seals the closed year.
     assert main(["close", str(home), "--year", "2025"]) == 0
-    assert "already closed" in capsys.readouterr().out
-    assert len(_closes(home)) == len(closes)
+    out = capsys.readouterr().out
+    assert "already closed" in out and "sealed 2025: years/2025/main.beancount" in out
+    assert _closes(home) == []  # the year left the live book
+    assert Layout(home).sealed_main(2025).is_file()
+    assert main(["check", str(home), "--all"]) == 0
+    capsys.readouterr()
+    # The reports read 2025 from its sealed book: the same hand-worked figures.
+    sealed = load_book(home)
+    assert sealed.errors == ()
+    assert_hand_worked_2025(sealed)
+    assert main(["close", str(home), "--year", "2025"]) == 0
+    assert "already sealed" in capsys.readouterr().out
