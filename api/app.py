@@ -26,6 +26,7 @@ from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import docs, openapi, problems
+from api.deps import KnownQueryOnly
 from api.problem_language import ProblemLanguage
 from api.reports_port import ReportRenderer
 from api.routes import (
@@ -190,5 +191,5 @@ def create_app(
         grants,
         public,
     ):
-        app.include_router(module.router)
+        app.include_router(module.router, dependencies=[KnownQueryOnly])
     return app

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Annotated, Literal
 
 from fastapi import Depends, Header, Query, Request, Security
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.service.callers import Caller, authenticate
 from api.service.context import Services
+from api.service.errors import ValidationFailed
+from funds.money import InvalidAmount, parse_amount
 
 
 def get_services(request: Request) -> Services:
@@ -48,3 +54,56 @@ def get_caller(
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
 IdempotencyKeyDep = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+_KNOWN_QUERY: dict[int, frozenset[str]] = {}
+
+
+def _query_names(dependant: Dependant) -> Iterator[str]:
+    """The query parameters a route declares, its dependencies' included."""
+    for param in dependant.query_params:
+        yield param.alias
+    for dependency in dependant.dependencies:
+        yield from _query_names(dependency)
+
+
+def refuse_unknown_query(request: Request) -> None:
+    """A query parameter the route does not declare is a 422, not silently ignored."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not request.query_params:
+        return
+    known = _KNOWN_QUERY.get(id(route))
+    if known is None:
+        known = _KNOWN_QUERY[id(route)] = frozenset(_query_names(route.dependant))
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        allowed = ", ".join(sorted(known)) or "none"
+        raise ValidationFailed(
+            f"unknown query parameter {unknown[0][:40]!r}; this route takes: {allowed}"
+        )
+
+
+KnownQueryOnly = Depends(refuse_unknown_query)
+
+
+AwaitingQuery = Annotated[
+    Literal["me"] | None,
+    Query(description="`me`: only what waits for the caller's own decision now (an inbox)"),
+]
+AmountQuery = Annotated[
+    str | None, Query(max_length=20, description="an amount as in bodies, e.g. 800.00")
+]
+TextQuery = Annotated[
+    str | None,
+    Query(min_length=1, max_length=200, description="text to look for, case-insensitively"),
+]
+
+
+def amount_of(name: str, text: str | None) -> Decimal | None:
+    """A query parameter's amount, read as a body's amount is; a bad one is a 422."""
+    if text is None:
+        return None
+    try:
+        return parse_amount(text)
+    except InvalidAmount as exc:
+        raise ValidationFailed(f"{name}: {exc}") from None

@@ -58,6 +58,28 @@ PARAMETERS: dict[str, tuple[str, str, Any]] = {
     "lang": ("语言", "Language", "zh"),
     "name": ("报表名称", "Name of the report", "balance-sheet"),
     "number": ("分期序号", "Number of the tranche", 1),
+    "awaiting": (
+        "me：只列出等待调用者本人现在决定的（待办）",
+        "me: only what waits for the caller's own decision now (an inbox)",
+        "me",
+    ),
+    "created_from": (
+        "首次提交日期起（含，基金会当地日期）",
+        "Submitted on or after this day (local)",
+        "2026-01-01",
+    ),
+    "created_to": (
+        "首次提交日期止（含，基金会当地日期）",
+        "Submitted on or before this day (local)",
+        "2026-12-31",
+    ),
+    "amount_min": ("金额下限（含）", "Lowest amount (inclusive)", "100.00"),
+    "amount_max": ("金额上限（含）", "Highest amount (inclusive)", "5000.00"),
+    "q": (
+        "在编号、收款方、用途、申请人中查找的文字（不区分大小写）",
+        "Text looked for in the code, payee, purpose and requester (case-insensitive)",
+        "慰问",
+    ),
 }
 PATH_IDS = {
     "/v1/funds/": "MF-ST01C01",

@@ -282,15 +282,8 @@ def _refuse_resolved(request: Request, action: str) -> Refused | None:
     return None
 
 
-def decide(
-    request: Request,
-    *,
-    by: Actor,
-    verdict: Verdict,
-    comment: str = "",
-    at: datetime.datetime,
-) -> Request | Refused:
-    """`by` decides the step whose turn it is.
+def decidable(request: Request, *, by: Actor) -> Refused | None:
+    """Why `by` may not decide the request now, or None if it is `by`'s turn.
 
     Refused: forbidden for a role that decides no step of this chain;
     invalid_transition unless pending and `by`'s turn; self_approval for the
@@ -321,6 +314,27 @@ def decide(
             return Refused(
                 SELF_APPROVAL, f"{by.name} already decided another step of request {request.code}"
             )
+    return None
+
+
+def awaits(request: Request, *, by: Actor) -> bool:
+    """Whether the request waits for `by`'s decision: exactly when `by` may decide it now."""
+    return decidable(request, by=by) is None
+
+
+def decide(
+    request: Request,
+    *,
+    by: Actor,
+    verdict: Verdict,
+    comment: str = "",
+    at: datetime.datetime,
+) -> Request | Refused:
+    """`by` decides the step whose turn it is (refused as `decidable` says)."""
+    if refused := decidable(request, by=by):
+        return refused
+    step = request.next_step()
+    assert step is not None
     current = request.current
     index = len(current.decisions)
     decision = Decision(current.number, index, step.role, step.org, verdict, by.name, at, comment)

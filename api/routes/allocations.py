@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from api.deps import CallerDep, IdempotencyKeyDep, OffsetQuery, ServicesDep
+from api.deps import AwaitingQuery, CallerDep, IdempotencyKeyDep, OffsetQuery, ServicesDep
 from api.pools_schemas import (
     AllocationBooking,
     AllocationCreate,
@@ -49,11 +49,18 @@ def list_allocations(
     services: ServicesDep,
     status: Status | None = None,
     pool: Annotated[str | None, Query(max_length=40)] = None,
+    awaiting: AwaitingQuery = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: OffsetQuery = 0,
 ) -> list[dict[str, Any]]:
     return use.list_allocations(
-        services=services, caller=caller, status=status, pool=pool, limit=limit, offset=offset
+        services=services,
+        caller=caller,
+        status=status,
+        pool=pool,
+        limit=limit,
+        offset=offset,
+        awaiting_me=awaiting == "me",
     )
 
 

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from api.deps import CallerDep, IdempotencyKeyDep, OffsetQuery, ServicesDep
+from api.deps import (
+    AmountQuery,
+    AwaitingQuery,
+    CallerDep,
+    IdempotencyKeyDep,
+    OffsetQuery,
+    ServicesDep,
+    TextQuery,
+    amount_of,
+)
 from api.run import run_post
 from api.schemas import (
     DecisionCreate,
@@ -19,6 +29,7 @@ from api.schemas import (
     VoidCreate,
 )
 from api.service import disbursements as use
+from api.service.request_filters import RequestFilter
 from funds.requests import Status
 
 router = APIRouter(prefix="/v1/disbursements", tags=["disbursements"])
@@ -52,11 +63,27 @@ def list_requests(
     services: ServicesDep,
     status: Annotated[Status | None, Query(description="Only requests in this status.")] = None,
     fund: Annotated[str | None, Query(max_length=40)] = None,
+    awaiting: AwaitingQuery = None,
+    created_from: Annotated[datetime.date | None, Query()] = None,
+    created_to: Annotated[datetime.date | None, Query()] = None,
+    amount_min: AmountQuery = None,
+    amount_max: AmountQuery = None,
+    q: TextQuery = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: OffsetQuery = 0,
 ) -> list[dict[str, Any]]:
+    where = RequestFilter(
+        status=status,
+        fund=fund,
+        created_from=created_from,
+        created_to=created_to,
+        amount_min=amount_of("amount_min", amount_min),
+        amount_max=amount_of("amount_max", amount_max),
+        text=q,
+        awaiting_me=awaiting == "me",
+    )
     return use.list_requests(
-        services=services, caller=caller, status=status, fund=fund, limit=limit, offset=offset
+        services=services, caller=caller, where=where, limit=limit, offset=offset
     )
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
-from api.deps import CallerDep, IdempotencyKeyDep, OffsetQuery, ServicesDep
+from api.deps import AwaitingQuery, CallerDep, IdempotencyKeyDep, OffsetQuery, ServicesDep
 from api.pools_schemas import (
     GrantCreate,
     GrantEnd,
@@ -50,11 +50,17 @@ def list_grants(
     caller: CallerDep,
     services: ServicesDep,
     status: Literal["active", "closed", "cancelled"] | None = None,
+    awaiting: AwaitingQuery = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: OffsetQuery = 0,
 ) -> list[dict[str, Any]]:
     return use.list_grants(
-        services=services, caller=caller, status=status, limit=limit, offset=offset
+        services=services,
+        caller=caller,
+        status=status,
+        limit=limit,
+        offset=offset,
+        awaiting_me=awaiting == "me",
     )
 
 

@@ -143,7 +143,11 @@ def list_allocations(
     pool: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    awaiting_me: bool = False,
 ) -> list[dict[str, Any]]:
+    """The caller's allocations in the order proposed; `awaiting_me` keeps what waits for
+    the caller: a pending allocation for the district (not one it proposed itself), an
+    approved one for the accountant to book."""
     expire_stale(services)
     with services.session_factory() as session:
         statement = select(Allocation)
@@ -160,6 +164,15 @@ def list_allocations(
             statement = statement.where(Allocation.status == status)
         if pool is not None:
             statement = statement.where(Allocation.pool == pool)
+        if awaiting_me:
+            if caller.role is Role.DISTRICT:
+                statement = statement.where(
+                    Allocation.status == "pending", Allocation.proposed_by != caller.name
+                )
+            elif caller.role is Role.ACCOUNTANT:
+                statement = statement.where(Allocation.status == "approved")
+            else:
+                statement = statement.where(False)  # nothing waits for other roles
         statement = statement.order_by(col(Allocation.id)).offset(offset).limit(limit)
         return [view(session, services, row, caller) for row in session.exec(statement)]
 

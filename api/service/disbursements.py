@@ -38,6 +38,7 @@ from api.service.errors import (
     ValidationFailed,
 )
 from api.service.periods import check_not_closed
+from api.service.request_filters import RequestFilter
 from api.service.request_view import BOOK, from_book, iso, link_of, render
 from api.service.scope import fund_visible
 from api.service.unit import UnitOfWork
@@ -320,30 +321,46 @@ def list_requests(
     fund: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    where: RequestFilter | None = None,
 ) -> list[dict[str, Any]]:
-    """The caller's requests in the order of their codes, those known only from the book included."""
+    """The caller's requests that `where` keeps, in the order of their codes.
+
+    Requests only the book knows are included; `awaiting_me` keeps the pending
+    requests whose next step is the caller's to decide, now.
+    """
+    where = where or RequestFilter()
+    if status is not None or fund is not None:
+        where = replace(
+            where,
+            status=requests.Status(status) if status is not None else where.status,
+            fund=fund if fund is not None else where.fund,
+        )
     registry = services.book.registry
     visible = [code for code, f in registry.funds.items() if fund_visible(registry, caller, f)]
-    if fund is not None:
-        visible = [code for code in visible if code == fund]
-    wanted = requests.Status(status) if status is not None else None
+    if where.fund is not None:
+        visible = [code for code in visible if code == where.fund]
     expire_due(services, visible)
+    actor = _actor(caller)
     with services.read() as session:
-        statement = select(Request.code, Request.id).where(col(Request.fund).in_(visible))
-        if wanted is not None:
-            statement = statement.where(Request.status == wanted.value)
-        listed: list[tuple[str, int | BookRequest]] = [
-            (code, id_) for code, id_ in session.exec(statement) if code is not None
-        ]
-        book = _visible_book(services, caller)
-        if book:
-            in_database = set(session.exec(select(Request.code)))
-            chosen = set(visible)
-            for code, found in book.items():
-                if code in in_database or found.fund not in chosen:
-                    continue
-                if wanted is None or from_book(found, services).status is wanted:
-                    listed.append((code, found))
+        listed: list[tuple[str, int | BookRequest]] = []
+        if where.awaiting_me:
+            statement = where.where(select(Request), services.zone)
+            for row in session.exec(statement.where(col(Request.fund).in_(visible))):
+                if row.code is not None and requests.awaits(load(session, row), by=actor):
+                    listed.append((row.code, row.id or 0))
+        else:
+            statement = where.where(select(Request.code, Request.id), services.zone)
+            statement = statement.where(col(Request.fund).in_(visible))
+            listed = [(code, id_) for code, id_ in session.exec(statement) if code is not None]
+            book = _visible_book(services, caller)
+            if book:
+                in_database = set(session.exec(select(Request.code)))
+                chosen = set(visible)
+                for code, found in book.items():
+                    if code in in_database or found.fund not in chosen:
+                        continue
+                    if where.keeps(from_book(found, services), services.zone):
+                        listed.append((code, found))
         listed.sort(key=lambda item: _order(item[0]))
         page = listed[offset : offset + limit]
         ids = [item for _, item in page if isinstance(item, int)]

@@ -134,14 +134,35 @@ def list_grants(
     status: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    awaiting_me: bool = False,
 ) -> list[dict[str, Any]]:
+    """Grants in the order awarded; `awaiting_me` keeps the active grants with a milestone
+    waiting for the caller: a tranche reported (to accept) or accepted (to release) for the
+    foundation, a tranche released (to pay) for the accountant."""
     _readable(caller)
+    waiting = AWAITING.get(caller.role, frozenset()) if awaiting_me else None
     with services.session_factory() as session:
         statement = select(GrantRow)
         if status is not None:
             statement = statement.where(GrantRow.status == status)
+        if waiting is not None:
+            active = rules.GrantStatus.ACTIVE.value
+            statement = statement.where(
+                GrantRow.status == active,
+                col(GrantRow.id).in_(
+                    select(TrancheRow.grant_id).where(
+                        col(TrancheRow.state).in_([s.value for s in waiting])
+                    )
+                ),
+            )
         statement = statement.order_by(col(GrantRow.id)).offset(offset).limit(limit)
         return [view(session, row) for row in session.exec(statement)]
+
+
+AWAITING = {
+    Role.FOUNDATION: frozenset({TrancheState.REPORTED, TrancheState.ACCEPTED}),
+    Role.ACCOUNTANT: frozenset({TrancheState.RELEASED}),
+}
 
 
 def _refused(result: Refused) -> None:
