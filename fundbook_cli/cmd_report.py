@@ -5,7 +5,10 @@
 
 NAME is one of `reports.service.REPORT_NAMES` (`audit-pack` is all of them).
 Without --out the report goes to standard output. Exits 2 on a refused
-request (unknown report, fund or format, no book, missing font).
+request (unknown report, fund or format, no book, missing font), and 1 when
+the report holds integrity findings (`integrity`, `audit-pack`: a broken or
+rewritten chain, a book and database that disagree, a torn tail), so CI and
+cron can gate on it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from reports.errors import ReportError
-from reports.service import FORMATS, REPORT_NAMES, render_report
+from reports.service import FORMATS, REPORT_NAMES, render_report_counted
 from store.workflow import database_url
 
 
@@ -33,7 +36,7 @@ def _report(args: argparse.Namespace) -> int:
     date_to = args.date_to or datetime.date(today.year, 12, 31)
     date_from = args.date_from or datetime.date(date_to.year, 1, 1)
     try:
-        body, _ = render_report(
+        body, _, found = render_report_counted(
             name=args.name,
             home=Path(args.home).resolve(),
             date_from=date_from,
@@ -52,6 +55,13 @@ def _report(args: argparse.Namespace) -> int:
         print(f"{args.out}: {args.name} {date_from}..{date_to}, {len(body)} bytes")
     else:
         sys.stdout.buffer.write(body)
+    if found:
+        print(
+            f"fundbook report: {found} integrity finding{'s' if found != 1 else ''} "
+            f"in {date_from}..{date_to}",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

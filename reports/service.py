@@ -25,7 +25,7 @@ from reports.document import Document, Section
 from reports.errors import UnknownFormat, UnknownReport
 from reports.forms import activities_section, balance_sheet_section
 from reports.fundstatements import funds_section
-from reports.integrity import integrity_section
+from reports.integrity import Integrity, integrity_section
 from reports.labels import LANGS, label
 from reports.notes import notes_section, reconciliation_section
 from reports.registers import disbursements_section, grants_section
@@ -133,6 +133,42 @@ def render_report(
     limits the report to that department's source tracing (what a department
     may see). `database` is the workflow database (default `HOME/fundbook.db`).
     """
+    body, media_type, _findings = render_report_counted(
+        name=name,
+        home=home,
+        date_from=date_from,
+        date_to=date_to,
+        fmt=fmt,
+        lang=lang,
+        fund=fund,
+        scope=scope,
+        database=database,
+    )
+    return body, media_type
+
+
+def findings(document: Document) -> int:
+    """How many findings the document's sections report (the integrity section counts them)."""
+    return sum(
+        section.data.findings
+        for section in document.sections
+        if isinstance(section.data, Integrity)
+    )
+
+
+def render_report_counted(
+    *,
+    name: str,
+    home: Path,
+    date_from: datetime.date,
+    date_to: datetime.date,
+    fmt: str,
+    lang: str = "zh",
+    fund: str | None = None,
+    scope: str | None = None,
+    database: str | Path | None = None,
+) -> tuple[bytes, str, int]:
+    """`render_report`, and how many findings the report holds (for exit codes)."""
     if fmt not in RENDERERS:
         raise UnknownFormat(f"no format {fmt!r}; formats are: {', '.join(FORMATS)}")
     if name not in REPORT_NAMES:
@@ -148,4 +184,5 @@ def render_report(
         scope=scope,
         database=database,
     )
-    return render_document(document, fmt)
+    body, media_type = render_document(document, fmt)
+    return body, media_type, findings(document)

@@ -84,3 +84,43 @@ def read_workflow(ctx: ReportContext) -> WorkflowState | None:
 def holds_by_fund(ctx: ReportContext) -> dict[str, Decimal] | None:
     state = read_workflow(ctx)
     return None if state is None else state.holds
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """What the database says an entry it delivered (or will) holds."""
+
+    fb_id: str
+    date: str
+    amount: Decimal | None
+    done: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseRecord:
+    """The outbox's entries and the chain's anchors (name, seq, hash, signature)."""
+
+    outbox: dict[str, OutboxEntry]
+    anchors: tuple[tuple[str, int, str, str | None], ...]
+
+
+def read_record(ctx: ReportContext) -> DatabaseRecord | None:
+    """Every outbox entry with its date and amount, and the chain's anchors; None without one."""
+    database = database_of(ctx)
+    if database is None:
+        return None
+    try:
+        with workflow.connect(database) as conn:
+            rows = workflow.outbox_entries(conn)
+            anchors = workflow.chain_anchors(conn)
+    except workflow.WorkflowUnavailable:
+        return None
+    outbox = {}
+    for fb_id, payload, done in rows:
+        try:
+            fields = json.loads(payload)
+            amount = Decimal(str(fields["amount"])) if "amount" in fields else None
+        except (ValueError, KeyError, ArithmeticError):
+            fields, amount = {}, None
+        outbox[fb_id] = OutboxEntry(fb_id, str(fields.get("date", "")), amount, done)
+    return DatabaseRecord(outbox, anchors)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import create_engine, func, inspect, select
+from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -313,3 +313,21 @@ def outbox_undone(reader: Reader) -> tuple[str, ...]:
     """The fb_id of every outbox row not marked done."""
     statement = select(Outbox.fb_id).where(Outbox.done.is_(False))
     return tuple(str(fb_id) for (fb_id,) in reader.execute(statement))
+
+
+def outbox_entries(reader: Reader) -> tuple[tuple[str, str, bool], ...]:
+    """(fb_id, payload JSON, done) of every outbox row: what the database says each entry holds."""
+    statement = text("SELECT fb_id, payload, done FROM outbox")
+    return tuple((str(f), str(p), bool(d)) for f, p, d in reader.execute(statement))
+
+
+def chain_anchors(reader: Reader) -> tuple[tuple[str, int, str, str | None], ...]:
+    """(name, fb_seq, fb_hash, signature) of the chain's anchors (none before migration 1201)."""
+    connection = reader.connection() if isinstance(reader, Session) else reader
+    if not inspect(connection).has_table("chain_anchor"):
+        return ()
+    statement = text("SELECT name, seq, hash, signature FROM chain_anchor")
+    return tuple(
+        (str(n), int(q), str(h), None if g is None else str(g))
+        for n, q, h, g in reader.execute(statement)
+    )

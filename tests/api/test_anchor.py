@@ -9,12 +9,14 @@ book with the head recorded in the database and finds it.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from beancount import loader
 from beancount.core import data
 from beancount.core.amount import Amount
@@ -66,13 +68,18 @@ def rewrite_chain(journal: Path, fb_id: str, amount: Decimal) -> None:
     journal.write_text(header + "".join(out), "utf-8")
 
 
-def test_a_rewritten_chain_is_found_against_the_signed_head(tmp_path: Path) -> None:
+def test_a_rewritten_chain_is_found_against_the_signed_head(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     home = small_book(tmp_path / "home", {FUND: Decimal("1000.00")})
     url = f"sqlite:///{home / 'fundbook.db'}"
     key_file = tmp_path / "chain.key"
     key_file.write_text("the foundation's own secret key\n")
-    accountant = token(home, url, "accountant", None, "会计")
     env = {"FUNDBOOK_CHAIN_KEY_FILE": str(key_file)}
+    monkeypatch.setenv(
+        "FUNDBOOK_CHAIN_KEY_FILE", str(key_file)
+    )  # the CLI signs what it records too
+    accountant = token(home, url, "accountant", None, "会计")
     with serving(home, url, env=env) as server, server.client(accountant) as client:
         for number, amount in enumerate(("321.00", "45.00")):
             reply = client.post(
@@ -102,6 +109,29 @@ def test_a_rewritten_chain_is_found_against_the_signed_head(tmp_path: Path) -> N
     checked = _fundbook("check", str(home))
     assert checked.returncode == 1
     assert "fb_seq 3 has fb_hash" in checked.stdout and "the chain was rewritten" in checked.stdout
+    year = today_local().year
+    out = tmp_path / "integrity.json"
+    reported = _fundbook(
+        "report",
+        "integrity",
+        str(home),
+        "--from",
+        f"{year}-01-01",
+        "--to",
+        f"{year}-12-31",
+        "--format",
+        "json",
+        "--lang",
+        "en",
+        "--out",
+        str(out),
+    )
+    assert reported.returncode == 1, reported.stderr
+    found = json.loads(out.read_text())["sections"][0]["data"]
+    assert [(m["kind"], m["fb_id"], m["detail"]) for m in found["mismatches"]] == [
+        ("amount_differs", "C000001", "3210.00 ≠ 321.00")
+    ]
+    assert len(found["anchor_problems"]) == 1  # the head; the adopted history is fb_seq 1
 
     # Whoever can write the database cannot move the head there without the key.
     forged = [e for e in entries if isinstance(e, data.Transaction) and e.meta["fb_seq"] == "3"]

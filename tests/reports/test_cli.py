@@ -103,6 +103,9 @@ def test_the_workflow_database_of_the_environment(home: Path, tmp_path: Path) ->
         str(out),
         env={"FUNDBOOK_DATABASE_URL": url},
     )
-    assert done.returncode == 0, done.stderr
     data = json.loads(out.read_text(encoding="utf-8"))["sections"][0]["data"]
     assert data["database_checked"] is True
+    # An empty database knows none of the book's requests: each is a finding, and the exit says so.
+    kinds = [m["kind"] for m in data["mismatches"]]
+    assert kinds and set(kinds) == {"missing_in_database"}
+    assert done.returncode == 1 and f"{len(kinds)} integrity finding" in done.stderr
