@@ -153,3 +153,44 @@ def test_nothing_dated_in_a_closed_year_is_booked_for_any_fund(tmp_path: Path) -
     services, engine = build_services(Settings(home=home, database_url=url))
     assert services.book.closed_through("MF-ST01C02") == datetime.date(2025, 12, 31)
     engine.dispose()  # type: ignore[attr-defined]
+
+
+def test_a_payment_dated_in_a_closed_year_is_period_closed(tmp_path: Path) -> None:
+    """A fund closed through today: paying its approved request today is refused, nothing booked."""
+    from api.app import build_services
+    from api.schemas import PaymentCreate
+    from api.service import disbursements
+    from api.service.errors import PeriodClosed
+    from tests.api.serving import small_book
+    from tests.api.test_service import ACCOUNTANT, approve_all, run, submit
+    from tests.api.test_service import FUND as SERVICE_FUND
+
+    home = small_book(tmp_path / "home", {SERVICE_FUND: Decimal("100.00")})
+    services, engine = build_services(
+        Settings(home=home, database_url=sqlite_url(tmp_path / "workflow.db"))
+    )
+    try:
+        code = submit(services, "40.00")
+        assert approve_all(services, code)["status"] == "approved"
+        today = services.today()
+        registry = services.book.registry
+        Writer(services.book.layout).append(
+            build.year_end_close(
+                fb_id=f"CLOSE-{SERVICE_FUND}",
+                date=today,
+                fund=registry.fund(SERVICE_FUND),
+                balances={f"Income:Donation:Restricted:{SERVICE_FUND}": Decimal("-100.00")},
+            )
+        )
+        body = PaymentCreate(paid_on=today, bank_reference="ICBC-1")
+        try:
+            run(services, disbursements.pay, caller=ACCOUNTANT, code=code, body=body)
+        except PeriodClosed as refused:
+            assert f"paid_on: {today} falls in a year of fund {SERVICE_FUND}" in refused.detail
+        else:
+            raise AssertionError("a payment into a closed year was booked")
+        assert disbursements.get(services=services, caller=ACCOUNTANT, code=code)["status"] == (
+            "approved"
+        )
+    finally:
+        engine.dispose()  # type: ignore[attr-defined]
