@@ -112,7 +112,8 @@ def _close(args: argparse.Namespace) -> int:
         print(f"\ndry run: {len(plan.entries)} closing entries of {plan.year}, nothing written")
         return 0
     if not plan.entries:
-        print(f"{plan.year} is already closed: nothing to book")
+        what = "is already closed" if plan.closed else "has no income or expenses to close"
+        print(f"{plan.year} {what}: nothing to book")
     else:
         print(f"closed {plan.year}: {len(written)} entries written to {written[0].path}")
     return 0 if args.no_seal else _seal(layout, plan.year, request.today)

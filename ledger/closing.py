@@ -39,7 +39,7 @@ from ledger import entries as build
 from ledger.accounts import Bank
 from ledger.check import format_problem, journal_problems, load_book, problems_of
 from ledger.layout import Layout
-from ledger.periods import closed_years, is_close, restricted_funds_of, unreleased_of
+from ledger.periods import closed_years, restricted_funds_of, unreleased_of
 from ledger.plugins.common import TOLERANCE, describe
 from ledger.registry_io import read_registry
 from ledger.writer import Writer, Written
@@ -232,9 +232,8 @@ def plan_close(layout: Layout, request: CloseRequest) -> ClosePlan:
             f"a later year is already closed ({later[-1]}): {year} can no longer be closed"
         )
     planned = closing_entries(entries, book.registry, year)
-    closed = not planned and any(
-        is_close(e) for e in entries if isinstance(e, data.Transaction) and e.date == day
-    )
+    # Closed: its close is in the book, or the year is sealed (`ledger.periods.closed_years`).
+    closed = not planned and year in closed_years(entries)
     return ClosePlan(year, tuple(planned), tuple(obstacles), closed, tuple(entries), options)
 
 

@@ -99,4 +99,5 @@ def test_fundbook_close_books_what_an_accountant_would(
     assert sealed.errors == ()
     assert_hand_worked_2025(sealed)
     assert main(["close", str(home), "--year", "2025"]) == 0
-    assert "already sealed" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "2025 is already closed: nothing to book" in out and "already sealed" in out
