@@ -30,6 +30,7 @@ from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from funds import requests as request_rules
 from funds.money import ZERO
@@ -163,29 +164,29 @@ def held(
     """
     found: dict[str, Decimal] = defaultdict(lambda: ZERO)
     requests = (
-        select(Request.fund, func.sum(Request.amount))
-        .where(Request.status.in_(HOLDING))
-        .group_by(Request.fund)
+        select(col(Request.fund), func.sum(col(Request.amount)))
+        .where(col(Request.status).in_(HOLDING))
+        .group_by(col(Request.fund))
     )
     outbox = (
-        select(Outbox.fund, func.sum(Outbox.delta))
-        .where(Outbox.done.is_(False), Outbox.delta < 0)
-        .group_by(Outbox.fund)
+        select(col(Outbox.fund), func.sum(col(Outbox.delta)))
+        .where(col(Outbox.done).is_(False), col(Outbox.delta) < 0)
+        .group_by(col(Outbox.fund))
     )
     pools = (
-        select(Allocation.pool, func.sum(Allocation.amount))
-        .where(Allocation.status.in_(ALLOCATION_HOLDING))
-        .group_by(Allocation.pool)
+        select(col(Allocation.pool), func.sum(col(Allocation.amount)))
+        .where(col(Allocation.status).in_(ALLOCATION_HOLDING))
+        .group_by(col(Allocation.pool))
     )
     if excluding is not None:
-        requests = requests.where(Request.id != excluding)
+        requests = requests.where(col(Request.id) != excluding)
     if unbooked is not None:
-        outbox = outbox.where(Outbox.fb_id.in_(list(unbooked)))
+        outbox = outbox.where(col(Outbox.fb_id).in_(list(unbooked)))
     if funds is not None:
         codes = list(funds)
-        requests = requests.where(Request.fund.in_(codes))
-        outbox = outbox.where(Outbox.fund.in_(codes))
-        pools = pools.where(Allocation.pool.in_(codes))
+        requests = requests.where(col(Request.fund).in_(codes))
+        outbox = outbox.where(col(Outbox.fund).in_(codes))
+        pools = pools.where(col(Allocation.pool).in_(codes))
     for fund, amount in _sums(reader, requests):
         found[fund] += amount
     for fund, delta in _sums(reader, outbox):
@@ -198,9 +199,9 @@ def held(
 
 def held_by_allocations(reader: Reader, pool: str) -> Decimal:
     """Allocations proposed or approved from a pool and not booked yet."""
-    statement = select(func.coalesce(func.sum(Allocation.amount), 0)).where(
-        Allocation.pool == pool,
-        Allocation.status.in_(ALLOCATION_HOLDING),
+    statement = select(func.coalesce(func.sum(col(Allocation.amount)), 0)).where(
+        col(Allocation.pool) == pool,
+        col(Allocation.status).in_(ALLOCATION_HOLDING),
     )
     return _amount(reader.execute(statement).scalar_one())
 
@@ -230,23 +231,23 @@ def requests_by_status(
 ) -> tuple[RequestRow, ...]:
     """The requests in `statuses` (every request if None), oldest change first."""
     statement = select(
-        Request.id,
-        Request.code,
-        Request.fund,
-        Request.amount,
-        Request.status,
-        Request.payee,
-        Request.purpose,
-        Request.requested_by,
-        Request.round,
-        Request.updated_at,
-        Request.ledger_entries,
-    ).order_by(Request.updated_at, Request.id)
+        col(Request.id),
+        col(Request.code),
+        col(Request.fund),
+        col(Request.amount),
+        col(Request.status),
+        col(Request.payee),
+        col(Request.purpose),
+        col(Request.requested_by),
+        col(Request.round),
+        col(Request.updated_at),
+        col(Request.ledger_entries),
+    ).order_by(col(Request.updated_at), col(Request.id))
     if statuses is not None:
-        statement = statement.where(Request.status.in_(list(statuses)))
+        statement = statement.where(col(Request.status).in_(list(statuses)))
     return tuple(
         RequestRow(
-            id=int(row[0]),
+            id=int(row[0] or 0),  # ids are assigned on insert, never NULL once read
             code=str(row[1] or row[0]),
             fund=row[2],
             amount=_amount(row[3]),
@@ -281,19 +282,19 @@ def approvals_of(reader: Reader, requests: Iterable[RequestRow]) -> dict[int, li
         return {}
     statement = (
         select(
-            Decision.request_id,
-            Decision.round,
-            Decision.step,
-            Decision.role,
-            Decision.org,
-            Decision.by,
-            Decision.at,
+            col(Decision.request_id),
+            col(Decision.round),
+            col(Decision.step),
+            col(Decision.role),
+            col(Decision.org),
+            col(Decision.by),
+            col(Decision.at),
         )
         .where(
-            Decision.decision == request_rules.Verdict.APPROVE.value,
-            Decision.request_id.in_(list(rounds)),
+            col(Decision.decision) == request_rules.Verdict.APPROVE.value,
+            col(Decision.request_id).in_(list(rounds)),
         )
-        .order_by(Decision.request_id, Decision.step)
+        .order_by(col(Decision.request_id), col(Decision.step))
     )
     found: dict[int, list[ApprovalRow]] = defaultdict(list)
     for request_id, round_, step, role, org, by, at in reader.execute(statement):
@@ -306,12 +307,12 @@ def contribution_ids(reader: Reader) -> tuple[str, ...]:
     """The fb_id of every contribution recorded through the service."""
     from store.tables import Contribution
 
-    return tuple(str(fb_id) for (fb_id,) in reader.execute(select(Contribution.fb_id)))
+    return tuple(str(fb_id) for (fb_id,) in reader.execute(select(col(Contribution.fb_id))))
 
 
 def outbox_undone(reader: Reader) -> tuple[str, ...]:
     """The fb_id of every outbox row not marked done."""
-    statement = select(Outbox.fb_id).where(Outbox.done.is_(False))
+    statement = select(col(Outbox.fb_id)).where(col(Outbox.done).is_(False))
     return tuple(str(fb_id) for (fb_id,) in reader.execute(statement))
 
 
