@@ -26,6 +26,7 @@ from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import docs, openapi, problems
+from api.access_log import AccessLogMiddleware
 from api.deps import KnownQueryOnly
 from api.problem_language import ProblemLanguage
 from api.reports_port import ReportRenderer
@@ -43,6 +44,7 @@ from api.routes import (
     pledges,
     public,
     reports,
+    tokens,
 )
 from api.service import disbursements as requests_service
 from api.service import outbox, tracing
@@ -171,6 +173,7 @@ def create_app(
     )
     app.state.report_renderer = report_renderer
     app.add_middleware(ProblemLanguage)
+    app.add_middleware(AccessLogMiddleware)
     app.add_exception_handler(ServiceError, problems.on_service_error)
     app.add_exception_handler(RequestValidationError, problems.on_validation_error)
     app.add_exception_handler(StarletteHTTPException, problems.on_http_error)
@@ -190,6 +193,7 @@ def create_app(
         allocations,
         grants,
         public,
+        tokens,
     ):
         app.include_router(module.router, dependencies=[KnownQueryOnly])
     return app

@@ -13,7 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.service.callers import Caller, authenticate
 from api.service.context import Services
-from api.service.errors import ValidationFailed
+from api.service.errors import Unauthenticated, ValidationFailed
 from funds.money import InvalidAmount, parse_amount
 
 
@@ -47,8 +47,15 @@ def get_caller(
 ) -> Caller:
     authorization = request.headers.get("authorization")
     with services.read() as session:
-        caller = authenticate(session, authorization)
-        session.rollback()
+        try:
+            caller = authenticate(session, authorization, now=services.now())
+        except Unauthenticated as exc:
+            if isinstance(exc.caller, Caller):
+                request.state.fundbook_caller = exc.caller  # a revoked or expired token's use
+            raise
+        finally:
+            session.rollback()
+    request.state.fundbook_caller = caller  # for the access log (api.access_log)
     return caller
 
 
@@ -67,6 +74,22 @@ def _query_names(dependant: Dependant) -> Iterator[str]:
         yield from _query_names(dependency)
 
 
+def _identify(request: Request) -> None:
+    """Note who is calling, for the access log, when a call is refused before its caller is known."""
+    authorization = request.headers.get("authorization")
+    if not authorization:
+        return
+    services = get_services(request)
+    with services.read() as session:
+        try:
+            request.state.fundbook_caller = authenticate(session, authorization, now=services.now())
+        except Unauthenticated as exc:
+            if isinstance(exc.caller, Caller):
+                request.state.fundbook_caller = exc.caller
+        finally:
+            session.rollback()
+
+
 def refuse_unknown_query(request: Request) -> None:
     """A query parameter the route does not declare is a 422, not silently ignored."""
     route = request.scope.get("route")
@@ -77,6 +100,7 @@ def refuse_unknown_query(request: Request) -> None:
         known = _KNOWN_QUERY[id(route)] = frozenset(_query_names(route.dependant))
     unknown = sorted(set(request.query_params) - known)
     if unknown:
+        _identify(request)
         allowed = ", ".join(sorted(known)) or "none"
         raise ValidationFailed(
             f"unknown query parameter {unknown[0][:40]!r}; this route takes: {allowed}"

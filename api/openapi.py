@@ -58,6 +58,8 @@ PARAMETERS: dict[str, tuple[str, str, Any]] = {
     "lang": ("语言", "Language", "zh"),
     "name": ("报表名称", "Name of the report", "balance-sheet"),
     "number": ("分期序号", "Number of the tranche", 1),
+    "token_id": ("令牌编号", "The token's id", 3),
+    "person": ("只看此人的记录", "Only this person's uses", "张敏"),
     "awaiting": (
         "me：只列出等待调用者本人现在决定的（待办）",
         "me: only what waits for the caller's own decision now (an inbox)",

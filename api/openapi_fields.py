@@ -13,6 +13,20 @@ from typing import Any
 Field = tuple[str, str, Any]  # (Chinese, English, example)
 
 FIELDS: dict[str, Field] = {
+    "expires_at": (
+        "到期时间（含时区）；null 表示不过期",
+        "When it expires (ISO 8601); null: never",
+        None,
+    ),
+    "revoked_at": ("撤销时间；null 表示未撤销", "When it was revoked; null: it was not", None),
+    "person": ("令牌所属的人", "The person the token belongs to", "张敏"),
+    "token_id": ("令牌编号", "The token's id", 3),
+    "method": ("HTTP 方法", "HTTP method", "GET"),
+    "route": (
+        "路由模板（不含参数值）",
+        "The route's template (no parameter values)",
+        "/v1/disbursements/{code}",
+    ),
     "rounds": (
         "申请的每一轮（首次提交与每次退回后重新提交），按顺序；旧轮次从不改写",
         "Every round of the request (the first submission and each resubmission after a "
@@ -252,6 +266,19 @@ BY_SCHEMA: dict[tuple[str, str], Field] = {
         "本轮用途；未记录时为 null",
         "This round's purpose; null where not recorded",
         "重阳节慰问",
+    ),
+    ("TokenPublic", "status"): (
+        "active 有效、revoked 已撤销、expired 已过期",
+        "active, revoked or expired",
+        "active",
+    ),
+    ("TokenPublic", "id"): ("令牌编号", "The token's id", 3),
+    ("TokenPublic", "name"): ("令牌所属的人", "The person the token belongs to", "张敏"),
+    ("AccessPublic", "status"): ("响应的 HTTP 状态码", "The answer's HTTP status", 200),
+    ("AccessPublic", "at"): (
+        "使用时间（含时区）",
+        "When it was used (ISO 8601)",
+        "2026-03-02T10:15:00+08:00",
     ),
     ("ContributionCreate", "amount"): ("收到的金额", "Amount received", "5000.00"),
     ("ContributionPublic", "amount"): ("收到的金额", "Amount received", "5000.00"),

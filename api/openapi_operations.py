@@ -23,6 +23,30 @@ class Operation(NamedTuple):
 POST = ("forbidden", "idempotency_conflict")
 
 OPERATIONS: dict[tuple[str, str], Operation] = {
+    ("get", "/v1/tokens"): Operation(
+        "令牌列表",
+        "Tokens",
+        "所有令牌（管理员）：所属的人、角色、组织、创建与到期时间、是否已撤销；从不显示令牌本身。",
+        "Every token (admin): its person, role, organization, creation and expiry, whether "
+        "revoked; never the token itself.",
+        ("forbidden",),
+    ),
+    ("delete", "/v1/tokens/{id}"): Operation(
+        "撤销令牌",
+        "Revoke a token",
+        "撤销一个令牌（管理员）：此后每个工作进程都立即以 401 拒绝它；再次撤销无害。",
+        "Revoke a token (admin): from then on every worker refuses it with a 401 at once; "
+        "revoking it again is harmless.",
+        ("forbidden", "not_found"),
+    ),
+    ("get", "/v1/access-log"): Operation(
+        "访问日志",
+        "Access log",
+        "每次使用令牌的记录（审计、管理员），最新在前：人、角色、组织、方法、路由模板、状态码；不记录令牌和请求内容。",
+        "Every use of a token (auditor, admin), newest first: person, role, organization, "
+        "method, route template and status; neither the token nor any body is kept.",
+        ("forbidden",),
+    ),
     ("get", "/healthz"): Operation(
         "健康检查",
         "Health check",
@@ -346,5 +370,6 @@ TAGS: dict[str, str] = {
     "documents": "附件：请款函、票据、里程碑报告 / Documents: request letters, receipts, milestone reports",
     "periods": "会计年度结账 / Year-end closes",
     "reports": "审计报表 / Audit reports",
+    "tokens": "令牌与访问日志 / Tokens and their access log",
     "public disclosure": "依法公开的信息，无需令牌 / What the law requires to be public, no token",
 }

@@ -257,6 +257,32 @@ class RequestPublic(BaseModel):
     origin: Literal["service", "book"] = "service"
 
 
+class TokenPublic(BaseModel):
+    """A token as an admin sees it: never its secret, nor its hash."""
+
+    id: int
+    name: str
+    role: str
+    org: str | None
+    created_at: str
+    expires_at: str | None
+    revoked_at: str | None
+    status: Literal["active", "revoked", "expired"]
+
+
+class AccessPublic(BaseModel):
+    """One use of a token: no token, no body, no query; the route is its template."""
+
+    at: str
+    person: str
+    role: str
+    org: str | None
+    token_id: int | None
+    method: str
+    route: str
+    status: int
+
+
 class ContributionPublic(BaseModel):
     id: str
     fund: str

@@ -13,6 +13,7 @@ workers the book is loaded once, before they are forked, and they share it.
 from __future__ import annotations
 
 import argparse
+import datetime
 import importlib
 import importlib.util
 import os
@@ -21,6 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+
+from fundbook_cli.cmd_tokens import parse_expiry
+from fundbook_cli.cmd_tokens import register as register_token_commands
 
 ENV_HOME = "FUNDBOOK_HOME"
 
@@ -79,7 +83,13 @@ def registry_of(home: Path) -> Any:
 
 
 def create_token(
-    home: Path, *, role: str, org: str | None, name: str, url: str | None = None
+    home: Path,
+    *,
+    role: str,
+    org: str | None,
+    name: str,
+    url: str | None = None,
+    expires_at: datetime.datetime | None = None,
 ) -> str:
     """Migrate the database if needed and store a new token's hash; returns the token."""
     from sqlmodel import Session
@@ -94,7 +104,14 @@ def create_token(
     try:
         with Session(engine) as session:
             adopt_history(session, home)
-            return store_token(session, role=role, org=org, name=name, registry=registry_of(home))
+            return store_token(
+                session,
+                role=role,
+                org=org,
+                name=name,
+                registry=registry_of(home),
+                expires_at=expires_at,
+            )
     finally:
         engine.dispose()
 
@@ -129,12 +146,19 @@ def _token_create(args: argparse.Namespace) -> int:
         return 1
     try:
         token = create_token(
-            home, role=args.role, org=args.org, name=args.name, url=args.database_url
+            home,
+            role=args.role,
+            org=args.org,
+            name=args.name,
+            url=args.database_url,
+            expires_at=args.expires,
         )
     except ValidationFailed as exc:
         print(f"fundbook token: {exc.detail}", file=sys.stderr)
         return 2
     where = f" for {args.org}" if args.org else ""
+    if args.expires is not None:
+        where += f", until {args.expires.isoformat(timespec='seconds')}"
     print(f"token of {args.name} ({args.role}{where}); it is shown once, only its hash is kept:")
     print(token)
     return 0
@@ -281,7 +305,14 @@ def register(subparsers: Any) -> None:
     create.add_argument("--org", default=None, help="community, street or department code")
     create.add_argument("--name", required=True, help="the person the token belongs to")
     create.add_argument("--database-url", default=None)
+    create.add_argument(
+        "--expires",
+        type=parse_expiry,
+        default=None,
+        help="YYYY-MM-DD (works to the end of that day) or an ISO timestamp with offset",
+    )
     create.set_defaults(handler=_token_create)
+    register_token_commands(token_sub)
 
     server = subparsers.add_parser("serve", help="serve the HTTP API")
     server.add_argument("home", help="the district's HOME directory")

@@ -38,6 +38,29 @@ class Token(SQLModel, table=True):
     name: str = Field(max_length=200)
     created_at: datetime.datetime = Field(default_factory=utcnow, sa_column=_moment())
     revoked: bool = Field(default=False)
+    # After this moment the token is refused (None: it does not expire).
+    expires_at: datetime.datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+    revoked_at: datetime.datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+
+
+class AccessLog(SQLModel, table=True):
+    """One use of a token: who, in which role, on which route, with what answer.
+
+    It keeps neither the token nor any body, query or path value: the route is
+    its template (`/v1/disbursements/{code}`).
+    """
+
+    __tablename__ = "access_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime.datetime = Field(default_factory=utcnow, sa_column=_moment())
+    token_id: int | None = Field(default=None, index=True)
+    person: str = Field(max_length=200, index=True)
+    role: str = Field(max_length=32)
+    org: str | None = Field(default=None, max_length=40)
+    method: str = Field(max_length=10)
+    route: str = Field(max_length=200)
+    status: int
 
 
 class FundState(SQLModel, table=True):

@@ -6,16 +6,18 @@ one person.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
 
 from api.service.errors import Unauthenticated, ValidationFailed
 from funds.model import SCOPED_ROLES, Role
 from funds.registry import Registry
+from store.engine import aware
 from store.tables import Token
 
 TOKEN_PREFIX = "fbk_"
@@ -30,6 +32,7 @@ class Caller:
     role: Role
     org: str | None
     token_hash: str
+    token_id: int | None = None
 
     @property
     def district_wide(self) -> bool:
@@ -73,34 +76,79 @@ def check_token_fields(*, role: str, org: str | None, name: str, registry: Regis
 
 
 def create_token(
-    session: Session, *, role: str, org: str | None, name: str, registry: Registry | None
+    session: Session,
+    *,
+    role: str,
+    org: str | None,
+    name: str,
+    registry: Registry | None,
+    expires_at: datetime.datetime | None = None,
 ) -> str:
-    """Store the hash of a new token and return the token (shown once)."""
+    """Store the hash of a new token and return the token (shown once).
+
+    `expires_at` (aware): from then on the token is refused; None: it does not expire.
+    """
     parsed = check_token_fields(role=role, org=org, name=name, registry=registry)
+    if expires_at is not None and expires_at.tzinfo is None:
+        raise ValidationFailed("expires_at must carry its time zone")
     token = new_token()
-    session.add(Token(token_hash=hash_token(token), role=parsed.value, org=org or None, name=name))
+    session.add(
+        Token(
+            token_hash=hash_token(token),
+            role=parsed.value,
+            org=org or None,
+            name=name,
+            expires_at=expires_at,
+        )
+    )
     session.commit()
     return token
 
 
 def count_tokens(session: Session) -> int:
-    statement = select(func.count()).select_from(Token).where(Token.revoked == False)  # noqa: E712
+    statement = (
+        select(func.count())
+        .select_from(Token)
+        .where(Token.revoked == False)  # noqa: E712 - SQL comparison, not Python truth
+        .where(
+            or_(
+                col(Token.expires_at).is_(None),
+                col(Token.expires_at) > datetime.datetime.now(datetime.UTC),
+            )
+        )
+    )
     return int(session.exec(statement).one())
 
 
-def authenticate(session: Session, authorization: str | None) -> Caller:
-    """The caller of an `Authorization: Bearer <token>` header."""
+def authenticate(
+    session: Session, authorization: str | None, *, now: datetime.datetime | None = None
+) -> Caller:
+    """The caller of an `Authorization: Bearer <token>` header, at `now` (default: now)."""
     if not authorization:
         raise Unauthenticated("send Authorization: Bearer <token>")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("send Authorization: Bearer <token>")
-    return caller_of_hash(session, hash_token(token.strip()))
+    return caller_of_hash(session, hash_token(token.strip()), now=now)
 
 
-def caller_of_hash(session: Session, digest: str) -> Caller:
-    """The caller of the token whose hash is `digest` (a desk session keeps only the hash)."""
+def caller_of_hash(
+    session: Session, digest: str, *, now: datetime.datetime | None = None
+) -> Caller:
+    """The caller of the token whose hash is `digest` (a desk session keeps only the hash).
+
+    Read from the database on every call, so a token revoked or expired is
+    refused at once by every worker and host.
+    """
     row = session.exec(select(Token).where(Token.token_hash == digest)).first()
-    if row is None or row.revoked:
+    if row is None:
         raise Unauthenticated("unknown token")
-    return Caller(name=row.name, role=Role(row.role), org=row.org, token_hash=digest)
+    caller = Caller(
+        name=row.name, role=Role(row.role), org=row.org, token_hash=digest, token_id=row.id
+    )
+    if row.revoked:
+        raise Unauthenticated("the token was revoked", caller=caller)
+    moment = now or datetime.datetime.now(datetime.UTC)
+    if row.expires_at is not None and aware(row.expires_at) <= moment:
+        raise Unauthenticated("the token has expired", caller=caller)
+    return caller

@@ -12,7 +12,14 @@ class ServiceError(Exception):
 
 
 class Unauthenticated(ServiceError):
-    """No token, or a token nobody issued."""
+    """No token, a token nobody issued, or one revoked or expired.
+
+    `caller` is whom a revoked or expired token stood for (for the access log).
+    """
+
+    def __init__(self, detail: str, *, caller: object | None = None) -> None:
+        super().__init__(detail)
+        self.caller = caller
 
 
 class Forbidden(ServiceError):
