@@ -100,8 +100,8 @@ class FundbookDesk(FavaExtensionBase):
             self._desk_key = None
 
     def desk(self) -> Desk:
-        """The book's figures, computed once per load of the book (and per day)."""
-        today = datetime.date.today()
+        """The book's figures, computed once per load of the book (and per day in the district)."""
+        today = datetime.datetime.now(_zone()).date()
         key = (id(self.ledger.all_entries), today)
         with self._lock:
             if self._desk is None or self._desk_key != key:
@@ -172,8 +172,11 @@ class FundbookDesk(FavaExtensionBase):
         known = isinstance(workflow, Workflow)
         held = workflow.held if isinstance(workflow, Workflow) else {}
         rows = []
+        show_all = self.show_all_funds()
         for fund in self.desk().funds:
             fund_held = held.get(fund.code, ZERO)
+            if not (show_all or fund.active or fund.balance or fund_held):
+                continue
             rows.append(
                 {
                     "code": fund.code,
@@ -188,6 +191,29 @@ class FundbookDesk(FavaExtensionBase):
                 }
             )
         return rows
+
+    @staticmethod
+    def show_all_funds() -> bool:
+        """`?funds=all` lists every registered fund; by default only those with activity."""
+        from flask import has_request_context
+
+        return has_request_context() and request.args.get("funds") == "all"
+
+    def hidden_funds(self) -> int:
+        """How many funds without any activity the default view leaves out."""
+        return sum(1 for fund in self.desk().funds if not fund.active and not fund.balance)
+
+    def queue(self, workflow: Workflow) -> list[Any]:
+        """The payment queue, sorted by `?sort=` date (approval, the default) or fund."""
+        rows = list(workflow.approved)
+        if request.args.get("sort") == "fund":
+            rows.sort(key=lambda r: (r.fund, r.approved_at, r.code))
+        else:
+            rows.sort(key=lambda r: (r.approved_at, r.code))
+        return rows
+
+    def sort(self) -> str:
+        return "fund" if request.args.get("sort") == "fund" else "date"
 
     def fund_names(self) -> dict[str, str]:
         return {fund.code: fund.name_zh for fund in self.desk().funds}
@@ -212,8 +238,8 @@ class FundbookDesk(FavaExtensionBase):
 
     @staticmethod
     def money(value: Decimal | None) -> str:
-        """An amount as the page shows it: "1234.50" (None as a dash)."""
-        return "—" if value is None else format_amount(value)
+        """An amount as the page shows it: "1,234.50" (None as a dash)."""
+        return "—" if value is None else f"{Decimal(format_amount(value)):,.2f}"
 
     def bank_state(self, days_since: int | None, difference: Decimal | None) -> str:
         """ok, difference, stale or never: the reconciliation state of a bank account."""
@@ -234,7 +260,7 @@ class FundbookDesk(FavaExtensionBase):
         """The audit reports: this year's, in Fava, through the API, and from the CLI."""
         api = self.api_url()
         home = self.book_dir.parent
-        year = datetime.date.today().year
+        year = datetime.datetime.now(_zone()).year
         period = f"from={year}-01-01&to={year}-12-31"
         return [
             {

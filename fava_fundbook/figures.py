@@ -35,6 +35,7 @@ class FundFigures:
       code, name_zh, kind: from the registry.
       balance: net assets today (all entries of the book).
       history: month-end balances, oldest first, the last one the balance.
+      active: whether any posting of the book touches the fund.
     """
 
     code: str
@@ -42,6 +43,7 @@ class FundFigures:
     kind: str
     balance: Decimal
     history: tuple[Decimal, ...]
+    active: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +57,12 @@ class BankStatus:
       account: "Assets:Bank:ICBC".
       book_balance: the book's balance of the parent and all its fund sub-accounts.
       asserted_on: date of the last balance assertion on the parent, or None.
+      statement_on: the day whose closing balance it asserts (the day before
+        the assertion, which holds at the beginning of its date), or None.
       asserted: the asserted amount, or None.
       book_at_assertion: the book's balance on that assertion's date (before it).
       difference: asserted minus book at that date (zero when reconciled), or None.
-      days_since: days from the assertion to `today`, or None.
+      days_since: days from the statement's day to `today`, or None.
     """
 
     key: str
@@ -71,6 +75,7 @@ class BankStatus:
     book_at_assertion: Decimal | None
     difference: Decimal | None
     days_since: int | None
+    statement_on: datetime.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +151,7 @@ def compute_desk(entries: Sequence[data.Directive], today: datetime.date) -> Des
             kind=fund.kind.value,
             balance=sum((number for _, number in fund_deltas.get(fund.code, ())), ZERO),
             history=_history(fund_deltas.get(fund.code, ()), ends),
+            active=bool(fund_deltas.get(fund.code)),
         )
         for fund in book.registry.funds.values()
     )
@@ -180,6 +186,7 @@ def _bank_status(
     # A balance assertion holds at the beginning of its date.
     at_date = sum((number for date, number in deltas if date < assertion.date), ZERO)
     asserted = assertion.amount.number
+    statement_on = assertion.date - datetime.timedelta(days=1)
     return BankStatus(
         key=key,
         name_zh=name_zh,
@@ -190,5 +197,6 @@ def _bank_status(
         asserted=asserted,
         book_at_assertion=at_date,
         difference=asserted - at_date,
-        days_since=(today - assertion.date).days,
+        days_since=(today - statement_on).days,
+        statement_on=statement_on,
     )

@@ -91,6 +91,7 @@ def _quote(text: str) -> str:
 
 
 DOCUMENTS_OPTION = "../documents"
+DEFAULT_PAGE = "income_statement/?filter=-%23close"
 DOCUMENTS_BOOK = "documents.beancount"
 
 
@@ -108,6 +109,12 @@ def main_text(spec: BookSpec) -> str:
         f'{FAVA_OPTION_DATE} custom "fava-option" "language" "zh"',
         f'{FAVA_OPTION_DATE} custom "fava-option" "import-config" "importers.py"',
         f'{FAVA_OPTION_DATE} custom "fava-option" "import-dirs" "../imports"',
+        # Fund sub-accounts without money are left out of Fava's trees, and the
+        # income statement opens without the year-end closes (#close), which
+        # would otherwise dwarf every month in its chart.
+        f'{FAVA_OPTION_DATE} custom "fava-option" "show-accounts-with-zero-balance" "false"',
+        f'{FAVA_OPTION_DATE} custom "fava-option" "show-accounts-with-zero-transactions" "false"',
+        f'{FAVA_OPTION_DATE} custom "fava-option" "default-page" "{DEFAULT_PAGE}"',
     ]
     if spec.fava_extension:
         lines.append(f'{FAVA_OPTION_DATE} custom "fava-extension" "{FAVA_EXTENSION}"')

@@ -162,12 +162,14 @@ def desk_funds(page: str) -> dict[str, dict[str, str]]:
     rows = {}
     for code, body in _ROW.findall(page):
         cells = re.findall(r"<td[^>]*>(.*?)</td>", body, re.S)
-        rows[code] = {"name_zh": cells[1], **dict(_FIELD.findall(body))}
+        # Amounts are shown with thousands separators: "12,345.60".
+        fields = {name: value.replace(",", "") for name, value in _FIELD.findall(body)}
+        rows[code] = {"name_zh": cells[1], **fields}
     return rows
 
 
 def test_every_fund_on_the_desk_has_the_api_figures(district):
-    page = _get(f"{district.fava}/extension/FundbookDesk/")
+    page = _get(f"{district.fava}/extension/FundbookDesk/?funds=all")
     desk = desk_funds(page)
     funds = _call(f"{district.api}/v1/funds", token=district.tokens["accountant"])
     assert isinstance(funds, list) and len(funds) > 100
@@ -183,6 +185,11 @@ def test_every_fund_on_the_desk_has_the_api_figures(district):
     assert desk == api
     assert Decimal(desk[district.held_fund]["held"]) == district.held_amount
     assert Decimal(desk["GP"]["held"]) >= Decimal("300.00")
+    # By default only the funds with activity are listed: the others have nothing at all.
+    shown = desk_funds(_get(f"{district.fava}/extension/FundbookDesk/"))
+    assert district.held_fund in shown and set(shown) <= set(desk)
+    for code in set(desk) - set(shown):
+        assert desk[code]["balance"] == desk[code]["held"] == "0.00", code
 
 
 def test_the_payment_queue_shows_the_approved_request_and_its_chain(district):
@@ -263,7 +270,8 @@ def test_paying_the_approved_request_empties_the_queue(district):
     funds = _call(f"{district.api}/v1/funds", token=district.tokens["accountant"])
     assert isinstance(funds, list)
     api = {fund["code"]: fund["balance"] for fund in funds}
-    assert {code: row["balance"] for code, row in desk_funds(page).items()} == api
+    shown = {code: row["balance"] for code, row in desk_funds(page).items()}
+    assert shown == {code: api[code] for code in shown}
 
 
 def test_english_desk_follows_the_book_as_the_accountant_edits_it(tmp_path):
@@ -308,5 +316,5 @@ def test_english_desk_follows_the_book_as_the_accountant_edits_it(tmp_path):
         row = re.search(r'<tr data-bank="ICBC">(.*?)</tr>', page, re.S)
         assert row and 'data-state="difference"' in row.group(1)
         assert 'data-field="difference">100.00<' in row.group(1)
-        assert 'data-field="book_balance">64200.50<' in row.group(1)
+        assert 'data-field="book_balance">64,200.50<' in row.group(1)
     assert (home / "book" / "importers.py").is_file()

@@ -101,7 +101,10 @@ def test_fund_balances_history_and_reconciliation_of_a_book():
     icbc = banks["ICBC"]
     assert icbc.book_balance == Decimal("1380.00")
     assert icbc.asserted_on == datetime.date(2026, 3, 21)
-    assert icbc.difference == Decimal("0.00") and icbc.days_since == 25
+    # The assertion at the start of 03-21 is the statement's closing balance of 03-20:
+    # from 2026-03-20 to 2026-04-15 are 11 + 15 = 26 days.
+    assert icbc.statement_on == datetime.date(2026, 3, 20)
+    assert icbc.difference == Decimal("0.00") and icbc.days_since == 26
     assert banks["CCB"].asserted_on is None and banks["CCB"].book_balance == Decimal("0.00")
 
 
@@ -178,6 +181,8 @@ def test_every_fund_balance_is_the_sum_of_its_money_and_history_ends_there(moves
         assert fund.balance == expected
         assert fund.history[-1] == expected
         assert len(fund.history) == HISTORY_MONTHS
+        # Active (shown by default on the desk) exactly when the book moved its money.
+        assert fund.active is any(code == fund.code for code, *_ in moves)
     (icbc,) = desk.banks
     assert icbc.book_balance == sum((fund.balance for fund in desk.funds), Decimal("0.00"))
 
