@@ -7,7 +7,13 @@ above the table or in the file name, and extracts:
 - nothing for a line Fundbook already booked: a transaction with
   `bank_reference` (payments) or `receipt_no` (contributions) equal to the
   line's serial number whose postings to the bank move exactly the line's
-  amount;
+  amount, or, for a line without a known serial number, an entry written by
+  Fundbook (`fb_id`) on the same day moving the same amount (each entry
+  matches one line);
+- for a line whose counterparty, account number or memo the book's history
+  knows (`bankstatements.learning`), a complete transaction on that fund's
+  share of the bank against the counter-account of that history, flagged `*`
+  and marked `assigned_from`;
 - for every other line, a transaction flagged `!` whose bank posting sits on
   the shared parent account (which belongs to no fund, so the book refuses it
   until the accountant assigns a fund):
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -35,6 +42,7 @@ import beangulp
 from beancount.core import data
 from beancount.core.amount import Amount
 
+from bankstatements.learning import Assignment, Rules
 from bankstatements.statement import (
     Line,
     Statement,
@@ -82,6 +90,30 @@ def booked_keys(existing: Iterable[data.Directive], bank_account: str) -> set[tu
         for reference in references:
             keys.add((reference, moved))
     return keys
+
+
+def fundbook_moves(
+    existing: Iterable[data.Directive], bank_account: str
+) -> Counter[tuple[datetime.date, Decimal]]:
+    """(date, amount) of each entry Fundbook wrote (`fb_id`) that moved this bank's money."""
+    moves: Counter[tuple[datetime.date, Decimal]] = Counter()
+    prefix = bank_account + ":"
+    for entry in existing:
+        if not isinstance(entry, data.Transaction) or not (entry.meta or {}).get("fb_id"):
+            continue
+        moved = sum(
+            (
+                posting.units.number
+                for posting in entry.postings
+                if posting.account.startswith(prefix)
+                and posting.units is not None
+                and isinstance(posting.units.number, Decimal)
+            ),
+            Decimal("0.00"),
+        )
+        if moved:
+            moves[(entry.date, moved)] += 1
+    return moves
 
 
 def asserted(
@@ -158,11 +190,20 @@ class BankStatementImporter(beangulp.Importer):  # type: ignore[misc]
     def extract(self, filepath: str, existing: data.Entries) -> data.Entries:
         statement = read_statement(filepath)
         booked = booked_keys(existing or (), self.bank_account)
+        by_day = fundbook_moves(existing or (), self.bank_account)
+        rules = Rules.learn(existing or (), self.bank_account)
         entries: list[data.Directive] = []
+        pending: list[Line] = []
         for line in statement.lines:
             if line.reference and (line.reference, line.amount) in booked:
+                by_day[(line.date, line.amount)] -= 1  # that entry is this line
                 continue
-            entries.append(self._transaction(filepath, line))
+            pending.append(line)
+        for line in pending:
+            if by_day[(line.date, line.amount)] > 0:
+                by_day[(line.date, line.amount)] -= 1
+                continue
+            entries.append(self._transaction(filepath, line, rules.assign(line)))
         entries.extend(self._assertions(filepath, statement, existing or ()))
         return entries
 
@@ -170,26 +211,31 @@ class BankStatementImporter(beangulp.Importer):  # type: ignore[misc]
         """Duplicates were left out by `extract` (by serial number and amount), not guessed."""
         del entries, existing
 
-    def _transaction(self, filepath: str, line: Line) -> data.Transaction:
+    def _transaction(
+        self, filepath: str, line: Line, assignment: Assignment | None = None
+    ) -> data.Transaction:
         meta: dict[str, Any] = data.new_metadata(filepath, line.row)
         if line.reference:
             meta["bank_reference"] = line.reference
         if line.payee_account:
             meta["payee_account"] = line.payee_account
-        meta["needs_fund"] = "TRUE"
-        counter = INCOME_UNASSIGNED if line.amount > 0 else EXPENSE_UNASSIGNED
+        if assignment is not None:
+            meta["assigned_from"] = assignment.learned_from
+            bank, counter, flag = assignment.bank_account, assignment.counter_account, "*"
+        else:
+            meta["needs_fund"] = "TRUE"
+            bank, flag = self.bank_account, FLAG_NEEDS_FUND
+            counter = INCOME_UNASSIGNED if line.amount > 0 else EXPENSE_UNASSIGNED
         return data.Transaction(
             meta,
             line.date,
-            FLAG_NEEDS_FUND,
+            flag,
             line.payee or None,
             line.narration or "银行对账单导入",
             data.EMPTY_SET,
             data.EMPTY_SET,
             [
-                data.Posting(
-                    self.bank_account, Amount(line.amount, CURRENCY), None, None, None, None
-                ),
+                data.Posting(bank, Amount(line.amount, CURRENCY), None, None, None, None),
                 data.Posting(counter, Amount(-line.amount, CURRENCY), None, None, None, None),
             ],
         )
