@@ -38,10 +38,26 @@ BALANCE = ("余额", "账户余额", "当前余额", "交易后余额")
 NARRATION = ("摘要", "交易摘要", "用途", "附言", "备注")
 PAYEE = ("对方户名", "对方账户名称", "对方名称", "对方单位", "收/付方名称")
 PAYEE_ACCOUNT = ("对方账号", "对方账户", "收/付方账号")
-REFERENCE = ("交易流水号", "流水号", "业务流水号", "交易参考号", "凭证号", "交易序号")
+REFERENCE = (
+    "交易流水号",
+    "账户明细编号-交易流水号",
+    "流水号",
+    "业务流水号",
+    "交易参考号",
+    "凭证号",
+    "交易序号",
+)
+# Statements that print both sides of each line (中国银行): the counterparty is the
+# payer of money in and the payee of money out.
+PAYER = ("付款人名称", "付款人户名")
+PAYER_ACCOUNT = ("付款人账号",)
+RECEIVER = ("收款人名称", "收款人户名")
+RECEIVER_ACCOUNT = ("收款人账号",)
 
 HEADER_LINES_MAX = 30
-_ACCOUNT_LABEL = re.compile(r"(?:账号|帐号|账户|帐户|卡号)[^0-9]{0,6}([0-9][0-9 \-]{7,40}[0-9])")
+_ACCOUNT_LABEL = re.compile(r"(?:账号|帐号|账户|帐户|卡号)[^0-9]{0,24}?([0-9][0-9 \-]{7,40}[0-9])")
+# "借方发生额（支取）", "交易日期[ Transaction Date ]": the name before the bracket.
+_BRACKETED = re.compile(r"[\[（(【].*?[\]）)】]")
 _DIGITS = re.compile(r"[0-9]+")
 _DATE_PATTERNS = (
     re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"),
@@ -113,9 +129,7 @@ def _clean(cell: str) -> str:
 
 
 def _find(header: Sequence[str], names: Sequence[str]) -> int | None:
-    cleaned = [
-        _clean(cell).replace(" ", "").replace("(元)", "").replace("（元）", "") for cell in header
-    ]
+    cleaned = [_BRACKETED.sub("", _clean(cell)).replace(" ", "") for cell in header]
     for name in names:
         if name in cleaned:
             return cleaned.index(name)
@@ -134,6 +148,10 @@ class _Columns:
     payee: int | None
     payee_account: int | None
     reference: int | None
+    payer: int | None = None
+    payer_account: int | None = None
+    receiver: int | None = None
+    receiver_account: int | None = None
 
 
 def _columns(header: Sequence[str]) -> _Columns | None:
@@ -153,7 +171,20 @@ def _columns(header: Sequence[str]) -> _Columns | None:
         payee=_find(header, PAYEE),
         payee_account=_find(header, PAYEE_ACCOUNT),
         reference=_find(header, REFERENCE),
+        payer=_find(header, PAYER),
+        payer_account=_find(header, PAYER_ACCOUNT),
+        receiver=_find(header, RECEIVER),
+        receiver_account=_find(header, RECEIVER_ACCOUNT),
     )
+
+
+def _counterparty(row: Sequence[str], columns: _Columns, amount: Decimal) -> tuple[str, str]:
+    """(name, account number) of the other side of a line."""
+    if columns.payee is not None or (columns.payer is None and columns.receiver is None):
+        return _cell(row, columns.payee), _cell(row, columns.payee_account)
+    if amount > 0:
+        return _cell(row, columns.payer), _cell(row, columns.payer_account)
+    return _cell(row, columns.receiver), _cell(row, columns.receiver_account)
 
 
 def parse_date(text: str) -> datetime.date | None:
@@ -231,14 +262,15 @@ def parse_statement(text: str) -> Statement:
         amount = _amount(row, columns)
         if amount is None or amount == 0:
             continue
+        payee, payee_account = _counterparty(row, columns, amount)
         lines.append(
             Line(
                 date=date,
                 amount=amount,
                 balance=parse_number(_cell(row, columns.balance)),
                 narration=_cell(row, columns.narration),
-                payee=_cell(row, columns.payee),
-                payee_account=_cell(row, columns.payee_account),
+                payee=payee,
+                payee_account=payee_account,
                 reference=_cell(row, columns.reference),
                 row=number,
             )
