@@ -112,6 +112,7 @@ def preload(settings: Settings) -> BookState:
 def sweep(services: Services) -> None:
     """Deliver undelivered postings and expire stale requests, fund by fund."""
     outbox.deliver(services.session_factory, services.book, reader=services.read)
+    outbox.mark_delivered(services.session_factory, services.book)
     requests_service.expire_due(services)
 
 
@@ -160,6 +161,7 @@ def create_app(
         finally:
             stop.set()
             thread.join(timeout=5)
+            outbox.mark_delivered(services.session_factory, services.book)
             engine.dispose()  # type: ignore[attr-defined]
 
     app = FastAPI(

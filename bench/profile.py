@@ -323,8 +323,11 @@ def main() -> None:
                 print(log[-3000:], file=sys.stderr)
         summary = summarize(parse_raw(raw), args.top)
     engine = "PostgreSQL" if args.database_url else "SQLite"
-    command = ".venv/bin/python bench/profile.py" + (
-        f" --label {args.label!r}" if args.label != "a worker under load" else ""
+    command = (
+        f".venv/bin/python bench/profile.py --clients {args.clients} --workers {args.workers} "
+        f"--seconds {args.seconds:g}"
+        + (" --database-url postgresql://..." if args.database_url else "")
+        + (f" --label {args.label!r}" if args.label != "a worker under load" else "")
     )
     text = table(
         summary,

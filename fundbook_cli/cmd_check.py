@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.anchor import Anchor, read_key
-from ledger.check import BookNotFound, check_book, format_problem
+from ledger.check import BookNotFound, Problem, check_book, format_problem
 from ledger.layout import Layout
 
 
@@ -50,6 +50,23 @@ def database_anchors(url: str) -> list[Anchor]:
         engine.dispose()
 
 
+def kept_aside(url: str) -> list[Problem]:
+    """The outbox rows delivery could not write to the book (none without a database)."""
+    from store import workflow
+
+    try:
+        with workflow.connect(url) as connection:
+            if not workflow.has_aside(connection):
+                return []
+            rows = workflow.kept_aside(connection)
+    except workflow.WorkflowUnavailable:
+        return []
+    return [
+        Problem("<outbox>", 0, f"outbox row {fb_id} of fund {fund} was kept aside: {why}")
+        for fb_id, fund, why in rows
+    ]
+
+
 def _check(args: argparse.Namespace) -> int:
     layout = Layout(Path(args.home).resolve())
     from store.workflow import database_url
@@ -65,6 +82,9 @@ def _check(args: argparse.Namespace) -> int:
     except BookNotFound as exc:
         print(f"fundbook check: {exc}", file=sys.stderr)
         return 2
+    aside = kept_aside(url)
+    if aside:
+        report = report._replace(problems=[*report.problems, *aside])
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
     for problem in report.problems:

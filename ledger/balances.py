@@ -320,6 +320,11 @@ class FundBalances:
                 self._pending[fb_id] = effect
                 add(self._pending_totals, effect)
 
+    def counted(self, fb_id: str) -> bool:
+        """Whether the entry `fb_id` is in the balances (read from a journal, or applied)."""
+        with self._lock:
+            return fb_id in self._pending or self._written(fb_id)
+
     def balance(self, fund: str) -> Decimal:
         """The balance (net assets) of `fund`, in CNY."""
         with self._lock:

@@ -219,6 +219,9 @@ def _book_vs_database(
     for fb_id in state.contributions:
         if in_period(fb_id) and fb_id not in in_book and fb_id not in state.outbox_pending:
             mismatches.append(Mismatch("missing_in_book", "", fb_id, ctx.t("contribution")))
+    for fb_id, fund, why in state.aside:
+        if fb_id not in in_book:
+            mismatches.append(Mismatch("outbox_aside", "", fb_id, f"{fund}: {why}"))
     for fb_id, item in sorted(outbox.items()):
         entry = in_book.get(fb_id)
         if entry is None or item.amount is None or entry.date not in ctx.period:

@@ -155,6 +155,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     "db_missing": ("没有工作流数据库，未核对。", "No workflow database; not checked."),
     "load_errors": ("账簿加载错误", "Errors loading the book"),
     "missing_in_book": ("数据库有记录、账簿中缺失", "In the database, missing from the book"),
+    "outbox_aside": (
+        "待记账分录无法写入账簿，已搁置",
+        "An outbox entry that could not be written to the book, kept aside",
+    ),
     "contribution": ("捐赠/拨入记录", "contribution"),
     "no_such_request": ("数据库中没有该请款", "no such request in the database"),
     "not_in_request": ("不在该请款的记账分录中", "not among the request's ledger entries"),

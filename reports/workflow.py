@@ -33,6 +33,7 @@ class WorkflowState:
     contributions: tuple[str, ...]
     outbox_pending: frozenset[str]
     holds: dict[str, Decimal]
+    aside: tuple[tuple[str, str, str], ...] = ()  # (fb_id, fund, why) kept out of the book
 
 
 def _fb_ids(raw: object) -> tuple[str, ...]:
@@ -68,6 +69,7 @@ def read_workflow(ctx: ReportContext) -> WorkflowState | None:
             contributions = workflow.contribution_ids(conn)
             outbox = workflow.outbox_undone(conn)
             holds = workflow.held(conn, allocations=workflow.has_allocations(conn))
+            aside = workflow.kept_aside(conn) if workflow.has_aside(conn) else ()
     except workflow.WorkflowUnavailable:
         return None
     return WorkflowState(
@@ -78,6 +80,7 @@ def read_workflow(ctx: ReportContext) -> WorkflowState | None:
         contributions,
         frozenset(outbox),
         holds,
+        aside,
     )
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import create_engine
 
 SQLITE_BUSY_TIMEOUT_S = 60
+POOL_RECYCLE_S = 1800
 READ_ONLY = "fundbook_read_only"
 
 
@@ -52,7 +53,12 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         )
         _immediate_transactions(engine)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=2 * pool_size, pool_pre_ping=True)
+    # No pool_pre_ping (a round trip before every checkout): connections are
+    # recycled before servers or proxies drop idle ones, and a dead one fails
+    # its transaction, which the caller retries as any failed call.
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=2 * pool_size, pool_recycle=POOL_RECYCLE_S
+    )
 
 
 def _immediate_transactions(engine: Engine) -> None:

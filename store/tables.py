@@ -184,6 +184,9 @@ class Outbox(SQLModel, table=True):
     done: bool = Field(default=False, index=True)
     created_at: datetime.datetime = Field(default_factory=utcnow, sa_column=_moment())
     done_at: datetime.datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+    # why delivery could not write the row's entry to the book (then it is kept
+    # aside: later rows are delivered, `fundbook check` and the integrity report name it)
+    aside: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class IdempotencyKey(SQLModel, table=True):

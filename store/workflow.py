@@ -152,15 +152,15 @@ def held(
     funds: Collection[str] | None = None,
     *,
     excluding: int | None = None,
-    unbooked: Collection[str] | None = None,
+    outbox: bool = True,
     allocations: bool = True,
 ) -> dict[str, Decimal]:
     """What each fund holds (every fund with a hold, or only `funds`).
 
     `excluding` leaves one request out (a resubmission checks its new amount).
-    `unbooked`, when given, narrows the outbox's undelivered rows to those
-    fb_ids (the rest are already in the book the caller reads);
-    `allocations=False` for a database without the allocation table.
+    `outbox=False` leaves the outbox out (the API counts it from `undelivered`,
+    less what the book already holds); `allocations=False` for a database
+    without the allocation table.
     """
     found: dict[str, Decimal] = defaultdict(lambda: ZERO)
     requests = (
@@ -168,7 +168,7 @@ def held(
         .where(col(Request.status).in_(HOLDING))
         .group_by(col(Request.fund))
     )
-    outbox = (
+    decreases = (
         select(col(Outbox.fund), func.sum(col(Outbox.delta)))
         .where(col(Outbox.done).is_(False), col(Outbox.delta) < 0)
         .group_by(col(Outbox.fund))
@@ -180,21 +180,33 @@ def held(
     )
     if excluding is not None:
         requests = requests.where(col(Request.id) != excluding)
-    if unbooked is not None:
-        outbox = outbox.where(col(Outbox.fb_id).in_(list(unbooked)))
     if funds is not None:
         codes = list(funds)
         requests = requests.where(col(Request.fund).in_(codes))
-        outbox = outbox.where(col(Outbox.fund).in_(codes))
+        decreases = decreases.where(col(Outbox.fund).in_(codes))
         pools = pools.where(col(Allocation.pool).in_(codes))
     for fund, amount in _sums(reader, requests):
         found[fund] += amount
-    for fund, delta in _sums(reader, outbox):
-        found[fund] -= delta
+    if outbox:
+        for fund, delta in _sums(reader, decreases):
+            found[fund] -= delta
     if allocations:
         for fund, amount in _sums(reader, pools):
             found[fund] += amount
     return dict(found)
+
+
+def undelivered(
+    reader: Reader, funds: Collection[str] | None = None
+) -> dict[str, tuple[str, Decimal]]:
+    """fb_id -> (fund, decrease) of the outbox rows that decrease a fund and are not done."""
+    statement = select(col(Outbox.fb_id), col(Outbox.fund), col(Outbox.delta)).where(
+        col(Outbox.done).is_(False),
+        col(Outbox.delta) < 0,
+    )
+    if funds is not None:
+        statement = statement.where(col(Outbox.fund).in_(list(funds)))
+    return {fb_id: (fund, -_amount(delta)) for fb_id, fund, delta in reader.execute(statement)}
 
 
 def held_by_allocations(reader: Reader, pool: str) -> Decimal:
@@ -332,3 +344,19 @@ def chain_anchors(reader: Reader) -> tuple[tuple[str, int, str, str | None], ...
         (str(n), int(q), str(h), None if g is None else str(g))
         for n, q, h, g in reader.execute(statement)
     )
+
+
+def has_aside(reader: Reader) -> bool:
+    """Whether the outbox records rows kept aside (databases from before 1501 do not)."""
+    connection = reader.connection() if isinstance(reader, Session) else reader
+    return any(c["name"] == "aside" for c in inspect(connection).get_columns("outbox"))
+
+
+def kept_aside(reader: Reader) -> tuple[tuple[str, str, str], ...]:
+    """(fb_id, fund, reason) of the outbox rows delivery could not write to the book."""
+    statement = (
+        select(col(Outbox.fb_id), col(Outbox.fund), col(Outbox.aside))
+        .where(col(Outbox.aside).is_not(None), col(Outbox.done).is_(False))
+        .order_by(col(Outbox.id))
+    )
+    return tuple((str(f), str(fund), str(why)) for f, fund, why in reader.execute(statement))

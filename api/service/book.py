@@ -62,6 +62,9 @@ class BookState:
         self._opened: dict[str, datetime.date] = {}
         self._read_registry()
         self.writer = Writer(layout, witness=witness)
+        self._settle_lock = threading.Lock()
+        self._delivered: set[int] = set()
+        self._written: list[Any] = []
         self._payments = PublicPayments()
         self._requests = BookRequests()
         self._balances = FundBalances.load(layout, on_load=on_load, follow=self._follow)
@@ -155,3 +158,25 @@ class BookState:
         """Append those entries whose fb_id is not yet in the journal (exactly once)."""
         written: list[Any] = self.writer.append_missing(list(entries))
         return written
+
+    def booked(self, fb_ids: Sequence[str], *, refresh: bool = True) -> set[str]:
+        """Those of `fb_ids` the book holds and the balances count (`refresh=False`: as
+        of the last refresh, e.g. the one of the balance just read)."""
+        with self._lock:
+            if refresh:
+                self._balances.refresh()
+            return {fb_id for fb_id in fb_ids if self._balances.counted(fb_id)}
+
+    def delivered(self, row_ids: Sequence[int], written: Sequence[Any]) -> None:
+        """Outbox rows now in the book, to be marked done by the next transaction
+        (`take_delivered`); `written` their writer's records (the chain's new head)."""
+        with self._settle_lock:
+            self._delivered.update(row_ids)
+            self._written.extend(written)
+
+    def take_delivered(self) -> tuple[list[int], list[Any]]:
+        """The rows delivered and not yet marked done, and their writer's records (taken once)."""
+        with self._settle_lock:
+            rows, written = sorted(self._delivered), self._written
+            self._delivered, self._written = set(), []
+            return rows, written

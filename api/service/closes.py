@@ -45,6 +45,7 @@ def close_year(
     if caller.role is not Role.ACCOUNTANT:
         raise Forbidden("only an accountant closes a year")
     outbox.deliver(services.session_factory, services.book, reader=services.read)
+    outbox.settle(uow.session, services.book)  # what is in the book is no longer undelivered
     undelivered = tuple(
         uow.session.exec(select(Outbox.fb_id).where(col(Outbox.done).is_(False))).all()
     )

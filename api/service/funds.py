@@ -33,9 +33,8 @@ def _describe(services: Services, funds: list[Fund]) -> list[dict[str, Any]]:
     """Deliver the outbox, then read the holds before the book (as `api.service.holds` does)."""
     outbox.deliver(services.session_factory, services.book, reader=services.read)
     with services.read() as session:
-        held = holds.held_everywhere(session)
+        balances, held = holds.holdings(session, services.book, [fund.code for fund in funds])
         session.rollback()
-    balances = services.book.balances([fund.code for fund in funds])
     return [_public(f, balances[f.code], held.get(f.code, ZERO)) for f in funds]
 
 

@@ -4,8 +4,8 @@
 
 The check and the hold happen inside the fund's lock (`store.locks.lock_fund`),
 and the database is read *before* the book: an outbox row already marked done
-was appended before, so the book shows it; one not yet done is counted even if
-the book already has it, which errs on the safe side. So no interleaving of
+was appended before, so the book shows it; one not yet done is held unless the
+book, as just read for the balance, already counts its entry. So no interleaving of
 threads, processes or workers can promise more than the fund has.
 """
 
@@ -41,9 +41,24 @@ class Availability:
         return workflow.available(self.balance, self.held)
 
 
-def held_everywhere(session: Session) -> dict[str, Decimal]:
-    """Held amounts of every fund with a hold (`store.workflow.held`)."""
-    return workflow.held(session)
+def holdings(
+    session: Session, book: BookState, funds: list[str] | None, *, excluding: int | None = None
+) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+    """Balances and holds of `funds` (all if None): the database first, then the book.
+
+    An outbox row is held while the book does not hold its entry: rows are
+    marked done lazily (`api.service.outbox`), so a row still undone may
+    already be in the balance; it is counted once, in the balance.
+    """
+    undelivered = workflow.undelivered(session, funds)
+    held = workflow.held(session, funds, excluding=excluding, outbox=False)
+    codes = funds if funds is not None else sorted({*held, *(f for f, _ in undelivered.values())})
+    balances = book.balances(codes)
+    booked = book.booked(list(undelivered), refresh=False)
+    for fb_id, (fund, decrease) in undelivered.items():
+        if fb_id not in booked:
+            held[fund] = held.get(fund, ZERO) + decrease
+    return balances, held
 
 
 def held_by_allocations(session: Session, pool: str) -> Decimal:
@@ -55,8 +70,8 @@ def availability(
     session: Session, book: BookState, fund: str, *, excluding: int | None = None
 ) -> Availability:
     """Database first, then the book (see the module docstring)."""
-    held = workflow.held(session, [fund], excluding=excluding).get(fund, ZERO)
-    return Availability(book.balance(fund), held)
+    balances, held = holdings(session, book, [fund], excluding=excluding)
+    return Availability(balances[fund], held.get(fund, ZERO))
 
 
 def check_available(

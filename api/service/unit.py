@@ -43,12 +43,13 @@ class UnitOfWork:
         if self.claim is not None:  # ClaimLost if a retry took the claim over: nothing commits
             body = json.dumps(result, ensure_ascii=False, default=str)
             idempotency.settle(self.session, self.claim, self.claim_status, body)
+        outbox.settle(self.session, self.book)  # rows delivered before: marked done here
         self.session.commit()
         self.committed = True
         self.deliver()
 
     def deliver(self) -> None:
-        outbox.deliver(self.session_factory, self.book, reader=self.reader)
+        outbox.deliver(self.session_factory, self.book, reader=self.reader, strict=True)
 
     def close(self) -> None:
         self.session.close()
