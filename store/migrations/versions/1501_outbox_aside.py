@@ -1,7 +1,7 @@
 """outbox rows that cannot be written to the book are kept aside, with the reason
 
 Revision ID: 1501_outbox_aside
-Revises: 1401_request_rounds
+Revises: 1402_token_expiry_access_log
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "1501_outbox_aside"
-down_revision = "1401_request_rounds"
+down_revision = "1402_token_expiry_access_log"
 branch_labels = None
 depends_on = None
 
