@@ -18,12 +18,12 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from reports.book import Period, load_book
+from reports.book import Period, load_book, load_text
 from reports.context import ReportContext
 from reports.forms import activity_rows, balance_sheet_rows
-from reports.service import render_report
+from reports.service import build_document, render_document, render_report
 from reports.statements import activities, balance_sheet
-from tests.reports.smallbook import make_home
+from tests.reports.smallbook import book_text, make_home
 
 D = Decimal
 Y2024 = Period(datetime.date(2024, 1, 1), datetime.date(2024, 12, 31))
@@ -117,6 +117,21 @@ def test_forms_read_back_with_their_headers_and_columns(pack: bytes) -> None:
     assert "1. 科目余额表" in contents and " 3" in contents
 
 
+def _english(home: Path) -> bytes:
+    body, _ = render_report(
+        name="audit-pack", home=home, date_from=Y2024.start, date_to=Y2024.end, fmt="pdf", lang="en"
+    )
+    return body
+
+
+def test_the_english_pack_is_numbered_and_does_not_overlap(home: Path) -> None:
+    english = _english(home)
+    text = _text(english)
+    pages = text.count("\f")
+    assert f"Page 1 of {pages}" in text and "Prepared by:" in text
+    test_no_two_pieces_of_text_overlap_on_a_line(english)
+
+
 def test_no_two_pieces_of_text_overlap_on_a_line(pack: bytes) -> None:
     with pdfplumber.open(io.BytesIO(pack)) as pdf:
         for page in pdf.pages:
@@ -128,3 +143,42 @@ def test_no_two_pieces_of_text_overlap_on_a_line(pack: bytes) -> None:
             for line, found in by_line.items():
                 for a, b in itertools.pairwise(found):
                     assert b["x0"] >= a["x1"] - 0.6, (page.page_number, line, a["text"], b["text"])
+
+
+LONG_PAYEES = """
+2024-01-05 * "居民" "定向捐赠"
+  Assets:Bank:ICBC:MF-ST01C01             10000.00 CNY
+  Income:Donation:Restricted:MF-ST01C01  -10000.00 CNY
+""" + "".join(
+    f"""
+2024-0{n}-10 * "{payee}" "审批通过" ^req-R00000{n}
+  request: "R00000{n}"
+  approval_1_role: "community_party"
+  approval_1_org: "ST01C01"
+  approval_1_by: "李强"
+  approval_1_at: "2024-0{n}-09T10:00:00+08:00"
+  Expenses:Program:MF-ST01C01           1234.56 CNY
+  Liabilities:Payable:MF-ST01C01       -1234.56 CNY
+
+2024-0{n}-12 * "{payee}" "{purpose}" ^req-R00000{n}
+  request: "R00000{n}"
+  Liabilities:Payable:MF-ST01C01        1234.56 CNY
+  Assets:Bank:ICBC:MF-ST01C01          -1234.56 CNY
+"""
+    for n, payee, purpose in (
+        (1, "玉林社区居民委员会老年协会", "支付: 重阳节敬老活动"),
+        (2, "成都市武侯区玉林街道社会工作服务中心", "支付: 院落整治"),
+        (3, "四川省成都市武侯区玉林社区志愿者服务队第一分队", "支付: 社区志愿者服务补贴及保险费用"),
+    )
+)
+
+
+def test_long_payees_wrap_inside_their_cells() -> None:
+    view = load_text(book_text(LONG_PAYEES))
+    assert view.errors == ()
+    document = build_document(
+        view=view, name="disbursements", date_from=Y2024.start, date_to=Y2024.end
+    )
+    pdf, _ = render_document(document, "pdf")
+    test_no_two_pieces_of_text_overlap_on_a_line(pdf)
+    assert "1,234.56" in _text(pdf)
