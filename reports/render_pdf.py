@@ -149,8 +149,19 @@ def _widths(table: ReportTable, width: float, font: str) -> list[float]:
     return [w if k else w * room / long_total for w, k in zip(natural, keep, strict=True)]
 
 
+class _LaidOutTable(Table):
+    """A table that is laid out but not drawn: the first pass only needs the pages."""
+
+    def draw(self) -> None:
+        return
+
+
 def _table(
-    table: ReportTable, font: str, styles: dict[str, ParagraphStyle], width: float
+    table: ReportTable,
+    font: str,
+    styles: dict[str, ParagraphStyle],
+    width: float,
+    kind: type[Table] = Table,
 ) -> list[Flowable]:
     """The table as flowables: every cell wraps inside its column; ≤ CHUNK_ROWS rows each."""
     widths = _widths(table, width, font)
@@ -186,7 +197,7 @@ def _table(
         for i, column in enumerate(table.columns):
             if column.kind != "text":
                 commands.append(("ALIGN", (i, 1), (i, -1), "RIGHT"))
-        result = Table([header, *chunk], colWidths=widths, repeatRows=1)
+        result = kind([header, *chunk], colWidths=widths, repeatRows=1)
         result.setStyle(TableStyle(commands))
         flowables.append(result)
     return flowables
@@ -254,14 +265,14 @@ def _local(moment: datetime.datetime) -> datetime.datetime:
 
 
 def render_pdf(document: Document) -> bytes:
-    """Render twice: the first pass finds the page each section starts on, for the contents."""
+    """Render twice: the first pass (tables laid out, not drawn) finds each section's page."""
     font = register_font()
     pages: dict[str, int] = {}
-    _render(document, font, pages)
-    return _render(document, font, pages)
+    _render(document, font, pages, _LaidOutTable)
+    return _render(document, font, pages, Table)
 
 
-def _render(document: Document, font: str, pages: dict[str, int]) -> bytes:
+def _render(document: Document, font: str, pages: dict[str, int], kind: type[Table]) -> bytes:
     styles = _styles(font)
     out = io.BytesIO()
     page = landscape(A4)
@@ -327,7 +338,7 @@ def _render(document: Document, font: str, pages: dict[str, int]) -> bytes:
                     table, sheet_name(sheet_index, table.title), position, styles, document.lang
                 )
             elif table.rows:
-                story += _table(table, font, styles, width)
+                story += _table(table, font, styles, width, kind)
             if table.note:
                 story.append(Paragraph(escape(table.note), styles["note"]))
             if table.footer:
