@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import os
 from collections.abc import Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from reports.book import BookView, Period, load_book, years_for
 from reports.cashflow import cash_flow_section
@@ -63,6 +65,11 @@ RENDERERS: dict[str, tuple[str, str, str]] = {
 FORMATS = tuple(RENDERERS)
 
 
+def district_zone() -> ZoneInfo:
+    """The district's time zone (`FUNDBOOK_TIMEZONE`, default Asia/Shanghai): reports print local times."""
+    return ZoneInfo(os.environ.get("FUNDBOOK_TIMEZONE", "Asia/Shanghai"))
+
+
 def _entity(ctx: ReportContext) -> str:
     title = str(ctx.view.options.get("title") or "")
     scope = ctx.t("foundation") if ctx.fund is None else f"{ctx.fund} {ctx.fund_name(ctx.fund)}"
@@ -101,7 +108,7 @@ def build_document(
         period_end=date_to,
         fund=fund,
         lang=lang,
-        generated_at=now or datetime.datetime.now(datetime.UTC),
+        generated_at=now or datetime.datetime.now(district_zone()),
         sections=sections,
         cover=name == AUDIT_PACK,
     )
