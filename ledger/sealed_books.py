@@ -23,6 +23,7 @@ year only (the later years' openings repeat balances it already holds).
 from __future__ import annotations
 
 import collections
+import copyreg
 import os
 import pickle
 import threading
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from beancount.core import data
+from beancount.core.amount import Amount
 
 from ledger import loading
 from ledger.chain import ChainError, verify_chain
@@ -41,7 +43,7 @@ from ledger.seals import Seal, file_sha256, is_opening, seals_of
 LOADS: collections.Counter[str] = collections.Counter()
 """Beancount loads of sealed books, by seal."""
 
-_FORMAT = 1
+_FORMAT = 2
 _MEMO: dict[str, tuple[list[data.Directive], list[Any]]] = {}
 _LOCK = threading.Lock()
 
@@ -51,8 +53,25 @@ def _cache_path(layout: Layout, seal: Seal) -> Path:
 
 
 def _load(path: Path) -> tuple[list[data.Directive], list[Any]]:
+    """The year's own entries (the chart and registry come from the live book) and errors."""
     entries, errors, _ = loading.load_book(path)
-    return entries, errors
+    return [entry for entry in entries if isinstance(entry, _MOVABLE)], errors
+
+
+def _amount(number: Any, currency: str) -> Amount:
+    """An Amount read back from the cache, built without re-checking what was checked when written."""
+    built: Amount = tuple.__new__(Amount, (number, currency))
+    return built
+
+
+def _pickler(stream: Any) -> pickle.Pickler:
+    """Pickles Amounts as plain pairs: reading tens of thousands back is then cheap."""
+    pickler = pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {
+        **copyreg.dispatch_table,
+        Amount: lambda amount: (_amount, (amount.number, amount.currency)),
+    }
+    return pickler
 
 
 def _read_cache(path: Path, seal: Seal) -> tuple[list[data.Directive], list[Any]] | None:
@@ -73,7 +92,7 @@ def _write_cache(path: Path, seal: Seal, value: tuple[list[data.Directive], list
     try:
         with temporary.open("wb") as stream:
             pickle.dump((_FORMAT, seal.seal, seal.sha256), stream, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            _pickler(stream).dump(value)
         os.replace(temporary, path)
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         temporary.unlink(missing_ok=True)  # a cache that cannot be written is only slower
@@ -82,7 +101,10 @@ def _write_cache(path: Path, seal: Seal, value: tuple[list[data.Directive], list
 def load_sealed_entries(
     layout: Layout, seal: Seal, *, fresh: bool = False
 ) -> tuple[list[data.Directive], list[Any]]:
-    """Entries and errors of a sealed year; `fresh` loads the book itself (what `check --all` does)."""
+    """The year's own entries (no chart or registry) and errors of a sealed year.
+
+    `fresh` loads the book itself (what `check --all` does).
+    """
     path = layout.book_dir / seal.file
     with _LOCK:
         if not fresh and seal.seal in _MEMO:
