@@ -121,7 +121,8 @@ def summarize(stacks: list[tuple[list[tuple[str, str]], int]], top: int) -> dict
             own[short(*frames[-1])] += count
         seen = set()
         for function, file in frames:
-            if (part_of(file) or "").startswith("Fundbook"):
+            # the server's entry point and the fork of its workers are on every stack
+            if (part_of(file) or "").startswith("Fundbook") and "fundbook_cli" not in file:
                 name = short(function, file)
                 if name not in seen:
                     seen.add(name)
