@@ -50,6 +50,7 @@ from fava_fundbook.workflow import (
 )
 from funds.money import ZERO, format_amount
 from ledger.accounts import RECONCILIATION_DAYS_MAX
+from store import workflow as workflow_model
 
 STALE_DAYS = RECONCILIATION_DAYS_MAX
 
@@ -186,7 +187,9 @@ class FundbookDesk(FavaExtensionBase):
                     "held": fund_held if known else None,
                     # As the API reports it: balance − held, never below zero; unknown
                     # (a dash) when the holds cannot be read.
-                    "available": max(fund.balance - fund_held, ZERO) if known else None,
+                    "available": workflow_model.available(fund.balance, fund_held)
+                    if known
+                    else None,
                     "sparkline": Markup(sparkline_svg(fund.history)),  # noqa: S704
                 }
             )

@@ -26,6 +26,7 @@ from reports.context import ReportContext
 from reports.document import Column, Row, Section, Table
 from reports.figures import fund_balance
 from reports.workflow import holds_by_fund
+from store import workflow
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +140,7 @@ def fund_statements(ctx: ReportContext) -> FundStatements:
                 close_value,
                 payable,
                 hold,
-                None if hold is None else close_value - hold,
+                None if hold is None else workflow.available(close_value, hold),
             )
         )
     return FundStatements(

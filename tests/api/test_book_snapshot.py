@@ -56,33 +56,36 @@ def test_the_service_loads_its_book_once_at_start_and_not_on_any_request(tmp_pat
 
 
 @pytest.mark.slow
-def test_32_cold_concurrent_first_submits_each_finish_quickly(
+def test_32_cold_concurrent_first_submits_cost_what_later_submits_cost(
     demo_home: Path, tmp_path: Path
 ) -> None:
     """A fresh database under the demo book: the first submits find tracing seeded at start.
 
     Before, every one of them loaded the whole book again inside the request
-    (about 5 s each on the demo, all at once); now none does.
+    (about 5 s each on the demo, all at once: p50 78 s); now none does. The 32
+    first submits are compared with 32 later ones sent the same way, so that a
+    busy machine slows both alike; on a quiet machine each takes well under 5 s.
     """
     home = copy_home(demo_home, tmp_path / "home")
     url = sqlite_url(tmp_path / "fresh.db")
     committee = token(home, url, "committee", "ST01C01")
     body = {"fund": "MF-ST01C01", "amount": "1.00", "payee": "某协会", "purpose": "首批"}
 
-    def submit(index: int) -> tuple[int, float]:
+    def submit(key: str) -> tuple[int, float]:
         started = time.monotonic()
         reply = httpx.post(
             f"{server.url}/v1/disbursements",
             json=body,
-            headers={"Authorization": f"Bearer {committee}", "Idempotency-Key": f"first-{index}"},
+            headers={"Authorization": f"Bearer {committee}", "Idempotency-Key": key},
             timeout=120,
         )
         return reply.status_code, time.monotonic() - started
 
     with serving(home, url, workers=2, wait_s=240) as server, ThreadPoolExecutor(32) as pool:
-        results = list(pool.map(submit, range(32)))
-    assert [status for status, _ in results] == [201] * 32
-    took = sorted(round(t, 2) for _, t in results)
-    print("first submits, seconds:", took)
-    slowest = took[-1]
-    assert slowest < 5.0, f"the slowest of 32 first submits took {slowest:.1f} s"
+        first = list(pool.map(submit, [f"first-{i}" for i in range(32)]))
+        later = list(pool.map(submit, [f"later-{i}" for i in range(32)]))
+    assert [status for status, _ in first + later] == [201] * 64
+    cold = max(took for _, took in first)
+    warm = max(took for _, took in later)
+    print(f"slowest of 32 first submits {cold:.2f} s, of 32 later ones {warm:.2f} s")
+    assert cold <= 2 * warm + 1.0, f"first submits {cold:.1f} s, later ones {warm:.1f} s"
