@@ -34,6 +34,7 @@ import datetime
 import itertools
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,22 @@ FLAG_NEEDS_FUND = "!"
 INCOME_UNASSIGNED = "Income:Other:Unrestricted"
 EXPENSE_UNASSIGNED = "Expenses:Other"
 REFERENCE_KEYS = ("bank_reference", "receipt_no")
+MATCHED, SUGGESTED, UNMATCHED = "matched", "suggested", "unmatched"
+
+
+@dataclass(frozen=True, slots=True)
+class Classified:
+    """A statement line and what the book makes of it.
+
+    Attributes:
+      status: "matched" (already booked), "suggested" (fund and counter-account
+        learned from the history) or "unmatched" (left for the accountant).
+      assignment: the learned destination of a suggested line.
+    """
+
+    line: Line
+    status: str
+    assignment: Assignment | None
 
 
 def read_statement(filepath: str) -> Statement:
@@ -187,23 +204,35 @@ class BankStatementImporter(beangulp.Importer):  # type: ignore[misc]
             return None
         return max((line.date for line in lines), default=None)
 
-    def extract(self, filepath: str, existing: data.Entries) -> data.Entries:
+    def classify(self, filepath: str, existing: data.Entries) -> list[Classified]:
+        """Every line of the statement: matched (booked), suggested (learned) or unmatched."""
         statement = read_statement(filepath)
         booked = booked_keys(existing or (), self.bank_account)
         by_day = fundbook_moves(existing or (), self.bank_account)
         rules = Rules.learn(existing or (), self.bank_account)
-        entries: list[data.Directive] = []
-        pending: list[Line] = []
+        status: dict[int, Classified] = {}
         for line in statement.lines:
             if line.reference and (line.reference, line.amount) in booked:
                 by_day[(line.date, line.amount)] -= 1  # that entry is this line
+                status[line.row] = Classified(line, MATCHED, None)
+        for line in statement.lines:
+            if line.row in status:
                 continue
-            pending.append(line)
-        for line in pending:
             if by_day[(line.date, line.amount)] > 0:
                 by_day[(line.date, line.amount)] -= 1
+                status[line.row] = Classified(line, MATCHED, None)
                 continue
-            entries.append(self._transaction(filepath, line, rules.assign(line)))
+            assignment = rules.assign(line)
+            status[line.row] = Classified(line, SUGGESTED if assignment else UNMATCHED, assignment)
+        return [status[line.row] for line in statement.lines]
+
+    def extract(self, filepath: str, existing: data.Entries) -> data.Entries:
+        statement = read_statement(filepath)
+        entries: list[data.Directive] = [
+            self._transaction(filepath, item.line, item.assignment)
+            for item in self.classify(filepath, existing)
+            if item.status != MATCHED
+        ]
         entries.extend(self._assertions(filepath, statement, existing or ()))
         return entries
 

@@ -218,6 +218,37 @@ class FundbookDesk(FavaExtensionBase):
     def sort(self) -> str:
         return "fund" if request.args.get("sort") == "fund" else "date"
 
+    def reconcile_bank(self) -> str | None:
+        """The bank whose statement lines the desk shows (`?bank=ICBC`), if it is one."""
+        from flask import has_request_context
+
+        key = request.args.get("bank") if has_request_context() else None
+        return key if key and any(bank.key == key for bank in self.desk().banks) else None
+
+    def reconciliation(self, key: str) -> list[dict[str, Any]]:
+        """Each statement of bank `key` in HOME/imports/, its lines matched, suggested or not."""
+        from bankstatements.importer import BankStatementImporter
+        from bankstatements.statement import StatementError
+
+        bank = next(bank for bank in self.desk().banks if bank.key == key)
+        importer = BankStatementImporter(key=bank.key, number=bank.number, name_zh=bank.name_zh)
+        imports = self.home / "imports"
+        files = sorted(imports.iterdir()) if imports.is_dir() else []
+        statements = []
+        for path in files:
+            if not path.is_file() or not importer.identify(str(path)):
+                continue
+            try:
+                lines = importer.classify(str(path), self.ledger.all_entries)
+            except (OSError, StatementError) as exc:
+                statements.append({"name": path.name, "error": str(exc), "lines": []})
+                continue
+            counts = dict.fromkeys(("matched", "suggested", "unmatched"), 0)
+            for item in lines:
+                counts[item.status] += 1
+            statements.append({"name": path.name, "error": "", "lines": lines, "counts": counts})
+        return statements
+
     def fund_names(self) -> dict[str, str]:
         return {fund.code: fund.name_zh for fund in self.desk().funds}
 

@@ -79,9 +79,10 @@ def _statement(home: Path) -> Path:
     balance = icbc.book_balance
     rows = []
     for narration, income, expense, payee, account, serial in (
-        ("利息", "35.20", "", "工商银行", "", "ICBC-SHOT-1"),
-        ("手续费", "", "5.00", "工商银行", "", "ICBC-SHOT-2"),
-        ("捐赠", "2,000.00", "", "玉林街道热心居民", "6222000011117777", "ICBC-SHOT-3"),
+        ("结息", "35.20", "", "工商银行成都武侯支行", "", "ICBC-SHOT-1"),
+        ("手续费", "", "5.00", "工商银行成都武侯支行", "", "ICBC-SHOT-2"),
+        ("个人捐赠", "5,000.00", "", "高文", "", "ICBC-SHOT-3"),
+        ("个人捐赠", "200.00", "", "严刚", "6222000011117777", "ICBC-SHOT-4"),
     ):
         balance += _decimal(income) - _decimal(expense)
         rows.append(
@@ -196,17 +197,10 @@ def main(out_dir: Path) -> None:
                 page.wait_for_selector("[data-person]")
                 page.wait_for_timeout(1000)
                 page.screenshot(path=str(out_dir / "desk.png"))
-                heading = page.locator("h2", has_text="银行对账").bounding_box()
-                table = page.locator("table.fundbook-banks").bounding_box()
-                assert heading is not None and table is not None
-                page.screenshot(
-                    path=str(out_dir / "reconciliation.png"),
-                    clip={
-                        "x": heading["x"] - 16,
-                        "y": heading["y"] - 16,
-                        "width": max(table["width"], heading["width"]) + 32,
-                        "height": table["y"] + table["height"] - heading["y"] + 72,
-                    },
+                page.goto(f"{base}/extension/FundbookDesk/?bank=ICBC#reconcile")
+                page.wait_for_selector("table.fundbook-statement")
+                page.locator("section.fundbook-reconciliation").screenshot(
+                    path=str(out_dir / "reconciliation.png")
                 )
                 page.goto(f"{base}/import/")
                 page.wait_for_selector(f"text={statement.name}")

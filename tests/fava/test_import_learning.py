@@ -11,8 +11,10 @@ pays MF-ST01C02), a counterparty (工商银行's interest goes to FDN) and a mem
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from beancount import loader
 from beancount.core import data
@@ -63,6 +65,11 @@ ROWS = [
 ]
 
 
+def _row_of(day: str) -> int:
+    """The file row of the statement's line of `day` (three header lines, then the table)."""
+    return 5 + [row[0] for row in ROWS].index(day)
+
+
 def test_three_funds_assigned_the_paid_line_matched_the_book_still_loads(tmp_path: Path) -> None:
     layout = write_small_book(tmp_path / "home")
     manual = layout.manual.read_text(encoding="utf-8")
@@ -108,6 +115,26 @@ def test_three_funds_assigned_the_paid_line_matched_the_book_still_loads(tmp_pat
     )
     assert transactions["S3"].meta["assigned_from"] == "memo"
     assert transactions["S4"].flag == "!" and transactions["S4"].meta["needs_fund"] == "TRUE"
+
+    # The desk's reconciliation of the account shows the same, line by line.
+    from fava_fundbook.server import make_app
+
+    fava = make_app(layout.home).test_client()
+    slug = urlsplit(fava.get("/").headers["Location"]).path.strip("/").split("/")[0]
+    page = fava.get(f"/{slug}/extension/FundbookDesk/?bank=ICBC").get_data(as_text=True)
+    status = dict(re.findall(r'<tr data-line="([^"]+)" data-status="(\w+)">', page))
+    assert status == {
+        "JZ2026001": "matched",
+        "JZ2026002": "matched",
+        "JZ2026003": "matched",
+        str(_row_of("2026-03-06")): "matched",
+        "S1": "suggested",
+        "S2": "suggested",
+        "S3": "suggested",
+        "S4": "unmatched",
+    }
+    assert re.search(r'data-line="S1".*?data-field="fund">MF-ST01C02 ', page, re.S)
+    assert "已入账 4" in page and "建议入账 3" in page and "未匹配 1" in page
 
     # Saved as Fava saves them (without the line left for the accountant), the
     # book loads with every plugin and no error.
