@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ledger.anchor import Anchor, read_key
+from ledger.anchor import Anchor, database_anchor, read_key
 from ledger.check import BookNotFound, Problem, check_book, format_problem
 from ledger.layout import Layout
 
@@ -41,7 +41,7 @@ def database_anchors(url: str) -> list[Anchor]:
     try:
         with Session(engine) as session:
             return [
-                Anchor(f"database's {name} head", row.seq, row.hash, row.signature)
+                database_anchor(name, row.seq, row.hash, row.signature)
                 for name, row in sorted(anchors.anchors(session).items())
             ]
     except SQLAlchemyError:

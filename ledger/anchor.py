@@ -44,6 +44,23 @@ class Anchor(NamedTuple):
     signature: str | None = None
 
 
+_DATABASE_SOURCES = {
+    "head": "head recorded in the database",
+    "adopted": "book's history adopted by the database",
+}
+
+
+def database_anchor(name: str, seq: int, digest: str, signature: str | None) -> Anchor:
+    """An anchor of the workflow database's `chain_anchor` table (`head` or `adopted`)."""
+    return Anchor(_DATABASE_SOURCES.get(name, f"database's {name}"), seq, digest, signature)
+
+
+def adopted_seq(anchors: Sequence[Anchor]) -> int:
+    """The fb_seq up to which the database adopted the book's own history (0: none)."""
+    source = _DATABASE_SOURCES["adopted"]
+    return max((anchor.seq for anchor in anchors if anchor.source == source), default=0)
+
+
 def sign(key: bytes, seq: int, digest: str) -> str:
     """The HMAC-SHA256 (hex) of a head under `key`."""
     message = f"fundbook chain head {seq} {digest}".encode("ascii")

@@ -33,7 +33,7 @@ from decimal import Decimal
 from beancount.core import data
 
 from ledger import torn
-from ledger.anchor import Anchor, verify_anchors
+from ledger.anchor import adopted_seq, database_anchor, verify_anchors
 from ledger.chain import CHAIN_KEYS
 from ledger.layout import Layout
 from reports.book import BookView
@@ -248,12 +248,9 @@ def _book_vs_database(
 def integrity(ctx: ReportContext) -> Integrity:
     view = ctx.view
     record = read_record(ctx)
-    anchors = [
-        Anchor(f"database's {name} head", seq, digest, signature)
-        for name, seq, digest, signature in (record.anchors if record is not None else ())
-    ]
-    adopted_seq = max((a.seq for a in anchors if a.source == "database's adopted head"), default=0)
-    checked, requests, mismatches = _book_vs_database(ctx, record, adopted_seq)
+    anchors = [database_anchor(*row) for row in (record.anchors if record is not None else ())]
+    adopted = adopted_seq(anchors)
+    checked, requests, mismatches = _book_vs_database(ctx, record, adopted)
     period = [t for t in view.transactions if t.date in ctx.period]
     chained_txns = [t for t in period if _chained(t)]
     problems, elsewhere = chain_problems(view, ctx)
@@ -272,7 +269,7 @@ def integrity(ctx: ReportContext) -> Integrity:
         requests_checked=requests,
         mismatches=mismatches,
         load_errors=tuple(str(getattr(e, "message", e)) for e in view.errors),
-        adopted=sum(1 for t in chained_txns if 0 < _seq(t) <= adopted_seq),
+        adopted=sum(1 for t in chained_txns if 0 < _seq(t) <= adopted),
         manual=len(period) - len(chained_txns),
         chain_elsewhere=elsewhere,
         anchor_problems=tuple(verify_anchors(view.entries, anchors)),
