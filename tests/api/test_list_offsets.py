@@ -14,6 +14,7 @@ def test_an_offset_beyond_64_bits_is_a_validation_error_on_every_list_route(
     home = small_book(tmp_path / "home", {"MF-ST01C01": Decimal("10.00")})
     url = f"sqlite:///{home / 'fundbook.db'}"
     accountant = token(home, url, "accountant", None, "会计")
+    auditor = {"Authorization": f"Bearer {token(home, url, 'auditor', None, '审计')}"}
     with serving(home, url) as server, server.client(accountant) as client:
         spec = client.get("/openapi.json").json()
         routes = [
@@ -28,4 +29,7 @@ def test_an_offset_beyond_64_bits_is_a_validation_error_on_every_list_route(
                 reply = client.get(path, params={"offset": offset})
                 assert reply.status_code == 422, (path, offset, reply.text)
                 assert reply.json()["code"] == "validation_error"
-            assert client.get(path, params={"offset": "2147483647"}).status_code == 200, path
+            reply = client.get(path, params={"offset": "2147483647"})
+            if reply.status_code == 403:  # a route for auditors (the access log)
+                reply = client.get(path, params={"offset": "2147483647"}, headers=auditor)
+            assert reply.status_code == 200, (path, reply.text)
