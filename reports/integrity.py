@@ -59,7 +59,10 @@ _LABELS = {
         "账簿与数据库记录的链头一致",
         "The book holds every recorded head with its hash",
     ),
-    "no_anchor": ("数据库未记录链头", "The database recorded no head"),
+    "no_anchor": (
+        "未核对链头（数据库未记录，或本期为已封存年度，由封存印记证明）",
+        "No head compared (none recorded, or the period's years are sealed: their seals vouch)",
+    ),
     "amount_differs": ("金额与数据库不符", "Amount differs from the database"),
     "torn": ("日记账残缺尾部与修复记录", "Torn tails of the journal and their repairs"),
     "torn_now": ("残缺尾部（须运行 fundbook repair）", "torn tail now (run fundbook repair)"),
@@ -245,11 +248,23 @@ def _book_vs_database(
     return True, len(state.requests), tuple(mismatches)
 
 
+def _sealed_only(ctx: ReportContext) -> bool:
+    """Whether every year of the period has a sealed book (`book/years/YYYY/main.beancount`)."""
+    if ctx.view.home is None:
+        return False
+    years = range(ctx.period.start.year, ctx.period.end.year + 1)
+    folder = Layout(ctx.view.home).book_dir / "years"
+    return all((folder / str(year) / "main.beancount").is_file() for year in years)
+
+
 def integrity(ctx: ReportContext) -> Integrity:
     view = ctx.view
     record = read_record(ctx)
     anchors = [database_anchor(*row) for row in (record.anchors if record is not None else ())]
     adopted = adopted_seq(anchors)
+    # A period of sealed years is read from their sealed books alone, which end before the
+    # heads recorded for the live book: their seals vouch for them, not these anchors.
+    compared = [] if _sealed_only(ctx) else anchors
     checked, requests, mismatches = _book_vs_database(ctx, record, adopted)
     period = [t for t in view.transactions if t.date in ctx.period]
     chained_txns = [t for t in period if _chained(t)]
@@ -272,8 +287,8 @@ def integrity(ctx: ReportContext) -> Integrity:
         adopted=sum(1 for t in chained_txns if 0 < _seq(t) <= adopted),
         manual=len(period) - len(chained_txns),
         chain_elsewhere=elsewhere,
-        anchor_problems=tuple(verify_anchors(view.entries, anchors)),
-        anchored=sum(1 for a in anchors if a.seq > 0),
+        anchor_problems=tuple(verify_anchors(view.entries, compared)),
+        anchored=sum(1 for a in compared if a.seq > 0),
         torn_now=torn_now,
         repairs=repairs,
     )
