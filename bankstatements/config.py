@@ -35,11 +35,13 @@ CONFIG = importers_for_book(__file__)
 
 def importers_for_book(config_path: str | Path) -> list[BankStatementImporter]:
     """An importer for every bank account registered in the book beside `config_path`."""
-    registry = Path(config_path).resolve().parent / REGISTRY
-    entries, _, _ = parser.parse_file(str(registry))
+    book_dir = Path(config_path).resolve().parent
+    entries, _, _ = parser.parse_file(str(book_dir / REGISTRY))
     book, _ = read_registry(entries)
     return [
-        BankStatementImporter(key=bank.key, number=bank.number, name_zh=bank.name_zh)
+        BankStatementImporter(
+            key=bank.key, number=bank.number, name_zh=bank.name_zh, book_dir=book_dir
+        )
         for bank in book.banks
     ]
 

@@ -109,6 +109,26 @@ def booked_keys(existing: Iterable[data.Directive], bank_account: str) -> set[tu
     return keys
 
 
+_SEALED: dict[Path, tuple[tuple[int, int], list[data.Directive]]] = {}
+
+
+def sealed_entries(book_dir: Path) -> list[data.Directive]:
+    """The entries of the book's sealed years, parsed (not loaded), once per file version."""
+    from beancount.parser import parser
+
+    found: list[data.Directive] = []
+    for path in sorted((book_dir / "years").glob("*/main.beancount")):
+        stat = path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        cached = _SEALED.get(path)
+        if cached is None or cached[0] != stamp:
+            entries, _, _ = parser.parse_file(str(path))
+            cached = (stamp, list(entries))
+            _SEALED[path] = cached
+        found.extend(cached[1])
+    return found
+
+
 def fundbook_moves(
     existing: Iterable[data.Directive], bank_account: str
 ) -> Counter[tuple[datetime.date, Decimal]]:
@@ -165,10 +185,14 @@ def chronological(lines: Sequence[Line]) -> list[Line]:
 class BankStatementImporter(beangulp.Importer):  # type: ignore[misc]
     """CSV statements of one bank account of the foundation (ledger.accounts.Bank)."""
 
-    def __init__(self, *, key: str, number: str = "", name_zh: str = "") -> None:
+    def __init__(
+        self, *, key: str, number: str = "", name_zh: str = "", book_dir: Path | None = None
+    ) -> None:
         self.key = key
         self.number = digits(number)
         self.name_zh = name_zh
+        # Sealed years (book/years/YYYY/main.beancount) teach too: Fava passes only the live book.
+        self.book_dir = book_dir
 
     @property
     def name(self) -> str:
@@ -209,7 +233,8 @@ class BankStatementImporter(beangulp.Importer):  # type: ignore[misc]
         statement = read_statement(filepath)
         booked = booked_keys(existing or (), self.bank_account)
         by_day = fundbook_moves(existing or (), self.bank_account)
-        rules = Rules.learn(existing or (), self.bank_account)
+        history = sealed_entries(self.book_dir) if self.book_dir is not None else []
+        rules = Rules.learn([*history, *(existing or ())], self.bank_account)
         status: dict[int, Classified] = {}
         for line in statement.lines:
             if line.reference and (line.reference, line.amount) in booked:

@@ -231,7 +231,9 @@ class FundbookDesk(FavaExtensionBase):
         from bankstatements.statement import StatementError
 
         bank = next(bank for bank in self.desk().banks if bank.key == key)
-        importer = BankStatementImporter(key=bank.key, number=bank.number, name_zh=bank.name_zh)
+        importer = BankStatementImporter(
+            key=bank.key, number=bank.number, name_zh=bank.name_zh, book_dir=self.book_dir
+        )
         imports = self.home / "imports"
         files = sorted(imports.iterdir()) if imports.is_dir() else []
         statements = []

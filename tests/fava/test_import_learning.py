@@ -163,3 +163,26 @@ def test_three_funds_assigned_the_paid_line_matched_the_book_still_loads(tmp_pat
         if p.account == "Assets:Bank:ICBC:FDN"
     )
     assert fdn == Decimal("50000.00") + Decimal("12.30") + Decimal("35.20")
+
+
+def test_the_sealed_years_teach_too(tmp_path: Path) -> None:
+    """Fava hands the importer only the live book; a sealed year's history still teaches."""
+    layout = write_small_book(tmp_path / "home")
+    sealed = layout.book_dir / "years" / "2025" / "main.beancount"
+    sealed.parent.mkdir(parents=True)
+    sealed.write_text(
+        '2025-06-01 * "成都望江楼文化传媒有限公司" "企业捐赠: 芳草社区微基金"\n'
+        "  Assets:Bank:ICBC:MF-ST01C02             5000.00 CNY\n"
+        "  Income:Donation:Restricted:MF-ST01C02  -5000.00 CNY\n",
+        encoding="utf-8",
+    )
+    existing, errors, _ = loader.load_file(str(layout.main))
+    assert errors == []
+    rows = [("2026-03-15", "企业捐赠", "6,000.00", "", "", "成都望江楼文化传媒有限公司", "", "S9")]
+    path = write_statement(layout.imports_dir / "icbc-s9.csv", icbc_csv(rows=rows), "gbk")
+    live_only = BankStatementImporter(key="ICBC", number=ICBC_NUMBER)
+    assert [c.status for c in live_only.classify(str(path), existing)] == ["unmatched"]
+    with_years = BankStatementImporter(key="ICBC", number=ICBC_NUMBER, book_dir=layout.book_dir)
+    (line,) = with_years.classify(str(path), existing)
+    assert line.status == "suggested" and line.assignment is not None
+    assert line.assignment.bank_account == "Assets:Bank:ICBC:MF-ST01C02"
