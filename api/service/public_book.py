@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from beancount.core import data
+from beancount.core.amount import Amount
 
 from ledger import accounts as chart
 
@@ -72,14 +73,13 @@ def _payments(entries: Sequence[data.Directive]) -> list[PublicPayment]:
             continue
         paid: dict[str, Decimal] = {}
         program = False
-        for posting in entry.postings:
-            fund = chart.fund_of_account(posting.account)
-            if fund is None or posting.units is None:
+        for account, number in _figures(entry):
+            fund = chart.fund_of_account(account)
+            if fund is None:
                 continue
-            number = Decimal(posting.units.number)
-            if posting.account.startswith("Assets:Bank:") and number < 0:
+            if account.startswith("Assets:Bank:") and number < 0:
                 paid[fund] = paid.get(fund, Decimal(0)) - number
-            elif posting.account.startswith((chart.PAYABLE.account, chart.PROGRAM.account)):
+            elif account.startswith((chart.PAYABLE.account, chart.PROGRAM.account)):
                 program = program or number > 0
         if not program:
             continue
@@ -87,3 +87,26 @@ def _payments(entries: Sequence[data.Directive]) -> list[PublicPayment]:
         for fund, amount in paid.items():
             found.append(PublicPayment(entry.date, fund, entry.payee, project, amount))
     return found
+
+
+def _figures(entry: data.Transaction) -> list[tuple[str, Decimal]]:
+    """Each posting's account and number, the one elided number filled in.
+
+    Files are read as written, before Beancount fills in an elided amount
+    (its units are MISSING): a transaction with one such posting balances it
+    with the others' sum, as Beancount would; postings at a cost are never
+    elided in this book's single-currency entries.
+    """
+    known = [
+        (p.account, p.units.number)
+        for p in entry.postings
+        if isinstance(p.units, Amount) and isinstance(p.units.number, Decimal)
+    ]
+    elided = [
+        p.account
+        for p in entry.postings
+        if not isinstance(p.units, Amount) or not isinstance(p.units.number, Decimal)
+    ]
+    if len(elided) == 1:
+        known.append((elided[0], -sum((n for _, n in known), Decimal(0))))
+    return known

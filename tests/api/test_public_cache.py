@@ -54,3 +54,19 @@ def test_payments_follow_edits_of_the_book_without_loading_it(tmp_path: Path) ->
     balances.refresh()
     assert [p.amount for p in followed.payments()] == [Decimal("100.00")]
     assert loading.loads() == loads, "no load after the first"
+
+
+def test_a_payment_entered_with_its_bank_amount_elided_is_a_payment(tmp_path: Path) -> None:
+    """Fava users leave the last posting's amount out; the payment is still 80.00 out of MF-A."""
+    layout = Layout(tmp_path)
+    layout.book_dir.mkdir()
+    layout.main.write_text(BOOK, encoding="utf-8")
+    (layout.book_dir / "manual.beancount").write_text(
+        '\n2026-02-03 * "玉林社区老年协会" "支付: 重阳节慰问"\n'
+        "  Expenses:Program:MF-A  80.00 CNY\n"
+        "  Assets:Bank:ICBC:MF-A\n",
+        encoding="utf-8",
+    )
+    followed = PublicPayments()
+    FundBalances.load(layout, follow=followed.follow)
+    assert [(p.fund, p.amount) for p in followed.payments()] == [("MF-A", Decimal("80.00"))]
