@@ -58,6 +58,18 @@ from tests.api.serving import fork_server, small_book, today_local, token  # noq
 SECTION = "## Kill -9 sweep"
 FUND = "MF-ST01C01"
 RETRY_S = 60.0
+INTRO = """How it is tested: `bench/kill_sweep.py` (not in CI) builds a small book, then,
+for each kill point, sends eight POSTs at once to a real server, each with its
+own Idempotency-Key (three contributions, three submits, a final approval that
+books a commitment, a payment that books the cash), kills the server with
+SIGKILL after a random delay, starts it again and retries every POST with the
+same key and body until it is answered. It then checks every answer against
+the book and the database: *lost* is an answered operation whose entry,
+request or decision is missing; *duplicated* an fb_id twice in the journal,
+two requests for one key, or a retry answered differently from the first
+answer; *stuck* an operation still unanswered after a minute of retries. What
+it showed:
+"""
 FB_ID = re.compile(r'^  fb_id: "([^"]+)"$', re.MULTILINE)
 
 
@@ -330,6 +342,8 @@ def _markdown(tally: Tally, figures: dict[str, Any], command: str) -> str:
     today = datetime.date.today().isoformat()
     lines = [
         SECTION,
+        "",
+        *INTRO.splitlines(),
         "",
         f"`{command}` ({today}, {os.cpu_count()} cores shared with other work, SQLite,",
         "one uvicorn worker forked per start):",
