@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import collections
 import copyreg
+import datetime
 import os
 import pickle
 import threading
@@ -35,7 +36,16 @@ from beancount.core import data
 from beancount.core.amount import Amount
 
 from ledger import loading
-from ledger.chain import ChainError, verify_chain
+from ledger.chain import (
+    CHAIN_DIRECTIVE,
+    ChainError,
+    Run,
+    chain_directive,
+    chained,
+    format_runs,
+    parse_head,
+    verify_chain,
+)
 from ledger.layout import Layout
 from ledger.seals import MOVABLE as _MOVABLE
 from ledger.seals import Seal, file_sha256, is_opening, seals_of
@@ -156,5 +166,39 @@ def entries_for_years(
     if last > seals_of(live)[-1].year:
         joined += [entry for entry in live if isinstance(entry, _MOVABLE) and not is_opening(entry)]
         chain_errors += verify_chain(live)
+    joined = [e for e in joined if not (isinstance(e, data.Custom) and e.type == CHAIN_DIRECTIVE)]
+    joined.append(_runs_directive(joined, live))
     joined.sort(key=data.entry_sortkey)
     return joined, chain_errors
+
+
+def _runs_directive(joined: list[data.Directive], live: Sequence[data.Directive]) -> data.Custom:
+    """The runs of fb_seq the joined years do not hold (their own chains verified each alone).
+
+    A run before a held entry ends with that entry's fb_prev; the last one
+    ends at the head of the live book (its last chained entry, or the head a
+    seal recorded).
+    """
+    present = sorted(
+        (int(str(entry.meta["fb_seq"])), str(entry.meta.get("fb_prev", "")))
+        for entry in chained(joined)
+        if str(entry.meta.get("fb_seq", "")).isdigit()
+    )
+    directive = chain_directive(live)
+    head = parse_head((directive.meta or {}).get("head")) if directive is not None else None
+    for entry in chained(live):
+        number = str(entry.meta.get("fb_seq", ""))
+        if number.isdigit() and (head is None or int(number) > head[0]):
+            head = (int(number), str(entry.meta.get("fb_hash", "")))
+    runs: list[Run] = []
+    expected = 1
+    for seq, prev in present:
+        if seq > expected:
+            runs.append(Run(expected, seq - 1, prev))
+        expected = max(expected, seq + 1)
+    if head is not None and head[0] >= expected:
+        runs.append(Run(expected, head[0], head[1]))
+    meta: dict[str, Any] = {"filename": "<sealed years>", "lineno": 0, "runs": format_runs(runs)}
+    if head is not None:
+        meta["head"] = f"{head[0]}:{head[1]}"
+    return data.Custom(meta, datetime.date(1000, 1, 1), CHAIN_DIRECTIVE, [("elsewhere", str)])
