@@ -221,6 +221,9 @@ def _steps(api: Api) -> None:
     send("get", "/v1/reports/{name}", "auditor")
     send("get", "/public/funds", None)
     send("get", "/public/payments", None)
+    send("get", "/v1/tokens", "admin")
+    send("get", "/v1/access-log", "auditor")
+    send("delete", "/v1/tokens/{token_id}", "admin")
 
 
 # The smallest PDF a parser accepts: what the upload checks is its content's type.
